@@ -1,0 +1,502 @@
+#!/usr/bin/env bash
+# The one entry point for Ashyq. Run from anywhere, e.g.:
+#   ./build.sh serve     build the app and run the backend with demo data on http://127.0.0.1:8080
+#   ./build.sh test      set up, then run every test (native, vectors, browser, end-to-end)
+#   ./build.sh help      list all subcommands
+# Each subcommand installs what it needs (Debian packages, rustup target, wasm-bindgen CLI,
+# npm tools) and is fast when that is already done.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$ROOT"
+export PATH="$HOME/.cargo/bin:$PATH"
+export DEBIAN_FRONTEND=noninteractive
+
+WASM_TARGET=wasm32-unknown-unknown
+APP_CRATE=ashyq
+SERVER_CRATE=ashyq-server
+NODE_BIN="$ROOT/node_modules/.bin"
+FIRST_LOAD_BUDGET=$((100 * 1024))
+
+# ---------------------------------------------------------------- output helpers
+if [[ -t 1 && -z "${NO_COLOR:-}" ]]; then
+    C_RED=$'\e[31m' C_GREEN=$'\e[32m' C_YELLOW=$'\e[33m' C_BOLD=$'\e[1m' C_OFF=$'\e[0m'
+else
+    C_RED="" C_GREEN="" C_YELLOW="" C_BOLD="" C_OFF=""
+fi
+say() { printf '%s==>%s %s\n' "$C_BOLD" "$C_OFF" "$*"; }
+ok() { printf '%s  ok%s %s\n' "$C_GREEN" "$C_OFF" "$*"; }
+warn() { printf '%sWARNING:%s %s\n' "$C_YELLOW" "$C_OFF" "$*" >&2; }
+skipped() { printf '%sSKIPPED:%s %s\n' "$C_YELLOW" "$C_OFF" "$*"; }
+die() {
+    printf '%sERROR:%s %s\n' "$C_RED" "$C_OFF" "$*" >&2
+    exit 1
+}
+have() { command -v "$1" >/dev/null 2>&1; }
+
+# Temporary directories removed when the script exits, however it exits.
+CLEANUP=()
+cleanup() { [[ ${#CLEANUP[@]} -eq 0 ]] || rm -rf "${CLEANUP[@]}"; }
+trap cleanup EXIT
+
+# Run a command as root (we are root on the project machines; sudo elsewhere).
+as_root() {
+    if [[ $(id -u) -eq 0 ]]; then "$@"; elif have sudo; then sudo "$@"; else
+        die "need root to run: $* (no sudo found)"
+    fi
+}
+
+# ---------------------------------------------------------------- setup pieces
+APT_UPDATED=0
+apt_install() {
+    local missing=() pkg
+    for pkg in "$@"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+    done
+    [[ ${#missing[@]} -eq 0 ]] && return 0
+    have apt-get || die "missing Debian packages: ${missing[*]}; this is not a Debian machine, install them by hand"
+    say "installing Debian packages: ${missing[*]}"
+    # Another apt (a background install) may hold the lock: wait for it rather than fail.
+    local aptopts=(-o DPkg::Lock::Timeout=600 -o Acquire::Retries=3)
+    if [[ $APT_UPDATED -eq 0 ]]; then
+        as_root apt-get "${aptopts[@]}" update -qq || die "apt-get update failed (network? apt lock?)"
+        APT_UPDATED=1
+    fi
+    as_root apt-get "${aptopts[@]}" install -y -qq --no-install-recommends "${missing[@]}" ||
+        die "could not install Debian packages: ${missing[*]} (try: apt-get install ${missing[*]})"
+}
+
+ensure_apt_packages() { # $1 = 1 to include postgresql
+    local pkgs=(chromium chromium-driver zbar-tools)
+    [[ "${1:-1}" == 1 ]] && pkgs+=(postgresql)
+    have node && have npm || pkgs+=(nodejs npm)
+    have python3 || pkgs+=(python3)
+    have gzip || pkgs+=(gzip)
+    apt_install "${pkgs[@]}"
+}
+
+ensure_rust() {
+    have cargo || die "cargo not found (expected rustup in ~/.cargo/bin); install Rust with rustup first"
+    if ! rustup target list --installed 2>/dev/null | grep -qx "$WASM_TARGET"; then
+        say "adding rustup target $WASM_TARGET"
+        rustup target add "$WASM_TARGET" || die "rustup target add $WASM_TARGET failed"
+    fi
+    local comp
+    for comp in rustfmt clippy; do
+        if ! rustup component list --installed 2>/dev/null | grep -q "^$comp"; then
+            say "adding rustup component $comp"
+            rustup component add "$comp" || die "rustup component add $comp failed"
+        fi
+    done
+}
+
+# The wasm-bindgen version the project resolves to, from Cargo.lock (created if absent).
+lock_wasm_bindgen_version() {
+    if [[ ! -f Cargo.lock ]]; then
+        cargo metadata --format-version 1 >/dev/null 2>&1 || cargo generate-lockfile >/dev/null 2>&1 || true
+    fi
+    local v=""
+    if [[ -f Cargo.lock ]]; then
+        v=$(awk '/^\[\[package\]\]/{n=""} /^name = /{n=$3} n=="\"wasm-bindgen\"" && /^version = /{gsub(/"/,"",$3); print $3; exit}' Cargo.lock)
+    fi
+    if [[ -z "$v" ]]; then
+        # No usable lock (workspace not complete yet): fall back to the exact pin in Cargo.toml.
+        v=$(sed -n 's/^wasm-bindgen *= *"=\([0-9.]*\)".*/\1/p' Cargo.toml | head -n1)
+        [[ -n "$v" ]] && warn "Cargo.lock has no wasm-bindgen; using the pin in Cargo.toml ($v)"
+    fi
+    [[ -n "$v" ]] || die "cannot tell which wasm-bindgen version the project uses (no Cargo.lock entry, no '=X.Y.Z' pin in Cargo.toml)"
+    echo "$v"
+}
+
+ensure_wasm_bindgen() {
+    local want have_v=""
+    want=$(lock_wasm_bindgen_version)
+    # Someone else (another shell) may be installing it right now: wait instead of racing.
+    while pgrep -f "cargo install wasm-bindgen-cli" >/dev/null 2>&1; do
+        say "a wasm-bindgen-cli install is already running; waiting for it"
+        sleep 15
+    done
+    have wasm-bindgen && have_v=$(wasm-bindgen --version | awk '{print $2}')
+    if [[ "$have_v" != "$want" ]] || ! have wasm-bindgen-test-runner; then
+        say "installing wasm-bindgen-cli $want (found: ${have_v:-none}); this takes a few minutes"
+        cargo install wasm-bindgen-cli --version "$want" ||
+            die "cargo install wasm-bindgen-cli --version $want failed"
+        have_v=$(wasm-bindgen --version | awk '{print $2}')
+        [[ "$have_v" == "$want" ]] || die "wasm-bindgen on PATH is $have_v, wanted $want (check PATH order)"
+    fi
+    ok "wasm-bindgen $want"
+}
+
+ensure_npm() {
+    have node || die "node not found (Debian package nodejs)"
+    local stamp="node_modules/.package-lock.json"
+    if [[ -x "$NODE_BIN/wasm-opt" && -d node_modules/playwright-core && -f "$stamp" &&
+        (! -f package-lock.json || ! package-lock.json -nt "$stamp") ]]; then
+        ok "npm tools (wasm-opt $("$NODE_BIN/wasm-opt" --version | awk '{print $3}'), playwright-core)"
+        return 0
+    fi
+    say "installing npm tools (binaryen, playwright-core)"
+    if [[ -f package-lock.json ]]; then
+        npm ci --no-audit --no-fund || die "npm ci failed (npm registry reachable?)"
+    else
+        npm install --no-audit --no-fund || die "npm install failed (npm registry reachable?)"
+    fi
+    [[ -x "$NODE_BIN/wasm-opt" ]] || die "npm installed, but node_modules/.bin/wasm-opt is missing"
+}
+
+# setup [with_postgres=1]
+cmd_setup() {
+    ensure_apt_packages "${1:-1}"
+    ensure_rust
+    ensure_wasm_bindgen
+    ensure_npm
+    have chromium && ok "$(chromium --version 2>/dev/null | head -n1)"
+    have chromedriver && ok "$(chromedriver --version 2>/dev/null | head -n1)"
+    ok "setup done"
+}
+
+# Target dir and the app crate's version, from cargo itself.
+cargo_facts() {
+    local meta
+    meta=$(cargo metadata --format-version 1 --no-deps) || die "cargo metadata failed (is the workspace complete? see the error above)"
+    TARGET_DIR=$(node -e 'const m=JSON.parse(require("fs").readFileSync(0,"utf8"));process.stdout.write(m.target_directory)' <<<"$meta")
+    CRATE_VERSION=$(node -e 'const m=JSON.parse(require("fs").readFileSync(0,"utf8"));const p=m.packages.find(p=>p.name===process.argv[1]);process.stdout.write(p?p.version:"")' "$APP_CRATE" <<<"$meta")
+    [[ -n "$CRATE_VERSION" ]] || die "no package named $APP_CRATE in the workspace"
+}
+
+# ---------------------------------------------------------------- build
+cmd_build() {
+    ensure_rust
+    ensure_wasm_bindgen
+    ensure_npm
+    cargo_facts
+    [[ -f www/index.html ]] || die "www/index.html not found: the static shell is missing"
+
+    say "cargo build --release --target $WASM_TARGET -p $APP_CRATE"
+    cargo build --release --target "$WASM_TARGET" -p "$APP_CRATE" || die "wasm build failed"
+    local wasm="$TARGET_DIR/$WASM_TARGET/release/$APP_CRATE.wasm"
+    [[ -f "$wasm" ]] || die "expected $wasm after the build (is the crate a cdylib?)"
+
+    local work
+    work=$(mktemp -d "${TMPDIR:-/tmp}/ashyq-build.XXXXXX")
+    CLEANUP+=("$work")
+    say "wasm-bindgen --target web"
+    wasm-bindgen "$wasm" --target web --no-typescript --out-dir "$work/bindgen" || die "wasm-bindgen failed"
+
+    say "wasm-opt -Oz"
+    local bg="$work/bindgen/${APP_CRATE}_bg.wasm"
+    # rustc's wasm32 target emits these features by default; wasm-opt must be allowed them.
+    "$NODE_BIN/wasm-opt" -Oz --strip-debug --strip-producers \
+        --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+        --enable-mutable-globals --enable-reference-types --enable-multivalue \
+        "$bg" -o "$work/opt.wasm" || die "wasm-opt failed"
+    printf '     wasm: %s bytes after wasm-bindgen, %s after wasm-opt\n' "$(wc -c <"$bg")" "$(wc -c <"$work/opt.wasm")"
+    mv "$work/opt.wasm" "$bg"
+
+    say "assembling dist/"
+    local stage="$work/dist"
+    mkdir -p "$stage"
+    cp -a www/. "$stage/"
+    mkdir -p "$stage/assets"
+    cp -a "$work/bindgen/." "$stage/assets/"
+    [[ -f manifest.json ]] || die "manifest.json not found at the repo root"
+    node scripts/dist.mjs "$stage" manifest.json "$CRATE_VERSION" "$FIRST_LOAD_BUDGET" || die "hashing assets / writing the manifest failed"
+    rm -rf dist.old
+    [[ -d dist ]] && mv dist dist.old
+    mv "$stage" dist
+    rm -rf dist.old
+    ok "dist/ ready"
+}
+
+# ---------------------------------------------------------------- test
+STAGES=()
+FAILED=0
+stage_result() { # name status
+    STAGES+=("$2|$1")
+    [[ "$2" == FAIL ]] && FAILED=1
+    return 0
+}
+run_stage() { # name cmd...
+    local name=$1
+    shift
+    say "stage: $name"
+    # Not in an `if`: there bash would ignore `set -e` inside the stage.
+    local rc=0
+    set +e
+    (
+        trap cleanup EXIT
+        set -euo pipefail
+        "$@"
+    )
+    rc=$?
+    set -e
+    if [[ $rc -eq 0 ]]; then
+        stage_result "$name" PASS
+    else
+        printf '%sFAILED:%s %s\n' "$C_RED" "$C_OFF" "$name" >&2
+        stage_result "$name" FAIL
+        [[ -n "${FAIL_FAST:-}" ]] && print_summary && exit 1
+    fi
+    return 0
+}
+skip_stage() { # name why
+    skipped "$1: $2"
+    stage_result "$1" SKIP
+}
+print_summary() {
+    local s
+    echo
+    say "summary"
+    for s in "${STAGES[@]}"; do
+        case "${s%%|*}" in
+        PASS) printf '  %sPASS%s  %s\n' "$C_GREEN" "$C_OFF" "${s#*|}" ;;
+        FAIL) printf '  %sFAIL%s  %s\n' "$C_RED" "$C_OFF" "${s#*|}" ;;
+        *) printf '  %sSKIP%s  %s\n' "$C_YELLOW" "$C_OFF" "${s#*|}" ;;
+        esac
+    done
+}
+stage_passed() { printf '%s\n' "${STAGES[@]}" | grep -qx "PASS|$1"; }
+
+pg_psql() { # sql... run as the postgres superuser
+    (cd / && as_root runuser -u postgres -- psql -X -q -v ON_ERROR_STOP=1 -p "$PG_PORT" "$@")
+}
+start_postgres() {
+    have pg_lsclusters || die "pg_lsclusters not found (Debian package postgresql-common)"
+    local ver line status
+    line=$(pg_lsclusters -h | awk '$2=="main"' | sort -V | tail -n1)
+    if [[ -z "$line" ]]; then
+        ver=$(find /usr/lib/postgresql -mindepth 1 -maxdepth 1 -printf "%f\n" 2>/dev/null | sort -V | tail -n1)
+        [[ -n "$ver" ]] || die "PostgreSQL is not installed"
+        say "creating PostgreSQL $ver cluster 'main'"
+        as_root pg_createcluster "$ver" main || die "pg_createcluster $ver main failed"
+        line=$(pg_lsclusters -h | awk '$2=="main"' | sort -V | tail -n1)
+    fi
+    read -r ver _ PG_PORT status _ <<<"$line"
+    if [[ "$status" != online* ]]; then
+        say "starting PostgreSQL $ver/main on port $PG_PORT"
+        as_root pg_ctlcluster "$ver" main start || die "pg_ctlcluster $ver main start failed (see /var/log/postgresql/)"
+    fi
+    local _
+    for _ in $(seq 1 30); do
+        pg_isready -q -h 127.0.0.1 -p "$PG_PORT" && break
+        sleep 1
+    done
+    pg_isready -q -h 127.0.0.1 -p "$PG_PORT" || die "PostgreSQL did not accept connections on 127.0.0.1:$PG_PORT"
+    if [[ -z $(pg_psql -tAc "SELECT 1 FROM pg_roles WHERE rolname='ashyq'") ]]; then
+        pg_psql -c "CREATE ROLE ashyq LOGIN PASSWORD 'ashyq' CREATEDB" || die "could not create role ashyq"
+    fi
+    if [[ -z $(pg_psql -tAc "SELECT 1 FROM pg_database WHERE datname='ashyq_test'") ]]; then
+        pg_psql -c "CREATE DATABASE ashyq_test OWNER ashyq" || die "could not create database ashyq_test"
+    fi
+    ok "PostgreSQL $ver on 127.0.0.1:$PG_PORT, database ashyq_test"
+}
+
+test_native() { cargo test --workspace; }
+test_vectors() { node scripts/verify_vectors.mjs; }
+test_browser() {
+    CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver)}" \
+        WASM_BINDGEN_TEST_WEBDRIVER_JSON="$ROOT/webdriver.json" \
+        WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-120}" \
+        WASM_BINDGEN_TEST_DRIVER_TIMEOUT="${WASM_BINDGEN_TEST_DRIVER_TIMEOUT:-30}" \
+        cargo test --target "$WASM_TARGET" -p "$APP_CRATE"
+}
+build_server() { cargo build --release -p "$SERVER_CRATE"; }
+test_e2e() {
+    cargo_facts
+    ASHYQ_SERVER_BIN="$TARGET_DIR/release/$SERVER_CRATE" ASHYQ_DIST="$ROOT/dist" node tests/e2e/run.mjs
+}
+
+cmd_test() {
+    run_stage "setup" cmd_setup 1
+    if stage_passed setup; then
+        if [[ -n "${ASHYQ_TEST_POSTGRES_URL:-}" ]]; then
+            say "using ASHYQ_TEST_POSTGRES_URL from the environment"
+            stage_result "postgres (from environment)" PASS
+        else
+            PG_PORT=5432
+            run_stage "postgres" start_postgres
+            # start_postgres ran in a subshell: read the port again for the URL.
+            PG_PORT=$(pg_lsclusters -h 2>/dev/null | awk '$2=="main"{print $3}' | sort -V | tail -n1)
+            export ASHYQ_TEST_POSTGRES_URL="postgres://ashyq:ashyq@127.0.0.1:${PG_PORT:-5432}/ashyq_test"
+        fi
+        export ASHYQ_REQUIRE_POSTGRES=1
+
+        run_stage "native tests (cargo test --workspace)" test_native
+
+        if [[ -f tests/vectors/venue_codes.json ]]; then
+            run_stage "test vectors, independent Ed25519 (node crypto)" test_vectors
+        else
+            skip_stage "test vectors" "tests/vectors/venue_codes.json not built yet"
+        fi
+
+        if [[ -f src/lib.rs ]]; then
+            run_stage "browser tests (wasm-bindgen-test, headless Chromium)" test_browser
+        else
+            skip_stage "browser tests" "src/lib.rs not built yet"
+        fi
+
+        if [[ -f src/lib.rs && -f www/index.html ]]; then
+            run_stage "build dist/" cmd_build
+        else
+            skip_stage "build dist/" "src/lib.rs or www/index.html not built yet"
+        fi
+
+        if [[ -f crates/$SERVER_CRATE/Cargo.toml ]]; then
+            run_stage "server release build" build_server
+        else
+            skip_stage "server release build" "crates/$SERVER_CRATE not built yet"
+        fi
+
+        if [[ ! -f tests/e2e/run.mjs ]]; then
+            skip_stage "end-to-end tests" "tests/e2e/run.mjs not built yet"
+        elif stage_passed "build dist/" && stage_passed "server release build"; then
+            run_stage "end-to-end tests (headless Chromium)" test_e2e
+        else
+            printf '%sFAILED:%s end-to-end tests: dist/ or the server did not build\n' "$C_RED" "$C_OFF" >&2
+            stage_result "end-to-end tests (needs dist/ and server)" FAIL
+        fi
+    fi
+    print_summary
+    if [[ $FAILED -ne 0 ]]; then
+        printf '%sTESTS FAILED%s\n' "$C_RED" "$C_OFF"
+        exit 1
+    fi
+    printf '%sALL STAGES PASSED%s (skipped ones are listed above)\n' "$C_GREEN" "$C_OFF"
+}
+
+# ---------------------------------------------------------------- serve
+cmd_serve() {
+    [[ -f crates/$SERVER_CRATE/Cargo.toml ]] || die "crates/$SERVER_CRATE is not built yet: nothing to serve"
+    cmd_setup 0
+    cmd_build
+    say "cargo build --release -p $SERVER_CRATE"
+    cargo build --release -p "$SERVER_CRATE" || die "server build failed"
+    local port="${PORT:-8080}" bin="$TARGET_DIR/release/$SERVER_CRATE"
+    mkdir -p .data/serve
+    echo
+    say "Ashyq is starting (dev mode, demo data; Ctrl-C stops it)"
+    echo "     app:            http://127.0.0.1:$port/"
+    echo "     host emulator:  http://127.0.0.1:$port/dev/"
+    echo "     data:           $ROOT/.data/serve"
+    echo
+    cleanup
+    exec "$bin" serve --data-dir .data/serve --listen "127.0.0.1:$port" --dev --demo --dist dist "$@"
+}
+
+# ---------------------------------------------------------------- bench
+cmd_bench() {
+    shopt -s nullglob
+    local scripts=(scripts/bench_*.sh) s rc=0
+    shopt -u nullglob
+    if [[ ${#scripts[@]} -eq 0 ]]; then
+        skipped "benchmarks not built yet (no scripts/bench_*.sh)"
+        return 0
+    fi
+    for s in "${scripts[@]}"; do
+        say "bench: $s"
+        bash "$s" "$@" || {
+            warn "$s failed"
+            rc=1
+        }
+    done
+    return $rc
+}
+
+# ---------------------------------------------------------------- bundle
+cmd_bundle() {
+    cmd_build
+    have python3 || die "python3 is needed to write the zip (Debian package python3)"
+    local zip="$ROOT/ashyq-miniapp-$CRATE_VERSION.zip"
+    # Deterministic zip: sorted entries, fixed timestamps, so the same dist gives the same bytes.
+    python3 - "$ROOT/dist" "$zip" <<'PY' || die "writing the zip failed"
+import os, sys, zipfile
+src, out = sys.argv[1], sys.argv[2]
+paths = sorted(
+    os.path.relpath(os.path.join(d, f), src)
+    for d, _, fs in os.walk(src) for f in fs
+)
+with zipfile.ZipFile(out + ".tmp", "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+    for p in paths:
+        info = zipfile.ZipInfo(p.replace(os.sep, "/"), date_time=(1980, 1, 1, 0, 0, 0))
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.external_attr = 0o644 << 16
+        with open(os.path.join(src, p), "rb") as f:
+            z.writestr(info, f.read())
+os.replace(out + ".tmp", out)
+print(f"     {len(paths)} files")
+PY
+    ok "$(basename "$zip") ($(wc -c <"$zip") bytes): upload this to the host's mini-app catalogue; manifest.json inside lists every file's SHA-384"
+}
+
+# ---------------------------------------------------------------- fuzz
+cmd_fuzz() { # [target|all] [seconds per target]
+    local which="${1:-all}" secs="${2:-60}" dir="crates/ashyq-core/fuzz"
+    [[ -d "$dir/fuzz_targets" ]] || {
+        skipped "fuzz targets not built yet ($dir/fuzz_targets missing)"
+        return 0
+    }
+    rustup toolchain list | grep -q '^nightly' ||
+        die "the nightly toolchain is not installed (cargo fuzz needs it): rustup toolchain install nightly"
+    if ! cargo fuzz --version >/dev/null 2>&1; then
+        say "installing cargo-fuzz"
+        cargo install cargo-fuzz --locked || die "cargo install cargo-fuzz failed"
+    fi
+    local targets=() t log
+    if [[ "$which" == all ]]; then
+        mapfile -t targets < <(cd crates/ashyq-core && cargo +nightly fuzz list)
+    else
+        targets=("$which")
+    fi
+    [[ ${#targets[@]} -gt 0 ]] || die "no fuzz targets found in $dir"
+    mkdir -p "$dir/logs"
+    local rc
+    for t in "${targets[@]}"; do
+        log="$dir/logs/$t.log"
+        say "fuzz $t for ${secs}s (log: $log)"
+        rc=0
+        (cd crates/ashyq-core && cargo +nightly fuzz run "$t" -- -max_total_time="$secs") >"$log" 2>&1 || rc=$?
+        grep -E '^(#[0-9]+[[:space:]]+(INITED|DONE)|==[0-9]+== ERROR|SUMMARY:|Test unit written)' "$log" || true
+        if [[ $rc -ne 0 ]]; then
+            tail -n 30 "$log" >&2
+            die "fuzz target $t failed (exit $rc): see $log and $dir/artifacts/$t/"
+        fi
+        ok "$t: $(sed -n 's/^Done \([0-9]*\) runs in \([0-9]*\) second.*/\1 executions in \2 s/p' "$log" | tail -n1) without a crash"
+    done
+}
+
+# ---------------------------------------------------------------- main
+usage() {
+    cat <<EOF
+usage: ./build.sh <command> [args]
+
+  setup             install what building and testing need (apt, rustup target, wasm-bindgen CLI, npm tools)
+  build             release wasm -> wasm-bindgen -> wasm-opt -Oz -> dist/ (hashed assets, manifest with SHA-384s)
+  test              setup, start PostgreSQL, then native, vector, browser and end-to-end tests; prints a summary
+                    (FAIL_FAST=1 stops at the first failed stage)
+  serve [args]      build the app and the server, run it on 127.0.0.1:\${PORT:-8080} with --dev --demo
+  bench [args]      run scripts/bench_*.sh
+  bundle            build, then zip dist/ into ashyq-miniapp-<version>.zip for host installers
+  fuzz [target|all] [seconds]   cargo +nightly fuzz run each target (default: all, 60 s each)
+EOF
+}
+
+main() {
+    local cmd="${1:-help}"
+    [[ $# -gt 0 ]] && shift
+    case "$cmd" in
+    setup) cmd_setup 1 ;;
+    build) cmd_build ;;
+    test) cmd_test ;;
+    serve) cmd_serve "$@" ;;
+    bench) cmd_bench "$@" ;;
+    bundle) cmd_bundle ;;
+    fuzz) cmd_fuzz "$@" ;;
+    help | -h | --help) usage ;;
+    *)
+        usage >&2
+        die "unknown command: $cmd"
+        ;;
+    esac
+}
+
+main "$@"

@@ -1,0 +1,19 @@
+//! Writes tests/vectors/venue_codes.json and pass_tokens.json.
+//! Run: cargo run -p ashyq-core --example gen_vectors
+#[path = "../tests/vectors_gen.rs"]
+mod vectors_gen;
+
+fn main() -> std::io::Result<()> {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/vectors");
+    std::fs::create_dir_all(dir)?;
+    std::fs::write(
+        format!("{dir}/venue_codes.json"),
+        vectors_gen::render(&vectors_gen::venue_vectors()),
+    )?;
+    std::fs::write(
+        format!("{dir}/pass_tokens.json"),
+        vectors_gen::render(&vectors_gen::pass_vectors()),
+    )?;
+    println!("wrote {dir}/venue_codes.json and pass_tokens.json");
+    Ok(())
+}

@@ -1,0 +1,467 @@
+//! Status rules (DESIGN §4): from a person's health records and the time, their status,
+//! since when and until when; and what a status allows at a venue.
+
+use serde::{Deserialize, Serialize};
+
+use crate::venue::Category;
+use crate::{Timestamp, DAY, HOUR, MINUTE};
+
+/// A person's status colour. `Unknown` means the status could not be obtained: it is
+/// never a pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Status {
+    Red,
+    Yellow,
+    Blue,
+    Green,
+    Unknown,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Red => "RED",
+            Status::Yellow => "YELLOW",
+            Status::Blue => "BLUE",
+            Status::Green => "GREEN",
+            Status::Unknown => "UNKNOWN",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Status> {
+        [
+            Status::Red,
+            Status::Yellow,
+            Status::Blue,
+            Status::Green,
+            Status::Unknown,
+        ]
+        .into_iter()
+        .find(|st| st.as_str() == s)
+    }
+    /// The byte in a pass token; UNKNOWN has none.
+    pub fn to_byte(self) -> u8 {
+        match self {
+            Status::Red => 0,
+            Status::Yellow => 1,
+            Status::Blue => 2,
+            Status::Green => 3,
+            Status::Unknown => 255,
+        }
+    }
+    pub fn from_byte(b: u8) -> Option<Status> {
+        match b {
+            0 => Some(Status::Red),
+            1 => Some(Status::Yellow),
+            2 => Some(Status::Blue),
+            3 => Some(Status::Green),
+            _ => None,
+        }
+    }
+}
+
+/// The reference policy; every number is configurable.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Policy {
+    /// RED for this long after a positive PCR test.
+    pub red_period: i64,
+    /// YELLOW for this long after being listed as a contact.
+    pub contact_period: i64,
+    /// GREEN for this long after a completed vaccination course.
+    pub vaccination_period: i64,
+    /// GREEN for this long after recovery.
+    pub recovery_period: i64,
+    /// GREEN for this long after a negative PCR test.
+    pub negative_pcr_period: i64,
+    /// An open visit is closed automatically after this stay.
+    pub default_stay: i64,
+    /// A check-in can be cancelled this long after it was made.
+    pub cancel_window: i64,
+    /// Visits older than this are deleted.
+    pub retention: i64,
+    /// A case's visits this long before the positive test are searched for contacts.
+    pub contact_lookback: i64,
+    /// Lifetime of a pass token; the app refreshes it before then.
+    pub pass_lifetime: i64,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            red_period: 10 * DAY,
+            contact_period: 14 * DAY,
+            vaccination_period: 365 * DAY,
+            recovery_period: 90 * DAY,
+            negative_pcr_period: 7 * DAY,
+            default_stay: 3 * HOUR,
+            cancel_window: HOUR,
+            retention: 21 * DAY,
+            contact_lookback: 14 * DAY,
+            pass_lifetime: 5 * MINUTE,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PcrResult {
+    pub taken_at: Timestamp,
+    pub positive: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Vaccination {
+    pub at: Timestamp,
+    pub course_complete: bool,
+}
+
+/// Everything the rules look at for one person.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HealthRecords {
+    pub pcr: Vec<PcrResult>,
+    /// When the person was listed as a contact (the exposure time).
+    pub contacts: Vec<Timestamp>,
+    pub vaccinations: Vec<Vaccination>,
+    pub recoveries: Vec<Timestamp>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusReport {
+    pub status: Status,
+    /// When this status began (None: always been BLUE as far as the records go).
+    pub since: Option<Timestamp>,
+    /// When it ends unless new records arrive (None: open-ended).
+    pub valid_until: Option<Timestamp>,
+}
+
+/// Start and end of the windows that are open at `now`, as (earliest start, latest end).
+fn window(
+    starts: impl Iterator<Item = Timestamp>,
+    period: i64,
+    now: Timestamp,
+) -> Option<(Timestamp, Timestamp)> {
+    starts
+        .filter(|&t| t <= now && now < t.saturating_add(period))
+        .fold(None, |acc, t| {
+            let end = t.saturating_add(period);
+            Some(match acc {
+                None => (t, end),
+                Some((s, e)) => (s.min(t), e.max(end)),
+            })
+        })
+}
+
+/// The status at `now`. Records dated after `now` are ignored.
+pub fn evaluate(records: &HealthRecords, now: Timestamp, policy: &Policy) -> StatusReport {
+    let positives = || {
+        records
+            .pcr
+            .iter()
+            .filter(|p| p.positive)
+            .map(|p| p.taken_at)
+    };
+    if let Some((since, until)) = window(positives(), policy.red_period, now) {
+        return StatusReport {
+            status: Status::Red,
+            since: Some(since),
+            valid_until: Some(until),
+        };
+    }
+    let contacts = || records.contacts.iter().copied();
+    if let Some((since, until)) = window(contacts(), policy.contact_period, now) {
+        return StatusReport {
+            status: Status::Yellow,
+            since: Some(since),
+            valid_until: Some(until),
+        };
+    }
+    let vaccinated = || {
+        records
+            .vaccinations
+            .iter()
+            .filter(|v| v.course_complete)
+            .map(|v| v.at)
+    };
+    let recovered = || records.recoveries.iter().copied();
+    let negatives = || {
+        records
+            .pcr
+            .iter()
+            .filter(|p| !p.positive)
+            .map(|p| p.taken_at)
+    };
+    let green = [
+        window(vaccinated(), policy.vaccination_period, now),
+        window(recovered(), policy.recovery_period, now),
+        window(negatives(), policy.negative_pcr_period, now),
+    ]
+    .into_iter()
+    .flatten()
+    .reduce(|(s1, e1), (s2, e2)| (s1.min(s2), e1.max(e2)));
+    if let Some((since, until)) = green {
+        return StatusReport {
+            status: Status::Green,
+            since: Some(since),
+            valid_until: Some(until),
+        };
+    }
+    // BLUE since the latest earlier status ended.
+    let ends = |starts: &mut dyn Iterator<Item = Timestamp>, period: i64| {
+        starts
+            .map(|t| t.saturating_add(period))
+            .filter(|&e| e <= now)
+            .max()
+    };
+    let since = [
+        ends(&mut positives(), policy.red_period),
+        ends(&mut contacts(), policy.contact_period),
+        ends(&mut vaccinated(), policy.vaccination_period),
+        ends(&mut recovered(), policy.recovery_period),
+        ends(&mut negatives(), policy.negative_pcr_period),
+    ]
+    .into_iter()
+    .flatten()
+    .max();
+    StatusReport {
+        status: Status::Blue,
+        since,
+        valid_until: None,
+    }
+}
+
+/// Why a status does or does not admit at a venue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AdmissionReason {
+    /// RED: strict home isolation.
+    Isolation,
+    /// YELLOW at a venue that is not a grocery store or pharmacy.
+    ContactEssentialOnly,
+    /// YELLOW at a grocery store or pharmacy.
+    ContactEssentialVenue,
+    /// The venue requires a PCR test and the status is not GREEN.
+    PcrRequired,
+    /// No restriction applies.
+    Allowed,
+    /// No status: no pass.
+    StatusUnknown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Admission {
+    pub admitted: bool,
+    pub reason: AdmissionReason,
+}
+
+/// What `status` allows at a venue of `category` (DESIGN §1's table).
+pub fn admission(status: Status, category: Category, pcr_required: bool) -> Admission {
+    use AdmissionReason::*;
+    let (admitted, reason) = match status {
+        Status::Unknown => (false, StatusUnknown),
+        Status::Red => (false, Isolation),
+        Status::Green => (true, Allowed),
+        Status::Yellow if !category.is_essential() => (false, ContactEssentialOnly),
+        Status::Yellow | Status::Blue if pcr_required => (false, PcrRequired),
+        Status::Yellow => (true, ContactEssentialVenue),
+        Status::Blue => (true, Allowed),
+    };
+    Admission { admitted, reason }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: Timestamp = 1_800_000_000;
+    fn p() -> Policy {
+        Policy::default()
+    }
+    fn pcr(days_ago: i64, positive: bool) -> PcrResult {
+        PcrResult {
+            taken_at: NOW - days_ago * DAY,
+            positive,
+        }
+    }
+
+    #[test]
+    fn no_records_is_blue_open_ended() {
+        let r = evaluate(&HealthRecords::default(), NOW, &p());
+        assert_eq!(
+            r,
+            StatusReport {
+                status: Status::Blue,
+                since: None,
+                valid_until: None
+            }
+        );
+    }
+
+    #[test]
+    fn positive_pcr_is_red_for_ten_days() {
+        let rec = HealthRecords {
+            pcr: vec![pcr(3, true)],
+            ..Default::default()
+        };
+        let r = evaluate(&rec, NOW, &p());
+        assert_eq!(r.status, Status::Red);
+        assert_eq!(r.since, Some(NOW - 3 * DAY));
+        assert_eq!(r.valid_until, Some(NOW + 7 * DAY));
+        // Day 10 exactly: over.
+        let rec = HealthRecords {
+            pcr: vec![pcr(10, true)],
+            ..Default::default()
+        };
+        let r = evaluate(&rec, NOW, &p());
+        assert_eq!(r.status, Status::Blue);
+        assert_eq!(r.since, Some(NOW));
+    }
+
+    #[test]
+    fn red_beats_yellow_beats_green() {
+        let all = HealthRecords {
+            pcr: vec![pcr(1, true), pcr(0, false)],
+            contacts: vec![NOW - DAY],
+            vaccinations: vec![Vaccination {
+                at: NOW - 30 * DAY,
+                course_complete: true,
+            }],
+            recoveries: vec![],
+        };
+        assert_eq!(evaluate(&all, NOW, &p()).status, Status::Red);
+        let no_red = HealthRecords {
+            pcr: vec![pcr(0, false)],
+            ..all.clone()
+        };
+        let r = evaluate(&no_red, NOW, &p());
+        assert_eq!(r.status, Status::Yellow);
+        assert_eq!(r.valid_until, Some(NOW + 13 * DAY));
+        let contact_old = HealthRecords {
+            contacts: vec![NOW - 14 * DAY],
+            ..no_red
+        };
+        let r = evaluate(&contact_old, NOW, &p());
+        assert_eq!(r.status, Status::Green);
+        assert_eq!(r.valid_until, Some(NOW + 335 * DAY));
+    }
+
+    #[test]
+    fn each_green_reason_has_its_own_length() {
+        let vacc = |days_ago, complete| HealthRecords {
+            vaccinations: vec![Vaccination {
+                at: NOW - days_ago * DAY,
+                course_complete: complete,
+            }],
+            ..Default::default()
+        };
+        assert_eq!(evaluate(&vacc(364, true), NOW, &p()).status, Status::Green);
+        assert_eq!(evaluate(&vacc(365, true), NOW, &p()).status, Status::Blue);
+        assert_eq!(evaluate(&vacc(10, false), NOW, &p()).status, Status::Blue);
+        let rec = |days_ago| HealthRecords {
+            recoveries: vec![NOW - days_ago * DAY],
+            ..Default::default()
+        };
+        assert_eq!(evaluate(&rec(89), NOW, &p()).status, Status::Green);
+        assert_eq!(evaluate(&rec(90), NOW, &p()).status, Status::Blue);
+        let neg = |days_ago| HealthRecords {
+            pcr: vec![pcr(days_ago, false)],
+            ..Default::default()
+        };
+        assert_eq!(evaluate(&neg(6), NOW, &p()).status, Status::Green);
+        let r = evaluate(&neg(7), NOW, &p());
+        assert_eq!(r.status, Status::Blue);
+        assert_eq!(r.since, Some(NOW));
+    }
+
+    #[test]
+    fn future_records_are_ignored() {
+        let rec = HealthRecords {
+            pcr: vec![pcr(-1, true)],
+            ..Default::default()
+        };
+        assert_eq!(evaluate(&rec, NOW, &p()).status, Status::Blue);
+    }
+
+    #[test]
+    fn admission_matrix() {
+        use AdmissionReason::*;
+        let cases = [
+            (Status::Red, Category::Grocery, false, false, Isolation),
+            (Status::Red, Category::Pharmacy, false, false, Isolation),
+            (
+                Status::Yellow,
+                Category::Grocery,
+                false,
+                true,
+                ContactEssentialVenue,
+            ),
+            (
+                Status::Yellow,
+                Category::Pharmacy,
+                false,
+                true,
+                ContactEssentialVenue,
+            ),
+            (
+                Status::Yellow,
+                Category::Restaurant,
+                false,
+                false,
+                ContactEssentialOnly,
+            ),
+            (
+                Status::Yellow,
+                Category::TransportHub,
+                true,
+                false,
+                ContactEssentialOnly,
+            ),
+            (Status::Yellow, Category::Grocery, true, false, PcrRequired),
+            (Status::Blue, Category::Restaurant, false, true, Allowed),
+            (
+                Status::Blue,
+                Category::TransportHub,
+                true,
+                false,
+                PcrRequired,
+            ),
+            (Status::Blue, Category::Mall, true, false, PcrRequired),
+            (Status::Green, Category::TransportHub, true, true, Allowed),
+            (Status::Green, Category::Restaurant, false, true, Allowed),
+            (
+                Status::Unknown,
+                Category::Grocery,
+                false,
+                false,
+                StatusUnknown,
+            ),
+        ];
+        for (status, cat, pcr, admitted, reason) in cases {
+            assert_eq!(
+                admission(status, cat, pcr),
+                Admission { admitted, reason },
+                "{status:?} at {cat:?} (pcr {pcr})"
+            );
+        }
+        // Every status × category combination answers, and only GREEN passes PCR venues.
+        for cat in Category::ALL {
+            for st in [Status::Red, Status::Yellow, Status::Blue, Status::Unknown] {
+                assert!(!admission(st, cat, true).admitted);
+            }
+            assert!(admission(Status::Green, cat, true).admitted);
+        }
+    }
+
+    #[test]
+    fn status_names_and_bytes_round_trip() {
+        for st in [Status::Red, Status::Yellow, Status::Blue, Status::Green] {
+            assert_eq!(Status::from_byte(st.to_byte()), Some(st));
+            assert_eq!(Status::parse(st.as_str()), Some(st));
+        }
+        assert_eq!(Status::from_byte(Status::Unknown.to_byte()), None);
+        assert_eq!(
+            serde_json::to_string(&Status::Yellow).expect("serializes"),
+            "\"YELLOW\""
+        );
+    }
+}

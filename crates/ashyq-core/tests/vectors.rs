@@ -1,0 +1,67 @@
+//! The shared test vectors (tests/vectors/*.json) against the core's parsers.
+//! Run: cargo test -p ashyq-core --test vectors
+mod vectors_gen;
+
+use ashyq_core::codec::CodeError;
+use ashyq_core::{pass, venue};
+use serde_json::Value;
+use vectors_gen::keyset_from;
+
+const VENUE: &str = include_str!("../../../tests/vectors/venue_codes.json");
+const PASS: &str = include_str!("../../../tests/vectors/pass_tokens.json");
+
+#[test]
+fn vector_files_are_what_the_generator_makes() {
+    // A change to a format must regenerate the files (cargo run --example gen_vectors),
+    // so every other reader sees it.
+    assert_eq!(VENUE, vectors_gen::render(&vectors_gen::venue_vectors()));
+    assert_eq!(PASS, vectors_gen::render(&vectors_gen::pass_vectors()));
+}
+
+#[test]
+fn venue_vectors() {
+    let cases: Vec<Value> = serde_json::from_str(VENUE).expect("json");
+    assert!(cases.len() >= 30, "at least 30 cases, have {}", cases.len());
+    let mut errors_seen = std::collections::BTreeSet::new();
+    for case in &cases {
+        let name = case["name"].as_str().expect("name");
+        let keys = keyset_from(&case["public_keys"]);
+        let got = venue::parse(case["code"].as_str().expect("code"), &keys);
+        if case["valid"] == Value::Bool(true) {
+            let code = got.unwrap_or_else(|e| panic!("{name}: rejected with {e:?}"));
+            let f = &case["fields"];
+            let mut expect: venue::VenueInfo = serde_json::from_value(f.clone()).expect("fields");
+            expect.issued_at = f["issued_at"].as_i64().expect("issued_at");
+            assert_eq!(code.info, expect, "{name}");
+            assert_eq!(code.key_id.to_string(), f["key_id"], "{name}");
+        } else {
+            let want =
+                CodeError::from_code(case["error"].as_str().expect("error")).expect("known code");
+            assert_eq!(got, Err(want), "{name}");
+            errors_seen.insert(want.code());
+        }
+    }
+    for e in CodeError::ALL.iter().filter(|e| **e != CodeError::Expired) {
+        assert!(errors_seen.contains(e.code()), "no vector for {}", e.code());
+    }
+}
+
+#[test]
+fn pass_vectors() {
+    let cases: Vec<Value> = serde_json::from_str(PASS).expect("json");
+    for case in &cases {
+        let name = case["name"].as_str().expect("name");
+        let keys = keyset_from(&case["public_keys"]);
+        let now = case["now"].as_i64().expect("now");
+        let got = pass::verify(case["token"].as_str().expect("token"), &keys, now);
+        if case["valid"] == Value::Bool(true) {
+            let claims: pass::PassClaims =
+                serde_json::from_value(case["claims"].clone()).expect("claims");
+            assert_eq!(got, Ok(claims), "{name}");
+        } else {
+            let want =
+                CodeError::from_code(case["error"].as_str().expect("error")).expect("known code");
+            assert_eq!(got, Err(want), "{name}");
+        }
+    }
+}
