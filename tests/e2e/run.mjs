@@ -1,0 +1,372 @@
+// node tests/e2e/run.mjs        (./build.sh test runs it; needs ./build.sh build first)
+//
+// End-to-end: the real ashyq-server (--dev --demo, temporary data dir) and the built app,
+// driven in Debian's headless Chromium through the host emulator at /dev/, for Aitu web,
+// Telegram web and VK web. Screenshots go to test-results/screenshots/, timings to
+// test-results/timings.json (printed, not asserted).
+//
+// Environment: ASHYQ_SERVER_BIN (default target/release/ashyq-server), ASHYQ_DIST
+// (default dist), ASHYQ_CHROMIUM (default /usr/bin/chromium), ASHYQ_E2E_HOSTS (default
+// "aitu,telegram,vk"), ASHYQ_E2E_TIMEOUT_MS (the app's bridge timeout, default 3000),
+// ASHYQ_E2E_SCANS (timed scans, default 25).
+
+import { after, before, describe, test as nodeTest } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+import { launch, screenshot, watchPage } from './lib/browser.mjs';
+import { COLOURS, Emu, STATUS_WORDS, UNAVAILABLE_WORDS } from './lib/emu.mjs';
+import { RESULTS, demoInfo, startServer, visitsOf } from './lib/server.mjs';
+
+// The emulator's own checks run first, in the same run.
+import './emulator_sign.test.mjs';
+import './emulator_page.test.mjs';
+
+const HOSTS = (process.env.ASHYQ_E2E_HOSTS || 'aitu,telegram,vk').split(',').map((s) => s.trim()).filter(Boolean);
+const TIMEOUT_MS = Number(process.env.ASHYQ_E2E_TIMEOUT_MS || 3000);
+const SCANS = Math.max(20, Number(process.env.ASHYQ_E2E_SCANS || 25));
+
+/** DESIGN §1: who may enter where. */
+function expectedAdmission(status, venue) {
+  if (status === 'RED') return false;
+  if (status === 'GREEN') return true;
+  if (status === 'YELLOW') return venue.category === 'grocery' || venue.category === 'pharmacy';
+  if (status === 'BLUE') return !venue.pcr_required;
+  return false;
+}
+
+const poster = (venue, dir, entrance = 1) => `poster-${venue.venue_id}-${entrance}-${dir}`;
+
+let srv;
+let browser;
+let demo;
+const venue = {};
+const citizen = {};
+
+function assertPass(p, status, v, where) {
+  assert.equal(p.status, status, `${where}: pass colour`);
+  assert.match(p.word, STATUS_WORDS[status], `${where}: status word "${p.word}" for ${status}`);
+  for (const other of COLOURS.filter((c) => c !== status)) {
+    assert.doesNotMatch(p.word, STATUS_WORDS[other], `${where}: status word "${p.word}" also reads as ${other}`);
+  }
+  const admitted = expectedAdmission(status, v);
+  assert.equal(p.admitted, String(admitted), `${where}: ${status} at ${v.category} should be ${admitted ? '' : 'not '}admitted`);
+  assert.ok(p.venue.includes(v.name), `${where}: venue name "${p.venue}" should include "${v.name}"`);
+  assert.ok(p.direction.length > 0, `${where}: direction shown`);
+  assert.ok(p.hasQr, `${where}: pass QR present`);
+}
+
+function noProblems(emu, where) {
+  assert.deepEqual(emu.problems.csp, [], `${where}: CSP violations`);
+  assert.deepEqual(emu.problems.errors, [], `${where}: uncaught errors`);
+}
+
+describe('end to end: server + app + host emulator', () => {
+  // A failed setup fails every test (with its reason) rather than cancelling them quietly.
+  let setupError = null;
+  const test = (name, fn) =>
+    nodeTest(name, async () => {
+      if (setupError) throw new Error('setup failed: ' + setupError.message, { cause: setupError });
+      await fn();
+    });
+
+  before(async () => {
+    try {
+      mkdirSync(RESULTS, { recursive: true });
+      srv = await startServer();
+      browser = await launch();
+      demo = await demoInfo(srv.origin);
+      for (const v of demo.venues) venue[v.category] = v;
+      for (const c of demo.citizens) citizen[c.expected_status] = c;
+      for (const k of ['grocery', 'pharmacy', 'restaurant', 'transport_hub']) assert.ok(venue[k], `demo has a ${k} venue`);
+      for (const s of COLOURS) assert.ok(citizen[s], `demo has a ${s} citizen`);
+    } catch (e) {
+      setupError = e;
+      console.error('end-to-end setup failed: ' + e.message);
+    }
+  });
+
+  after(async () => {
+    await browser?.close();
+    await srv?.stop();
+  });
+
+  for (const host of HOSTS) {
+    describe(`${host} web`, () => {
+      test('each demo citizen signs in and gets the right pass at the grocery entry', async () => {
+        for (const status of COLOURS) {
+          const emu = await Emu.open(browser, srv.origin, { host, citizen: status, timeoutMs: TIMEOUT_MS });
+          try {
+            await emu.waitScreen('home', 15_000);
+            assert.equal(await emu.homeStatus(), status, `${host}/${status}: home status card`);
+            if (status === 'GREEN') await emu.shot(`${host}-home-${status}`);
+            await emu.scan(poster(venue.grocery, 'in'));
+            await emu.waitScreen('pass');
+            const p = await emu.readPass();
+            await emu.shot(`${host}-pass-${status}-grocery`);
+            assertPass(p, status, venue.grocery, `${host}/${status}/grocery`);
+            noProblems(emu, `${host}/${status}`);
+          } finally {
+            await emu.close();
+          }
+        }
+      });
+
+      test('BLUE at the airport is not admitted', async () => {
+        const emu = await Emu.open(browser, srv.origin, { host, citizen: 'BLUE', timeoutMs: TIMEOUT_MS });
+        try {
+          await emu.scan(poster(venue.transport_hub, 'in'));
+          await emu.waitScreen('pass');
+          const p = await emu.readPass();
+          await emu.shot(`${host}-pass-BLUE-airport`);
+          assertPass(p, 'BLUE', venue.transport_hub, `${host}/BLUE/airport`);
+          assert.equal(p.admitted, 'false');
+        } finally {
+          await emu.close();
+        }
+      });
+
+      test('YELLOW is admitted at the pharmacy, not at the restaurant', async () => {
+        const emu = await Emu.open(browser, srv.origin, { host, citizen: 'YELLOW', timeoutMs: TIMEOUT_MS });
+        try {
+          await emu.scan(poster(venue.pharmacy, 'in'));
+          await emu.waitScreen('pass');
+          let p = await emu.readPass();
+          await emu.shot(`${host}-pass-YELLOW-pharmacy`);
+          assertPass(p, 'YELLOW', venue.pharmacy, `${host}/YELLOW/pharmacy`);
+          assert.equal(p.admitted, 'true');
+          await emu.done();
+          await emu.scan(poster(venue.restaurant, 'in'));
+          await emu.waitScreen('pass');
+          p = await emu.readPass();
+          await emu.shot(`${host}-pass-YELLOW-restaurant`);
+          assertPass(p, 'YELLOW', venue.restaurant, `${host}/YELLOW/restaurant`);
+          assert.equal(p.admitted, 'false');
+        } finally {
+          await emu.close();
+        }
+      });
+
+      test('an exit scan closes the visit in the server diary', async () => {
+        const who = citizen.GREEN;
+        const emu = await Emu.open(browser, srv.origin, { host, citizen: 'GREEN', timeoutMs: TIMEOUT_MS });
+        try {
+          await emu.scan(poster(venue.grocery, 'in'));
+          await emu.waitScreen('pass');
+          await emu.done();
+          let visits = await visitsOf(srv.origin, who.iin);
+          const open = visits.filter((v) => v.venue_id === venue.grocery.venue_id && v.exited_at == null && !v.cancelled);
+          assert.equal(open.length, 1, `one open grocery visit after the entry scan, diary: ${JSON.stringify(visits)}`);
+          const id = open[0].id;
+
+          await emu.scan(poster(venue.grocery, 'out'));
+          await emu.waitScreen('pass');
+          await emu.shot(`${host}-pass-GREEN-exit`);
+          await emu.done();
+          visits = await visitsOf(srv.origin, who.iin);
+          const closed = visits.find((v) => v.id === id);
+          assert.ok(closed, `visit ${id} still in the diary`);
+          assert.notEqual(closed.exited_at, null, `visit ${id} closed: ${JSON.stringify(closed)}`);
+          if ('exit_kind' in closed) assert.equal(closed.exit_kind, 'scan');
+          assert.equal(
+            visits.filter((v) => v.venue_id === venue.grocery.venue_id && v.exited_at == null && !v.cancelled).length,
+            0,
+            'no open grocery visit left',
+          );
+        } finally {
+          await emu.close();
+        }
+      });
+
+      test('a forged code and an unknown-key code are rejected and create no visit', async () => {
+        const who = citizen.GREEN;
+        const emu = await Emu.open(browser, srv.origin, { host, citizen: 'GREEN', timeoutMs: TIMEOUT_MS });
+        try {
+          const before = (await visitsOf(srv.origin, who.iin)).length;
+          for (const [testid, code] of [
+            ['poster-forged', 'bad_signature'],
+            ['poster-unknown-key', 'unknown_key'],
+          ]) {
+            await emu.scan(testid);
+            await emu.waitScreen('rejected');
+            assert.equal(await emu.errorCode(), code, `${host}: ${testid}`);
+            assert.deepEqual(await emu.colourElements(), [], `${host}: ${testid} shows no colour`);
+            await emu.shot(`${host}-rejected-${code}`);
+            await emu.reload();
+          }
+          const after = (await visitsOf(srv.origin, who.iin)).length;
+          assert.equal(after, before, 'no visit created by rejected codes');
+        } finally {
+          await emu.close();
+        }
+      });
+
+      test('a host that never answers the scan ends in a clear message after the timeout', async () => {
+        const emu = await Emu.open(browser, srv.origin, { host, citizen: 'GREEN', timeoutMs: TIMEOUT_MS });
+        try {
+          await emu.startScan();
+          const t0 = Date.now();
+          await emu.page.click('[data-testid=scan-never]');
+          await emu.waitScreen('error', TIMEOUT_MS + 5000);
+          const waited = Date.now() - t0;
+          assert.equal(await emu.errorCode(), 'host_timeout');
+          const text = (await emu.app.locator('[data-testid=error-message]').textContent())?.trim() ?? '';
+          assert.ok(text.length > 0, 'the timeout message has words');
+          assert.ok(waited >= TIMEOUT_MS * 0.8, `gave the host its time (${waited} ms of ${TIMEOUT_MS})`);
+          await emu.shot(`${host}-error-host_timeout`);
+        } finally {
+          await emu.close();
+        }
+      });
+
+      test('a cancelled scan ends in a clear message', async () => {
+        const emu = await Emu.open(browser, srv.origin, { host, citizen: 'GREEN', timeoutMs: TIMEOUT_MS });
+        try {
+          await emu.startScan();
+          await emu.page.click('[data-testid=scan-cancel]');
+          // Cancel may return straight home; if it shows a screen, it says why.
+          await emu.page.waitForTimeout(300);
+          const screen = await emu.screen();
+          if (screen !== 'home') {
+            await emu.waitScreen('error');
+            assert.equal(await emu.errorCode(), 'scan_cancelled');
+            await emu.shot(`${host}-error-scan_cancelled`);
+          }
+          if (host === 'aitu') {
+            await emu.reload();
+            await emu.startScan();
+            await emu.page.click('[data-testid=scan-deny]');
+            await emu.waitScreen('error');
+            assert.equal(await emu.errorCode(), 'permission_denied');
+            await emu.shot(`${host}-error-permission_denied`);
+          }
+        } finally {
+          await emu.close();
+        }
+      });
+
+      test('server killed mid-session: UNKNOWN, no colour; server back: the next scan works', async () => {
+        const emu = await Emu.open(browser, srv.origin, { host, citizen: 'GREEN', timeoutMs: TIMEOUT_MS });
+        try {
+          await emu.waitScreen('home');
+          await srv.kill();
+          try {
+            await emu.scan(poster(venue.grocery, 'in'));
+            await emu.waitScreen('unknown', TIMEOUT_MS + 5000);
+            assert.deepEqual(await emu.colourElements(), [], 'no colour while the backend is down');
+            const text = await emu.appText();
+            assert.match(text, UNAVAILABLE_WORDS, `the UNKNOWN screen says the status is unavailable: "${text.slice(0, 200)}"`);
+            assert.equal(await emu.app.locator('[data-testid=pass]').count(), 0, 'no pass element');
+            await emu.shot(`${host}-unknown`);
+          } finally {
+            await srv.restart();
+          }
+          // Retry (or a new scan) now reaches the backend again.
+          if (await emu.app.locator('[data-testid=retry]').count()) {
+            await emu.app.locator('[data-testid=retry]').click();
+            await emu.page.waitForTimeout(200);
+          }
+          let screen = await emu.screen();
+          if (screen === 'pass') await emu.done();
+          else if (screen !== 'home') {
+            await emu.reload();
+          }
+          await emu.scan(poster(venue.grocery, 'in'));
+          await emu.waitScreen('pass', 10_000);
+          const p = await emu.readPass();
+          assertPass(p, 'GREEN', venue.grocery, `${host}/after restart`);
+        } finally {
+          await emu.close();
+        }
+      });
+    });
+  }
+
+  describe('plain browser', () => {
+    test('the app loads at / under the server CSP and becomes ready', async () => {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      const problems = watchPage(page);
+      try {
+        await page.goto(srv.origin + '/');
+        await page.locator('html[data-ready="1"]').waitFor({ state: 'attached', timeout: 20_000 });
+        await screenshot(page, 'none-start');
+        assert.deepEqual(problems.csp, [], 'CSP violations');
+        assert.deepEqual(problems.errors, [], 'uncaught errors');
+      } finally {
+        await context.close();
+      }
+    });
+  });
+
+  // ---- timings: printed and saved, never asserted ----
+
+  function stats(xs) {
+    const s = [...xs].sort((a, b) => a - b);
+    const q = (p) => s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)];
+    const r = (x) => Math.round(x * 10) / 10;
+    return { n: s.length, median: r(q(0.5)), p95: r(q(0.95)), min: r(s[0]), max: r(s.at(-1)) };
+  }
+
+  test('timings (printed, not asserted)', async () => {
+    const out = { when: new Date().toISOString(), chromium: browser.version(), bridge_timeout_ms: TIMEOUT_MS };
+
+    // A blank page and the app, each loaded top-level in the same browser.
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const blank = [];
+    const appReady = [];
+    const appLoad = [];
+    for (let i = 0; i < 10; i++) {
+      await page.goto(srv.origin + '/dev/blank.html');
+      await page.waitForLoadState('load');
+      blank.push(await page.evaluate(() => performance.getEntriesByType('navigation')[0]?.loadEventEnd ?? NaN));
+      await page.goto(srv.origin + '/');
+      await page.locator('html[data-ready="1"]').waitFor({ state: 'attached', timeout: 20_000 });
+      await page.waitForLoadState('load');
+      const t = await page.evaluate(() => ({
+        ready: performance.getEntriesByName('ashyq-ready')[0]?.startTime ?? NaN,
+        load: performance.getEntriesByType('navigation')[0]?.loadEventEnd ?? NaN,
+      }));
+      appReady.push(t.ready);
+      appLoad.push(t.load);
+    }
+    await context.close();
+    out.blank_page_load_ms = stats(blank.filter(Number.isFinite));
+    out.app_navigation_to_ready_ms = stats(appReady.filter(Number.isFinite));
+    out.app_load_event_ms = stats(appLoad.filter(Number.isFinite));
+
+    // Inside the host emulator (Aitu web), as the GREEN citizen.
+    const emu = await Emu.open(browser, srv.origin, { host: HOSTS[0] ?? 'aitu', citizen: 'GREEN', timeoutMs: TIMEOUT_MS });
+    try {
+      const inFrameReady = [];
+      for (let i = 0; i < 5; i++) {
+        await emu.reload();
+        const f = await emu.frame();
+        inFrameReady.push(await f.evaluate(() => performance.getEntriesByName('ashyq-ready')[0]?.startTime ?? NaN));
+      }
+      out.app_in_host_navigation_to_ready_ms = stats(inFrameReady.filter(Number.isFinite));
+      const dom = [];
+      const painted = [];
+      for (let i = 0; i < SCANS; i++) {
+        const t = await emu.timedScan(poster(venue.grocery, 'in'));
+        dom.push(t.dom);
+        painted.push(t.painted);
+        await emu.done();
+      }
+      out.scan_to_pass_dom_ms = stats(dom);
+      out.scan_to_pass_painted_ms = stats(painted);
+      out.scan_host = emu.host;
+    } finally {
+      await emu.close();
+    }
+
+    const line = (k, s) => (s?.n ? `  ${k.padEnd(36)} n=${String(s.n).padStart(3)}  median ${s.median} ms  p95 ${s.p95} ms` : `  ${k}: no samples`);
+    console.log('\nTimings (DESIGN §7 targets: ready ≤ 100 ms, scan → pass p95 ≤ 50 ms)');
+    for (const k of ['blank_page_load_ms', 'app_load_event_ms', 'app_navigation_to_ready_ms', 'app_in_host_navigation_to_ready_ms', 'scan_to_pass_dom_ms', 'scan_to_pass_painted_ms']) {
+      console.log(line(k, out[k]));
+    }
+    writeFileSync(path.join(RESULTS, 'timings.json'), JSON.stringify(out, null, 2) + '\n');
+  });
+});
