@@ -1,0 +1,293 @@
+//! The backend client (same origin, `ashyq_core::api` types). Every request has a timeout
+//! and is aborted when it runs out; network failures and 502–504 are retried with a short
+//! backoff inside that budget. Errors are typed so the app can tell "the status is
+//! unavailable" (show UNKNOWN) from "the code was rejected" and "sign in again".
+
+use std::cell::RefCell;
+
+use ashyq_core::api::{
+    CheckInRequest, CheckInResponse, DemoInfo, ErrorBody, KeysResponse, PassResponse,
+    SessionRequest, SessionResponse, StatusResponse, VisitList,
+};
+use ashyq_core::CodeError;
+use gloo_net::http::{Request, RequestBuilder};
+use serde::de::DeserializeOwned;
+
+use crate::host::with_timeout;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApiError {
+    #[error("the backend did not answer in time")]
+    Timeout,
+    #[error("the backend cannot be reached: {0}")]
+    Network(String),
+    #[error("the backend failed ({status}): {code}")]
+    Server { status: u16, code: String },
+    #[error("the backend's answer could not be read")]
+    Decode,
+    #[error("the session is missing or expired")]
+    Unauthorized,
+    #[error("the code was rejected: {0}")]
+    Rejected(CodeError),
+    #[error("the request was refused ({status}): {code}")]
+    Refused { status: u16, code: String },
+}
+
+impl ApiError {
+    /// True when the honest answer is "status unavailable": the backend is down, slow or
+    /// broken, as opposed to having said no.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(
+            self,
+            ApiError::Timeout | ApiError::Network(_) | ApiError::Server { .. } | ApiError::Decode
+        )
+    }
+    /// A stable code for screens and tests.
+    pub fn code(&self) -> String {
+        match self {
+            ApiError::Timeout => String::from("timeout"),
+            ApiError::Network(_) => String::from("network"),
+            ApiError::Server { code, .. } | ApiError::Refused { code, .. } => code.clone(),
+            ApiError::Decode => String::from("bad_response"),
+            ApiError::Unauthorized => String::from("unauthorized"),
+            ApiError::Rejected(e) => String::from(e.code()),
+        }
+    }
+}
+
+pub type Result<T> = core::result::Result<T, ApiError>;
+
+/// Delays before the second and third attempt of a request that failed on the network.
+const BACKOFF_MS: [u32; 2] = [250, 750];
+
+pub struct Api {
+    timeout_ms: u32,
+    token: RefCell<Option<String>>,
+}
+
+enum Method {
+    Get,
+    Post,
+}
+
+impl Api {
+    pub fn new(timeout_ms: u32) -> Api {
+        Api {
+            timeout_ms,
+            token: RefCell::new(None),
+        }
+    }
+
+    pub fn set_token(&self, token: Option<String>) {
+        *self.token.borrow_mut() = token;
+    }
+
+    fn build(&self, method: &Method, path: &str) -> RequestBuilder {
+        let b = match method {
+            Method::Get => Request::get(path),
+            Method::Post => Request::post(path),
+        };
+        let b = b.header("accept", "application/json");
+        match self.token.borrow().as_deref() {
+            Some(t) => {
+                let mut v = String::with_capacity(7 + t.len());
+                v.push_str("Bearer ");
+                v.push_str(t);
+                b.header("authorization", &v)
+            }
+            None => b,
+        }
+    }
+
+    async fn once(
+        &self,
+        method: &Method,
+        path: &str,
+        body: Option<&str>,
+        ms: u32,
+    ) -> Result<gloo_net::http::Response> {
+        let abort = web_sys::AbortController::new().ok();
+        let b = self
+            .build(method, path)
+            .abort_signal(abort.as_ref().map(|a| a.signal()).as_ref());
+        let req = match body {
+            Some(json) => b
+                .header("content-type", "application/json")
+                .body(json)
+                .map_err(|e| ApiError::Network(js_text(e)))?,
+            None => b.build().map_err(|e| ApiError::Network(js_text(e)))?,
+        };
+        match with_timeout(ms, req.send()).await {
+            Some(Ok(resp)) => Ok(resp),
+            Some(Err(e)) => Err(ApiError::Network(js_text(e))),
+            None => {
+                if let Some(a) = abort {
+                    a.abort();
+                }
+                Err(ApiError::Timeout)
+            }
+        }
+    }
+
+    async fn call<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<String>,
+    ) -> Result<T> {
+        let started = js_sys::Date::now();
+        let mut attempt = 0;
+        loop {
+            let elapsed = (js_sys::Date::now() - started).max(0.0) as u32;
+            let left = self.timeout_ms.saturating_sub(elapsed).max(1);
+            let res = self.once(&method, path, body.as_deref(), left).await;
+            let retryable = match &res {
+                Err(ApiError::Network(_)) => true,
+                Ok(r) => matches!(r.status(), 502..=504),
+                Err(_) => false,
+            };
+            if retryable && attempt < BACKOFF_MS.len() {
+                let delay = BACKOFF_MS[attempt];
+                let spent = (js_sys::Date::now() - started).max(0.0) as u32;
+                if spent.saturating_add(delay) < self.timeout_ms {
+                    gloo_timers::future::TimeoutFuture::new(delay).await;
+                    attempt += 1;
+                    continue;
+                }
+            }
+            return read(res?).await;
+        }
+    }
+
+    /// `GET /v1/keys`.
+    pub async fn keys(&self) -> Result<KeysResponse> {
+        self.call(Method::Get, "/v1/keys", None).await
+    }
+
+    /// `GET /dev/api/demo`: `Ok(None)` when the server is not in `--dev --demo` mode.
+    pub async fn demo(&self) -> Result<Option<DemoInfo>> {
+        match self
+            .call::<DemoInfo>(Method::Get, "/dev/api/demo", None)
+            .await
+        {
+            Ok(d) => Ok(Some(d)),
+            Err(ApiError::Refused { status: 404, .. })
+            | Err(ApiError::Refused { status: 403, .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `POST /v1/session`.
+    pub async fn session(&self, req: &SessionRequest) -> Result<SessionResponse> {
+        let body = serde_json::to_string(req).map_err(|_| ApiError::Decode)?;
+        self.call(Method::Post, "/v1/session", Some(body)).await
+    }
+
+    /// `GET /v1/me/status`.
+    pub async fn status(&self) -> Result<StatusResponse> {
+        self.call(Method::Get, "/v1/me/status", None).await
+    }
+
+    /// `POST /v1/visits`; retrying with the same `client_visit_id` never duplicates.
+    pub async fn check_in(&self, req: &CheckInRequest) -> Result<CheckInResponse> {
+        let body = serde_json::to_string(req).map_err(|_| ApiError::Decode)?;
+        self.call(Method::Post, "/v1/visits", Some(body)).await
+    }
+
+    /// `GET /v1/visits`.
+    pub async fn visits(&self) -> Result<VisitList> {
+        self.call(Method::Get, "/v1/visits", None).await
+    }
+
+    /// `POST /v1/visits/{id}/cancel`.
+    pub async fn cancel(&self, visit_id: &str) -> Result<serde_json::Value> {
+        let path = visit_path(visit_id, "/cancel");
+        self.call(Method::Post, &path, Some(String::from("{}")))
+            .await
+    }
+
+    /// `POST /v1/visits/{id}/pass`: a fresh pass token.
+    pub async fn refresh_pass(&self, visit_id: &str) -> Result<PassResponse> {
+        let path = visit_path(visit_id, "/pass");
+        self.call(Method::Post, &path, Some(String::from("{}")))
+            .await
+    }
+}
+
+/// The JavaScript error's message only: formatting gloo's error enum would pull serde's
+/// whole error formatting (floats included) into the wasm.
+fn js_text(e: gloo_net::Error) -> String {
+    match e {
+        gloo_net::Error::JsError(j) => j.message,
+        gloo_net::Error::GlooError(s) => s,
+        gloo_net::Error::SerdeError(_) => String::from("bad json"),
+    }
+}
+
+fn visit_path(id: &str, tail: &str) -> String {
+    let mut p = String::from("/v1/visits/");
+    p.push_str(&ashyq_core::hostproof::uri_component_encode(id));
+    p.push_str(tail);
+    p
+}
+
+async fn read<T: DeserializeOwned>(resp: gloo_net::http::Response) -> Result<T> {
+    let status = resp.status();
+    if (200..300).contains(&status) {
+        let text = resp.text().await.map_err(|_| ApiError::Decode)?;
+        // Empty bodies (204) read as JSON null.
+        let text = if text.is_empty() {
+            "null"
+        } else {
+            text.as_str()
+        };
+        return serde_json::from_str(text).map_err(|_| ApiError::Decode);
+    }
+    let code = resp
+        .text()
+        .await
+        .ok()
+        .and_then(|t| serde_json::from_str::<ErrorBody>(&t).ok())
+        .map(|b| b.error.code)
+        .unwrap_or_default();
+    Err(classify(status, code))
+}
+
+/// Turns an error status and code into an [`ApiError`].
+pub fn classify(status: u16, code: String) -> ApiError {
+    if status == 401 {
+        return ApiError::Unauthorized;
+    }
+    if status == 422 || status == 400 {
+        if let Some(e) = CodeError::from_code(&code) {
+            return ApiError::Rejected(e);
+        }
+    }
+    if status >= 500 {
+        return ApiError::Server { status, code };
+    }
+    ApiError::Refused { status, code }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_are_classified() {
+        assert_eq!(classify(401, String::new()), ApiError::Unauthorized);
+        assert_eq!(
+            classify(422, String::from("bad_signature")),
+            ApiError::Rejected(CodeError::BadSignature)
+        );
+        assert!(classify(503, String::from("unavailable")).is_unavailable());
+        assert!(!classify(409, String::from("cancel_window_over")).is_unavailable());
+        assert!(ApiError::Timeout.is_unavailable());
+        assert!(!ApiError::Rejected(CodeError::Expired).is_unavailable());
+    }
+
+    #[test]
+    fn visit_ids_are_escaped_in_paths() {
+        assert_eq!(visit_path("a/b", "/pass"), "/v1/visits/a%2Fb/pass");
+    }
+}

@@ -1,0 +1,326 @@
+//! Aitu (BTS Digital), speaking the protocol of `@btsd/aitu-bridge` 0.9.0 (DESIGN §5):
+//! - Android: `AndroidBridge[method](reqId, ...args)`; `invoke`/`storage` take
+//!   `(reqId, name, JSON.stringify(data))`, `vibrate` a JSON array string;
+//! - iOS: `webkit.messageHandlers[method].postMessage({reqId, ...named args})`;
+//! - web: `top.postMessage({source:'aitu-bridge', method, reqId, payload:[...]}, origin)`
+//!   with the origin from `__aitu-domain` (cached as `mini-app-domain`); replies from that
+//!   origin are re-dispatched as `aituEvents`.
+//!
+//! Replies on every transport: `aituEvents` with `detail {reqId, data, error}`. The SDK has
+//! no timeouts; every call here has one.
+
+use std::cell::{Cell, RefCell};
+
+use ashyq_core::api::HostProof;
+use gloo_events::EventListener;
+use wasm_bindgen::{JsCast, JsValue};
+
+use super::{js, Fut, Haptic, Host, HostError, HostKind, Result, Theme, Timeouts, Transport};
+
+const EVENT: &str = "aituEvents";
+const DOMAIN_PARAM: &str = "__aitu-domain";
+const DOMAIN_CACHE: &str = "mini-app-domain";
+
+pub struct Aitu {
+    transport: Transport,
+    timeouts: Timeouts,
+    origin: Option<String>,
+    counter: Cell<u32>,
+    /// Re-dispatches the web host's `message` events as `aituEvents` (lives with the app).
+    _web_listener: Option<EventListener>,
+    back: RefCell<Option<wasm_bindgen::closure::Closure<dyn Fn()>>>,
+}
+
+/// The host origin for the web transport, as the SDK finds it.
+pub fn web_origin() -> Option<String> {
+    let search = js::window().location().search().unwrap_or_default();
+    let q = crate::params::Query::parse(&search);
+    match q.get(DOMAIN_PARAM) {
+        Some(o) if !o.is_empty() => {
+            js::local_set(DOMAIN_CACHE, o);
+            Some(o.to_owned())
+        }
+        _ => js::local_get(DOMAIN_CACHE),
+    }
+}
+
+impl Aitu {
+    pub fn new(transport: Transport, timeouts: Timeouts) -> Aitu {
+        let origin = if transport == Transport::Web {
+            web_origin()
+        } else {
+            None
+        };
+        let web_listener = origin.clone().map(|origin| {
+            EventListener::new(&js::window(), "message", move |e| {
+                let Some(m) = e.dyn_ref::<web_sys::MessageEvent>() else {
+                    return;
+                };
+                let data = m.data();
+                if m.origin() == origin && data.is_truthy() {
+                    js::dispatch_custom(EVENT, &data);
+                }
+            })
+        });
+        Aitu {
+            transport,
+            timeouts,
+            origin,
+            counter: Cell::new(0),
+            _web_listener: web_listener,
+            back: RefCell::new(None),
+        }
+    }
+
+    /// `getQr:1`, `GetMe:invoke:2`: unique per call, like the SDK's generator.
+    fn req_id(&self, key: &str) -> String {
+        let n = self.counter.get().wrapping_add(1);
+        self.counter.set(n);
+        let mut id = String::from(key);
+        id.push(':');
+        id.push_str(&n.to_string());
+        id
+    }
+
+    /// Sends `method` with its arguments in the SDK's `payload` order.
+    fn send(&self, method: &str, req_id: &str, payload: &[JsValue]) -> Result<()> {
+        let w = js::window();
+        match self.transport {
+            Transport::Android => {
+                let bridge = js::get(w.as_ref(), "AndroidBridge");
+                let mut args = vec![JsValue::from_str(req_id)];
+                match method {
+                    "invoke" | "storage" => {
+                        args.push(payload.first().cloned().unwrap_or(JsValue::UNDEFINED));
+                        let data = payload.get(1).cloned().unwrap_or_else(|| js::obj(&[]));
+                        args.push(JsValue::from_str(&js::stringify(&data)));
+                    }
+                    "vibrate" => {
+                        let data = payload.first().cloned().unwrap_or_else(|| js::arr(&[]));
+                        args.push(JsValue::from_str(&js::stringify(&data)));
+                    }
+                    _ => args.extend(payload.iter().cloned()),
+                }
+                js::call_method(&bridge, method, &args).map(|_| ())
+            }
+            Transport::Ios => {
+                let handlers = js::get(&js::get(w.as_ref(), "webkit"), "messageHandlers");
+                let handler = js::get(&handlers, method);
+                let msg = js::obj(&[("reqId", JsValue::from_str(req_id))]);
+                let first = payload.first().cloned().unwrap_or(JsValue::UNDEFINED);
+                match method {
+                    "invoke" | "storage" => {
+                        js::set(&msg, "method", &first);
+                        let data = payload.get(1).cloned().unwrap_or_else(|| js::obj(&[]));
+                        js::set(&msg, "data", &data);
+                    }
+                    "setTitle" | "share" => js::set(&msg, "text", &first),
+                    "vibrate" => js::set(&msg, "pattern", &first),
+                    "setCustomBackArrowMode" => js::set(&msg, "enabled", &first),
+                    "setCustomBackArrowVisible" => js::set(&msg, "visible", &first),
+                    _ => {}
+                }
+                js::call_method(&handler, "postMessage", &[msg]).map(|_| ())
+            }
+            Transport::Web | Transport::Native => {
+                let origin = self
+                    .origin
+                    .as_deref()
+                    .ok_or_else(|| HostError::Bridge(String::from("no Aitu origin")))?;
+                let payload = match method {
+                    "invoke" | "storage" if payload.len() < 2 => {
+                        vec![
+                            payload.first().cloned().unwrap_or(JsValue::UNDEFINED),
+                            js::obj(&[]),
+                        ]
+                    }
+                    _ => payload.to_vec(),
+                };
+                let msg = js::obj(&[
+                    ("source", JsValue::from_str("aitu-bridge")),
+                    ("method", JsValue::from_str(method)),
+                    ("reqId", JsValue::from_str(req_id)),
+                    ("payload", js::arr(&payload)),
+                ]);
+                let top = w
+                    .top()
+                    .ok()
+                    .flatten()
+                    .ok_or_else(|| HostError::Bridge(String::from("no top window")))?;
+                top.post_message(&msg, origin)
+                    .map_err(|e| HostError::Bridge(super::js_error_text(&e)))
+            }
+        }
+    }
+
+    /// One request/reply round trip with a timeout.
+    async fn call(
+        &self,
+        method: &str,
+        id_key: &str,
+        payload: Vec<JsValue>,
+        ms: u32,
+    ) -> Result<JsValue> {
+        let req_id = self.req_id(id_key);
+        let want = req_id.clone();
+        let reply = js::request(
+            EVENT,
+            ms,
+            move |e| {
+                let d = js::detail(e);
+                // Our own request echoed back (a web host that is also our top window) is not a reply.
+                let own = js::get(&d, "source").as_string().as_deref() == Some("aitu-bridge");
+                (!own && js::get(&d, "reqId").as_string().as_deref() == Some(want.as_str()))
+                    .then_some(d)
+            },
+            || self.send(method, &req_id, &payload),
+        )
+        .await?;
+        let error = js::get(&reply, "error");
+        if error.is_truthy() {
+            return Err(classify_error(&error));
+        }
+        Ok(js::get(&reply, "data"))
+    }
+
+    async fn invoke(&self, name: &str) -> Result<JsValue> {
+        let mut key = String::from(name);
+        key.push_str(":invoke");
+        self.call(
+            "invoke",
+            &key,
+            vec![JsValue::from_str(name), js::obj(&[])],
+            self.timeouts.bridge_ms,
+        )
+        .await
+    }
+
+    /// Fire-and-forget calls (title, haptics): the reply, if any, is not awaited.
+    fn fire(&self, method: &str, payload: &[JsValue]) {
+        let req_id = self.req_id(method);
+        let _ = self.send(method, &req_id, payload);
+    }
+}
+
+/// `{code, msg}` → a typed error. Aitu documents no cancel reply: an error from the scanner
+/// that is not a permission problem is treated as a cancel.
+pub fn classify_error(error: &JsValue) -> HostError {
+    let code = js::get(error, "code").as_string().unwrap_or_default();
+    let msg = js::get(error, "msg").as_string().unwrap_or_default();
+    if code == "permission_denied"
+        || msg.starts_with("permission deny")
+        || msg.starts_with("permission security deny")
+    {
+        HostError::PermissionDenied
+    } else if code.is_empty() {
+        HostError::Host(msg)
+    } else {
+        HostError::Host(code)
+    }
+}
+
+/// A JSON value of a bridge reply, verbatim (the backend checks its `sign`).
+fn to_json(v: &JsValue) -> serde_json::Value {
+    let text = js::stringify(v);
+    serde_json::from_str(&text).unwrap_or(serde_json::Value::Null)
+}
+
+impl Host for Aitu {
+    fn kind(&self) -> HostKind {
+        HostKind::Aitu(self.transport)
+    }
+    fn ready(&self) -> Fut<'_, ()> {
+        Box::pin(async {})
+    }
+    fn scan_qr(&self) -> Fut<'_, Result<String>> {
+        Box::pin(async move {
+            match self
+                .call("getQr", "getQr", Vec::new(), self.timeouts.scan_ms)
+                .await
+            {
+                Ok(v) => v
+                    .as_string()
+                    .ok_or_else(|| HostError::Host(String::from("scan result is not text"))),
+                Err(HostError::Host(_)) => Err(HostError::Cancelled),
+                Err(e) => Err(e),
+            }
+        })
+    }
+    fn proof(&self) -> Fut<'_, Result<Option<HostProof>>> {
+        Box::pin(async move {
+            let me = self.invoke("GetMe").await?;
+            let phone = self.invoke("GetPhone").await?;
+            Ok(Some(HostProof::Aitu {
+                me: to_json(&me),
+                phone: to_json(&phone),
+            }))
+        })
+    }
+    fn haptic(&self, kind: Haptic) {
+        let pattern: &[u32] = match kind {
+            Haptic::Success => &[30],
+            Haptic::Tap => &[10],
+            Haptic::Warning => &[60, 60, 60],
+            Haptic::Error => &[120, 60, 120],
+        };
+        let items: Vec<JsValue> = pattern.iter().map(|&ms| JsValue::from(ms)).collect();
+        self.fire("vibrate", &[js::arr(&items)]);
+    }
+    fn set_title(&self, title: &str) {
+        self.fire("setTitle", &[JsValue::from_str(title)]);
+    }
+    fn set_back_button(&self, visible: bool) {
+        self.fire("setCustomBackArrowMode", &[JsValue::from(visible)]);
+        self.fire("setCustomBackArrowVisible", &[JsValue::from(visible)]);
+    }
+    fn on_back(&self, f: Box<dyn Fn()>) {
+        // The SDK's setCustomBackArrowOnClickHandler stores the handler on this global.
+        let c = wasm_bindgen::closure::Closure::<dyn Fn()>::wrap(f);
+        js::set(
+            js::window().as_ref(),
+            "onAituBridgeBackArrowClick",
+            c.as_ref(),
+        );
+        *self.back.borrow_mut() = Some(c);
+    }
+    fn storage_get(&self, key: &str) -> Fut<'_, Result<Option<String>>> {
+        let key = key.to_owned();
+        Box::pin(async move {
+            let data = js::obj(&[("keyName", JsValue::from_str(&key))]);
+            let v = self
+                .call(
+                    "storage",
+                    "storage",
+                    vec![JsValue::from_str("getItem"), data],
+                    self.timeouts.bridge_ms,
+                )
+                .await?;
+            Ok(v.as_string())
+        })
+    }
+    fn storage_set(&self, key: &str, value: &str) -> Fut<'_, Result<()>> {
+        let data = js::obj(&[
+            ("keyName", JsValue::from_str(key)),
+            ("keyValue", JsValue::from_str(value)),
+        ]);
+        Box::pin(async move {
+            self.call(
+                "storage",
+                "storage",
+                vec![JsValue::from_str("setItem"), data],
+                self.timeouts.bridge_ms,
+            )
+            .await
+            .map(|_| ())
+        })
+    }
+    fn language(&self) -> Option<String> {
+        None
+    }
+    fn theme(&self) -> Option<Theme> {
+        None
+    }
+    fn close(&self) {
+        self.fire("closeApplication", &[]);
+    }
+}

@@ -1,0 +1,62 @@
+//! A plain browser: no host. There is no identity to prove (sign-in happens through the
+//! dev endpoint or not at all) and no scanner yet (the camera decoder is separate work):
+//! codes are pasted or arrive as the poster URL. Storage is `localStorage`.
+
+use ashyq_core::api::HostProof;
+
+use super::{js, Fut, Haptic, Host, HostError, HostKind, Result, Theme};
+
+#[derive(Default)]
+pub struct Browser;
+
+impl Browser {
+    pub fn new() -> Browser {
+        Browser
+    }
+}
+
+impl Host for Browser {
+    fn kind(&self) -> HostKind {
+        HostKind::Browser
+    }
+    fn ready(&self) -> Fut<'_, ()> {
+        Box::pin(async {})
+    }
+    fn scan_qr(&self) -> Fut<'_, Result<String>> {
+        Box::pin(async { Err(HostError::Unsupported) })
+    }
+    fn proof(&self) -> Fut<'_, Result<Option<HostProof>>> {
+        Box::pin(async { Ok(None) })
+    }
+    fn haptic(&self, kind: Haptic) {
+        let ms = match kind {
+            Haptic::Success | Haptic::Tap => 20,
+            Haptic::Warning | Haptic::Error => 80,
+        };
+        // navigator.vibrate is absent on many browsers; a missing buzz is harmless.
+        let nav = js::get(js::window().as_ref(), "navigator");
+        let _ = js::call_method(&nav, "vibrate", &[wasm_bindgen::JsValue::from(ms)]);
+    }
+    fn set_title(&self, title: &str) {
+        if let Some(d) = js::window().document() {
+            d.set_title(title);
+        }
+    }
+    fn set_back_button(&self, _visible: bool) {}
+    fn on_back(&self, _f: Box<dyn Fn()>) {}
+    fn storage_get(&self, key: &str) -> Fut<'_, Result<Option<String>>> {
+        let v = js::local_get(key);
+        Box::pin(async move { Ok(v) })
+    }
+    fn storage_set(&self, key: &str, value: &str) -> Fut<'_, Result<()>> {
+        js::local_set(key, value);
+        Box::pin(async { Ok(()) })
+    }
+    fn language(&self) -> Option<String> {
+        js::window().navigator().language()
+    }
+    fn theme(&self) -> Option<Theme> {
+        None
+    }
+    fn close(&self) {}
+}

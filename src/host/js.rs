@@ -1,0 +1,148 @@
+//! Small JavaScript helpers shared by the host adapters: property access, posting
+//! messages, and waiting for one matching reply event with an owned listener.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use futures_channel::oneshot;
+use gloo_events::EventListener;
+use js_sys::{Array, Function, Object, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::Window;
+
+use super::{with_timeout, HostError, Result};
+
+pub fn window() -> Window {
+    web_sys::window().expect("unreachable: the app runs in a window")
+}
+
+/// `o[name]`, or `undefined` when `o` is not an object or the getter throws.
+pub fn get(o: &JsValue, name: &str) -> JsValue {
+    if !is_object(o) && !o.is_function() {
+        return JsValue::UNDEFINED;
+    }
+    Reflect::get(o, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
+}
+
+pub fn is_object(v: &JsValue) -> bool {
+    v.is_object() || v.is_function()
+}
+
+pub fn set(o: &JsValue, name: &str, v: &JsValue) {
+    // Setting a property on a plain object we created cannot throw.
+    let _ = Reflect::set(o, &JsValue::from_str(name), v);
+}
+
+/// A plain object from key/value pairs.
+pub fn obj(pairs: &[(&str, JsValue)]) -> JsValue {
+    let o: JsValue = Object::new().into();
+    for (k, v) in pairs {
+        set(&o, k, v);
+    }
+    o
+}
+
+pub fn arr(items: &[JsValue]) -> JsValue {
+    items.iter().collect::<Array>().into()
+}
+
+/// `JSON.stringify(v)`; `"{}"` for what cannot be stringified.
+pub fn stringify(v: &JsValue) -> String {
+    js_sys::JSON::stringify(v)
+        .ok()
+        .and_then(|s| s.as_string())
+        .unwrap_or_else(|| String::from("{}"))
+}
+
+/// Calls `o[method](...args)`; fails when it is not a function or it throws.
+pub fn call_method(o: &JsValue, method: &str, args: &[JsValue]) -> Result<JsValue> {
+    let f = get(o, method);
+    let f: &Function = f
+        .dyn_ref::<Function>()
+        .ok_or_else(|| HostError::Bridge(String::from("no such bridge method")))?;
+    let args: Array = args.iter().collect();
+    f.apply(o, &args)
+        .map_err(|e| HostError::Bridge(super::js_error_text(&e)))
+}
+
+pub fn in_iframe() -> bool {
+    let w = window();
+    match w.top() {
+        Ok(Some(top)) => {
+            let a: &JsValue = top.as_ref();
+            let b: &JsValue = w.as_ref();
+            !Object::is(a, b)
+        }
+        // A cross-origin top that cannot even be read is a frame.
+        _ => true,
+    }
+}
+
+pub fn local_get(key: &str) -> Option<String> {
+    window()
+        .local_storage()
+        .ok()
+        .flatten()?
+        .get_item(key)
+        .ok()
+        .flatten()
+}
+
+pub fn local_set(key: &str, value: &str) {
+    if let Some(s) = window().local_storage().ok().flatten() {
+        // Storage full or disabled: the cache is only a cache.
+        let _ = s.set_item(key, value);
+    }
+}
+
+pub fn local_remove(key: &str) {
+    if let Some(s) = window().local_storage().ok().flatten() {
+        let _ = s.remove_item(key);
+    }
+}
+
+/// Dispatches `new CustomEvent(name, {detail})` on the window.
+pub fn dispatch_custom(name: &str, detail: &JsValue) {
+    let init = web_sys::CustomEventInit::new();
+    init.set_detail(detail);
+    if let Ok(ev) = web_sys::CustomEvent::new_with_event_init_dict(name, &init) {
+        let _ = window().dispatch_event(&ev);
+    }
+}
+
+/// The `detail` of a CustomEvent (undefined for other events).
+pub fn detail(e: &web_sys::Event) -> JsValue {
+    e.dyn_ref::<web_sys::CustomEvent>()
+        .map(|c| c.detail())
+        .unwrap_or(JsValue::UNDEFINED)
+}
+
+/// Listens for `event` on the window until `pick` returns `Some`, or `ms` pass.
+/// `send` runs after the listener is in place (so a synchronous reply is not missed).
+/// Dropping the returned future removes the listener: that is the cancel path.
+pub async fn request<R: 'static>(
+    event: &str,
+    ms: u32,
+    pick: impl Fn(&web_sys::Event) -> Option<R> + 'static,
+    send: impl FnOnce() -> Result<()>,
+) -> Result<R> {
+    let (tx, rx) = oneshot::channel::<R>();
+    let tx = Rc::new(RefCell::new(Some(tx)));
+    let listener = {
+        let tx = tx.clone();
+        EventListener::new(&window(), event.to_owned(), move |e| {
+            if let Some(r) = pick(e) {
+                if let Some(tx) = tx.borrow_mut().take() {
+                    let _ = tx.send(r);
+                }
+            }
+        })
+    };
+    send()?;
+    let out = with_timeout(ms, rx).await;
+    drop(listener);
+    match out {
+        Some(Ok(r)) => Ok(r),
+        Some(Err(_)) | None => Err(HostError::Timeout),
+    }
+}

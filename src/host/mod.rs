@@ -1,0 +1,351 @@
+//! The host the mini-app runs in (DESIGN §5): one [`Host`] trait, one adapter per host, and
+//! detection. All JavaScript of the host bridges lives below this module.
+//!
+//! Every bridge call has a timeout (the SDKs have none) and is cancelled by dropping its
+//! future, which drops the owned reply listener.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use ashyq_core::api::HostProof;
+use futures_util::future::{select, Either};
+use wasm_bindgen::{JsCast, JsValue};
+
+pub mod aitu;
+pub mod browser;
+pub mod fake;
+pub mod js;
+pub mod telegram;
+pub mod vk;
+
+/// A boxed local future: wasm is single-threaded, nothing here is `Send`.
+pub type Fut<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
+
+pub type Result<T> = core::result::Result<T, HostError>;
+
+/// Why a host call failed. [`HostError::code`] is the `data-code` of the error screen.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HostError {
+    #[error("the host did not answer in time")]
+    Timeout,
+    #[error("the user closed the scanner")]
+    Cancelled,
+    #[error("camera permission denied")]
+    PermissionDenied,
+    #[error("this host cannot scan QR codes")]
+    Unsupported,
+    #[error("the bridge call threw: {0}")]
+    Bridge(String),
+    #[error("the host answered with an error: {0}")]
+    Host(String),
+}
+
+impl HostError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            HostError::Timeout => "host_timeout",
+            HostError::Cancelled => "scan_cancelled",
+            HostError::PermissionDenied => "permission_denied",
+            HostError::Unsupported => "scan_unsupported",
+            HostError::Bridge(_) => "host_bridge_error",
+            HostError::Host(_) => "host_error",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HostKind {
+    Aitu(Transport),
+    Telegram(Transport),
+    Vk(Transport),
+    Browser,
+    Fake,
+}
+
+impl HostKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            HostKind::Aitu(_) => "aitu",
+            HostKind::Telegram(_) => "telegram",
+            HostKind::Vk(_) => "vk",
+            HostKind::Browser => "browser",
+            HostKind::Fake => "fake",
+        }
+    }
+}
+
+/// How the bridge reaches the host: a native webview object or the parent frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    Android,
+    /// Telegram's `TelegramWebviewProxy` (its iOS, Android and macOS clients alike).
+    Native,
+    Ios,
+    Web,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Haptic {
+    Success,
+    Warning,
+    Error,
+    Tap,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Theme {
+    Light,
+    Dark,
+}
+
+/// What every host adapter offers the app. Methods a host lacks are no-ops (title,
+/// haptics) or fail with [`HostError::Unsupported`] (scan).
+pub trait Host {
+    fn kind(&self) -> HostKind;
+    /// Tells the host the app is ready (`VKWebAppInit`, `web_app_ready`).
+    fn ready(&self) -> Fut<'_, ()>;
+    /// Opens the host's QR scanner and resolves to the scanned text.
+    fn scan_qr(&self) -> Fut<'_, Result<String>>;
+    /// The signed identity the backend turns into a session; `None` when the host has none
+    /// (plain browser).
+    fn proof(&self) -> Fut<'_, Result<Option<HostProof>>>;
+    fn haptic(&self, kind: Haptic);
+    fn set_title(&self, title: &str);
+    /// Shows or hides the host's back control; presses arrive through `on_back`.
+    fn set_back_button(&self, visible: bool);
+    fn on_back(&self, f: Box<dyn Fn()>);
+    fn storage_get(&self, key: &str) -> Fut<'_, Result<Option<String>>>;
+    fn storage_set(&self, key: &str, value: &str) -> Fut<'_, Result<()>>;
+    /// The user's language as the host reports it (a BCP 47 tag), if it does.
+    fn language(&self) -> Option<String>;
+    fn theme(&self) -> Option<Theme>;
+    fn close(&self);
+}
+
+/// Runs `fut` for at most `ms` milliseconds; `None` when time ran out (the future is
+/// dropped, which cancels it).
+pub async fn with_timeout<T>(ms: u32, fut: impl Future<Output = T>) -> Option<T> {
+    let fut = Box::pin(fut);
+    let timer = gloo_timers::future::TimeoutFuture::new(ms);
+    match select(fut, timer).await {
+        Either::Left((v, _)) => Some(v),
+        Either::Right(_) => None,
+    }
+}
+
+/// Timeouts for host calls, overridable with `ashyq_timeout_ms` so tests run fast.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    pub scan_ms: u32,
+    pub bridge_ms: u32,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            scan_ms: 30_000,
+            bridge_ms: 8_000,
+        }
+    }
+}
+
+impl Timeouts {
+    pub fn with_override(ms: Option<u32>) -> Timeouts {
+        match ms {
+            Some(ms) => Timeouts {
+                scan_ms: ms,
+                bridge_ms: ms,
+            },
+            None => Timeouts::default(),
+        }
+    }
+}
+
+/// The facts detection looks at, read from the page once (pure, so it is testable).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Env {
+    pub in_iframe: bool,
+    /// `window.AndroidBridge` exists.
+    pub android_bridge: bool,
+    /// `AndroidBridge.VKWebAppInit` is a function (VK's Android bridge).
+    pub android_has_vk_methods: bool,
+    /// `AndroidBridge.getQr` or `.invoke` is a function (Aitu's Android bridge).
+    pub android_has_aitu_methods: bool,
+    /// `webkit.messageHandlers.invoke` exists (Aitu iOS; Chrome on iOS has handlers but not this).
+    pub ios_aitu: bool,
+    /// `webkit.messageHandlers.VKWebAppClose` exists (VK iOS, as vk-bridge detects it).
+    pub ios_vk: bool,
+    /// `window.TelegramWebviewProxy` exists (Telegram iOS/Android/macOS).
+    pub telegram_proxy: bool,
+    /// The URL hash carries `tgWebAppData` or `tgWebAppPlatform`.
+    pub telegram_launch: bool,
+    /// The query carries `vk_app_id` and `sign`.
+    pub vk_launch: bool,
+    /// `__aitu-domain` in the query or cached as `mini-app-domain`.
+    pub aitu_domain: bool,
+}
+
+/// Which host this is. Aitu and VK both name their Android object `AndroidBridge`: they are
+/// told apart by VK's launch parameters and by which methods the object has.
+pub fn detect(env: &Env) -> HostKind {
+    if env.telegram_proxy {
+        return HostKind::Telegram(Transport::Native);
+    }
+    if env.telegram_launch {
+        return HostKind::Telegram(Transport::Web);
+    }
+    let vk_android = env.android_bridge
+        && (env.android_has_vk_methods || (env.vk_launch && !env.android_has_aitu_methods));
+    if vk_android {
+        return HostKind::Vk(Transport::Android);
+    }
+    if env.ios_vk && !env.ios_aitu {
+        return HostKind::Vk(Transport::Ios);
+    }
+    if env.android_bridge && env.android_has_aitu_methods {
+        return HostKind::Aitu(Transport::Android);
+    }
+    if env.ios_aitu {
+        return HostKind::Aitu(Transport::Ios);
+    }
+    if env.vk_launch && env.in_iframe {
+        return HostKind::Vk(Transport::Web);
+    }
+    if env.aitu_domain && env.in_iframe {
+        return HostKind::Aitu(Transport::Web);
+    }
+    HostKind::Browser
+}
+
+/// Reads [`Env`] from the current page.
+pub fn read_env() -> Env {
+    let w = js::window();
+    let win: &JsValue = w.as_ref();
+    let android = js::get(win, "AndroidBridge");
+    let android_bridge = js::is_object(&android);
+    let fn_on = |o: &JsValue, name: &str| js::get(o, name).is_function();
+    let handlers = js::get(&js::get(win, "webkit"), "messageHandlers");
+    let search = w.location().search().unwrap_or_default();
+    let hash = w.location().hash().unwrap_or_default();
+    let q = crate::params::Query::parse(&search);
+    let h = crate::params::Query::parse(&hash);
+    let cached_aitu = js::local_get("mini-app-domain").is_some();
+    Env {
+        in_iframe: js::in_iframe(),
+        android_bridge,
+        android_has_vk_methods: android_bridge && fn_on(&android, "VKWebAppInit"),
+        android_has_aitu_methods: android_bridge
+            && (fn_on(&android, "getQr") || fn_on(&android, "invoke")),
+        ios_aitu: js::is_object(&js::get(&handlers, "invoke")),
+        ios_vk: js::is_object(&js::get(&handlers, "VKWebAppClose")),
+        telegram_proxy: js::is_object(&js::get(win, "TelegramWebviewProxy")),
+        telegram_launch: h.get("tgWebAppData").is_some() || h.get("tgWebAppPlatform").is_some(),
+        vk_launch: q.get("vk_app_id").is_some() && q.get("sign").is_some(),
+        aitu_domain: q.get("__aitu-domain").is_some() || cached_aitu,
+    }
+}
+
+/// Builds the adapter for the detected host.
+pub fn connect(kind: HostKind, t: Timeouts) -> std::rc::Rc<dyn Host> {
+    use std::rc::Rc;
+    match kind {
+        HostKind::Aitu(tr) => Rc::new(aitu::Aitu::new(tr, t)),
+        HostKind::Telegram(tr) => Rc::new(telegram::Telegram::new(tr, t)),
+        HostKind::Vk(tr) => Rc::new(vk::Vk::new(tr, t)),
+        HostKind::Browser | HostKind::Fake => Rc::new(browser::Browser::new()),
+    }
+}
+
+/// A thrown JavaScript value as text, for [`HostError::Bridge`].
+pub(crate) fn js_error_text(e: &JsValue) -> String {
+    if let Some(err) = e.dyn_ref::<js_sys::Error>() {
+        return String::from(err.message());
+    }
+    e.as_string()
+        .unwrap_or_else(|| String::from("unknown error"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nothing_is_a_plain_browser() {
+        assert_eq!(detect(&Env::default()), HostKind::Browser);
+    }
+
+    #[test]
+    fn chrome_on_ios_is_not_aitu() {
+        // Chrome on iOS exposes webkit.messageHandlers, but neither `invoke` nor VK's methods.
+        let env = Env {
+            ios_aitu: false,
+            ios_vk: false,
+            ..Env::default()
+        };
+        assert_eq!(detect(&env), HostKind::Browser);
+    }
+
+    #[test]
+    fn vk_and_aitu_on_android_are_told_apart() {
+        let aitu = Env {
+            android_bridge: true,
+            android_has_aitu_methods: true,
+            ..Env::default()
+        };
+        assert_eq!(detect(&aitu), HostKind::Aitu(Transport::Android));
+        let vk = Env {
+            android_bridge: true,
+            android_has_vk_methods: true,
+            vk_launch: true,
+            ..Env::default()
+        };
+        assert_eq!(detect(&vk), HostKind::Vk(Transport::Android));
+        // VK launch params alone are enough when the object has no Aitu methods.
+        let vk_params = Env {
+            android_bridge: true,
+            vk_launch: true,
+            ..Env::default()
+        };
+        assert_eq!(detect(&vk_params), HostKind::Vk(Transport::Android));
+    }
+
+    #[test]
+    fn web_transports_need_an_iframe() {
+        let aitu = Env {
+            aitu_domain: true,
+            in_iframe: true,
+            ..Env::default()
+        };
+        assert_eq!(detect(&aitu), HostKind::Aitu(Transport::Web));
+        let top = Env {
+            aitu_domain: true,
+            ..Env::default()
+        };
+        assert_eq!(detect(&top), HostKind::Browser);
+        let vk = Env {
+            vk_launch: true,
+            in_iframe: true,
+            ..Env::default()
+        };
+        assert_eq!(detect(&vk), HostKind::Vk(Transport::Web));
+        let tg = Env {
+            telegram_launch: true,
+            in_iframe: true,
+            ..Env::default()
+        };
+        assert_eq!(detect(&tg), HostKind::Telegram(Transport::Web));
+        let tg_native = Env {
+            telegram_proxy: true,
+            telegram_launch: true,
+            ..Env::default()
+        };
+        assert_eq!(detect(&tg_native), HostKind::Telegram(Transport::Native));
+    }
+
+    #[test]
+    fn error_codes_are_stable() {
+        assert_eq!(HostError::Timeout.code(), "host_timeout");
+        assert_eq!(HostError::Cancelled.code(), "scan_cancelled");
+        assert_eq!(HostError::PermissionDenied.code(), "permission_denied");
+    }
+}

@@ -1,0 +1,47 @@
+//! Ashyq, the mini-app: a visitor scans a venue's poster inside a messenger (Aitu, Telegram,
+//! VK) or a plain browser, and shows a live pass with their health status.
+//!
+//! Layout: [`app`] is the pure state machine (every screen, every transition), [`view`]
+//! renders it as text-only DOM, [`host`] holds one adapter per host behind the
+//! [`host::Host`] trait, [`api`] talks to the backend, [`i18n`] has the words in Kazakh,
+//! Russian and English, and [`runtime`] ties them together. Formats and rules come from
+//! `ashyq_core`, never re-implemented here.
+//!
+//! ```
+//! use ashyq::app::{Model, Msg, Screen};
+//! use ashyq::host::HostKind;
+//! use ashyq::i18n::Lang;
+//!
+//! let mut m = Model::new(HostKind::Browser, Lang::En);
+//! m.update(Msg::Started { session: None, keys: None, venue_code: None });
+//! assert_eq!(m.screen.name(), "signin");
+//! ```
+
+use wasm_bindgen::prelude::*;
+
+pub mod api;
+pub mod app;
+pub mod host;
+pub mod i18n;
+pub mod params;
+pub mod runtime;
+pub mod view;
+
+/// Starts the app in `#app` (pages without one, such as the test runner's, are left alone).
+#[wasm_bindgen(start)]
+pub fn start() {
+    let Some(w) = web_sys::window() else { return };
+    let Some(doc) = w.document() else { return };
+    let Some(root) = doc.get_element_by_id("app") else {
+        return;
+    };
+    let loc = w.location();
+    let params = params::Params::from_location(
+        &loc.pathname().unwrap_or_default(),
+        &loc.search().unwrap_or_default(),
+        &loc.hash().unwrap_or_default(),
+    );
+    let kind = host::detect(&host::read_env());
+    let host = host::connect(kind, host::Timeouts::with_override(params.timeout_ms));
+    runtime::keep_alive(runtime::mount(root, host, params));
+}

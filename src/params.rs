@@ -1,0 +1,101 @@
+//! What the app reads from its own URL: `?lang=`, `ashyq_timeout_ms` (query or hash), and a
+//! venue code when the app was opened at `/v/1#<payload>.<signature>` (what a phone camera
+//! opens from a poster). Pure string handling, tested natively.
+
+use ashyq_core::hostproof::parse_query;
+use ashyq_core::venue;
+
+/// Decoded `key=value` pairs of a query string or a hash; a malformed one reads as empty.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Query(Vec<(String, String)>);
+
+impl Query {
+    pub fn parse(raw: &str) -> Query {
+        Query(parse_query(raw).unwrap_or_default())
+    }
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// The app's launch parameters.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Params {
+    pub lang: Option<String>,
+    pub timeout_ms: Option<u32>,
+    /// The bare form `ASHYQ1:<body>` of a venue code the app was opened at.
+    pub venue_code: Option<String>,
+}
+
+/// Shortest accepted override: a zero timeout would make every call fail at once.
+const MIN_TIMEOUT_MS: u32 = 50;
+
+impl Params {
+    /// From `location.pathname`, `location.search` and `location.hash`.
+    pub fn from_location(path: &str, search: &str, hash: &str) -> Params {
+        let q = Query::parse(search);
+        let venue_code = if path.trim_end_matches('/') == "/v/1" && hash.len() > 1 {
+            let body = hash.trim_start_matches('#');
+            let mut s = String::with_capacity(venue::BARE_PREFIX.len() + body.len());
+            s.push_str(venue::BARE_PREFIX);
+            s.push_str(body);
+            Some(s)
+        } else {
+            None
+        };
+        // The venue hash is a code body, not key=value pairs: read the timeout from it only
+        // when it is not a code.
+        let h = if venue_code.is_some() {
+            Query::default()
+        } else {
+            Query::parse(hash)
+        };
+        let timeout_ms = q
+            .get("ashyq_timeout_ms")
+            .or_else(|| h.get("ashyq_timeout_ms"))
+            .and_then(|v| v.parse::<u32>().ok())
+            .map(|v| v.max(MIN_TIMEOUT_MS));
+        Params {
+            lang: q.get("lang").or_else(|| h.get("lang")).map(str::to_owned),
+            timeout_ms,
+            venue_code,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn venue_url_becomes_a_bare_code() {
+        let p = Params::from_location("/v/1", "?lang=en", "#AbC.dEf");
+        assert_eq!(p.venue_code.as_deref(), Some("ASHYQ1:AbC.dEf"));
+        assert_eq!(p.lang.as_deref(), Some("en"));
+        assert_eq!(Params::from_location("/", "", "#AbC.dEf").venue_code, None);
+        assert_eq!(Params::from_location("/v/1", "", "").venue_code, None);
+    }
+
+    #[test]
+    fn timeout_override_from_query_or_hash() {
+        assert_eq!(
+            Params::from_location("/", "?ashyq_timeout_ms=300", "").timeout_ms,
+            Some(300)
+        );
+        assert_eq!(
+            Params::from_location("/", "", "#tgWebAppData=x&ashyq_timeout_ms=400").timeout_ms,
+            Some(400)
+        );
+        assert_eq!(
+            Params::from_location("/", "?ashyq_timeout_ms=0", "").timeout_ms,
+            Some(50)
+        );
+        assert_eq!(
+            Params::from_location("/", "?ashyq_timeout_ms=x", "").timeout_ms,
+            None
+        );
+    }
+}

@@ -1,0 +1,353 @@
+//! The edge that runs the state machine: it feeds messages to [`Model::update`], renders,
+//! and performs the effects (host calls, fetches, timers), turning each result back into a
+//! message. Timers are owned and replaced, so a stale retry or refresh never fires twice.
+
+use std::cell::{Cell, RefCell};
+use std::rc::{Rc, Weak};
+
+use ashyq_core::api::SessionResponse;
+use ashyq_core::keys::KeySet;
+use gloo_timers::callback::{Interval, Timeout};
+use wasm_bindgen_futures::spawn_local;
+use web_sys::Element;
+
+use crate::api::Api;
+use crate::app::{Effect, Model, Msg, Screen};
+use crate::host::{js, Host, HostKind, Theme};
+use crate::i18n::Lang;
+use crate::params::Params;
+use crate::view::Ui;
+
+const KEYS_CACHE: &str = "ashyq.keys";
+const SESSION_CACHE: &str = "ashyq.session";
+const LANG_CACHE: &str = "ashyq.lang";
+/// Default budget of one backend request (retries included).
+pub const FETCH_TIMEOUT_MS: u32 = 8_000;
+
+pub struct App {
+    model: RefCell<Model>,
+    ui: Ui,
+    host: Rc<dyn Host>,
+    api: Api,
+    retry_timer: RefCell<Option<Timeout>>,
+    pass_timer: RefCell<Option<Timeout>>,
+    _clock: RefCell<Option<Interval>>,
+    back_visible: Cell<Option<bool>>,
+    ready: Cell<bool>,
+}
+
+pub fn now_secs() -> i64 {
+    (js_sys::Date::now() / 1000.0) as i64
+}
+
+/// A random UUID v4 from `crypto.getRandomValues`: one per scan, reused on retries.
+pub fn uuid_v4() -> String {
+    let mut b = [0u8; 16];
+    let filled = js::window()
+        .crypto()
+        .ok()
+        .map(|c| c.get_random_values_with_u8_array(&mut b).is_ok())
+        .unwrap_or(false);
+    if !filled {
+        for x in b.iter_mut() {
+            *x = (js_sys::Math::random() * 256.0) as u8;
+        }
+    }
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let hex = ashyq_core::hostproof::hex_encode(&b);
+    let mut s = String::with_capacity(36);
+    for (i, c) in hex.chars().enumerate() {
+        if matches!(i, 8 | 12 | 16 | 20) {
+            s.push('-');
+        }
+        s.push(c);
+    }
+    s
+}
+
+/// The UI language: `?lang=`, the user's earlier choice, the host, the browser, Kazakh.
+fn pick_lang(params: &Params, host: &dyn Host) -> Lang {
+    params
+        .lang
+        .as_deref()
+        .and_then(Lang::parse)
+        .or_else(|| js::local_get(LANG_CACHE).as_deref().and_then(Lang::parse))
+        .or_else(|| host.language().as_deref().and_then(Lang::parse))
+        .or_else(|| {
+            js::window()
+                .navigator()
+                .language()
+                .as_deref()
+                .and_then(Lang::parse)
+        })
+        .unwrap_or(Lang::Kk)
+}
+
+/// Whether this host keeps a session between launches (Telegram and VK give a fresh
+/// signed proof with every launch, so theirs are not cached).
+fn caches_session(kind: HostKind) -> bool {
+    matches!(kind, HostKind::Aitu(_) | HostKind::Browser | HostKind::Fake)
+}
+
+fn cached_keys() -> Option<KeySet> {
+    let text = js::local_get(KEYS_CACHE)?;
+    let map = serde_json::from_str(&text).ok()?;
+    KeySet::from_b64_map(&map).ok().filter(|k| !k.is_empty())
+}
+
+/// Mounts the app in `root` and starts it. The returned handle keeps it alive.
+pub fn mount(root: Element, host: Rc<dyn Host>, params: Params) -> Rc<App> {
+    let doc = js::window()
+        .document()
+        .expect("unreachable: a window has a document");
+    let lang = pick_lang(&params, host.as_ref());
+    if host.theme() == Some(Theme::Dark) {
+        if let Some(html) = doc.document_element() {
+            crate::view::set(&html, "data-theme", "dark");
+        }
+    }
+    let timeout = params.timeout_ms.unwrap_or(FETCH_TIMEOUT_MS);
+    let app = Rc::new_cyclic(|weak: &Weak<App>| {
+        let w = weak.clone();
+        let dispatch: Rc<dyn Fn(Msg)> = Rc::new(move |m| {
+            if let Some(app) = w.upgrade() {
+                app.dispatch(m);
+            }
+        });
+        App {
+            model: RefCell::new(Model::new(host.kind(), lang)),
+            ui: Ui::new(doc, root, dispatch),
+            host: host.clone(),
+            api: Api::new(timeout),
+            retry_timer: RefCell::new(None),
+            pass_timer: RefCell::new(None),
+            _clock: RefCell::new(None),
+            back_visible: Cell::new(None),
+            ready: Cell::new(false),
+        }
+    });
+    {
+        let w = Rc::downgrade(&app);
+        host.on_back(Box::new(move || {
+            if let Some(app) = w.upgrade() {
+                app.dispatch(Msg::Back);
+            }
+        }));
+    }
+    {
+        let w = Rc::downgrade(&app);
+        let clock = Interval::new(1000, move || {
+            if let Some(app) = w.upgrade() {
+                app.tick();
+            }
+        });
+        *app._clock.borrow_mut() = Some(clock);
+    }
+    app.ui.render(&app.model.borrow());
+    let a = app.clone();
+    spawn_local(async move {
+        a.host.set_title("Ashyq");
+        a.host.ready().await;
+        let session = if caches_session(a.host.kind()) {
+            a.host
+                .storage_get(SESSION_CACHE)
+                .await
+                .ok()
+                .flatten()
+                .and_then(|s| serde_json::from_str::<SessionResponse>(&s).ok())
+        } else {
+            None
+        };
+        if let Some(s) = &session {
+            a.api.set_token(Some(s.token.clone()));
+        }
+        a.dispatch(Msg::Started {
+            session,
+            keys: cached_keys(),
+            venue_code: params.venue_code.clone(),
+        });
+    });
+    app
+}
+
+impl App {
+    pub fn model(&self) -> std::cell::Ref<'_, Model> {
+        self.model.borrow()
+    }
+
+    pub fn dispatch(self: &Rc<Self>, msg: Msg) {
+        let fx = {
+            let mut m = self.model.borrow_mut();
+            m.now = now_secs();
+            if m.next_visit_id.is_empty() {
+                m.next_visit_id = uuid_v4();
+            }
+            m.update(msg)
+        };
+        self.ui.render(&self.model.borrow());
+        self.mark_ready();
+        for e in fx {
+            self.run(e);
+        }
+    }
+
+    /// Tells tests and benchmarks the app is usable: `performance.mark('ashyq-ready')` and
+    /// `<html data-ready="1">`, once, on the first interactive screen.
+    fn mark_ready(&self) {
+        if self.ready.get() {
+            return;
+        }
+        let interactive = !matches!(
+            self.model.borrow().screen,
+            Screen::Start | Screen::SignIn(crate::app::SignIn::Loading)
+        );
+        if !interactive {
+            return;
+        }
+        self.ready.set(true);
+        let w = js::window();
+        if let Some(p) = w.performance() {
+            let _ = p.mark("ashyq-ready");
+        }
+        if let Some(html) = w.document().and_then(|d| d.document_element()) {
+            crate::view::set(&html, "data-ready", "1");
+        }
+    }
+
+    /// Every second: the pass clock, and the end of an expired pass.
+    fn tick(self: &Rc<Self>) {
+        let expired = {
+            let m = self.model.borrow();
+            match &m.screen {
+                Screen::Pass(p) => {
+                    if let Some(c) = self.ui.doc.get_element_by_id("pass-clock") {
+                        c.set_text_content(Some(&crate::view::screens::clock(
+                            js_sys::Date::now(),
+                            true,
+                        )));
+                    }
+                    now_secs() >= p.resp.pass.expires_at
+                }
+                _ => false,
+            }
+        };
+        if expired {
+            self.dispatch(Msg::PassExpired);
+        }
+    }
+
+    fn spawn<F>(self: &Rc<Self>, f: impl FnOnce(Rc<App>) -> F + 'static)
+    where
+        F: std::future::Future<Output = Option<Msg>> + 'static,
+    {
+        let a = self.clone();
+        spawn_local(async move {
+            if let Some(msg) = f(a.clone()).await {
+                a.dispatch(msg);
+            }
+        });
+    }
+
+    fn run(self: &Rc<Self>, e: Effect) {
+        match e {
+            Effect::LoadKeys => self.spawn(|a| async move {
+                Some(match a.api.keys().await {
+                    Ok(k) => match KeySet::from_b64_map(&k.venue_keys) {
+                        Ok(set) if !set.is_empty() => Msg::KeysLoaded(set),
+                        _ => Msg::KeysFailed,
+                    },
+                    Err(_) => Msg::KeysFailed,
+                })
+            }),
+            Effect::SaveKeys => {
+                let map = self.model.borrow().keys.to_b64_map();
+                if let Ok(text) = serde_json::to_string(&map) {
+                    js::local_set(KEYS_CACHE, &text);
+                }
+            }
+            Effect::LoadDemo => self.spawn(|a| async move {
+                Some(Msg::Demo(a.api.demo().await.map(|d| d.map(|d| d.citizens))))
+            }),
+            Effect::HostSession => self.spawn(|a| async move {
+                Some(match a.host.proof().await {
+                    Ok(Some(proof)) => {
+                        let req = ashyq_core::api::SessionRequest { proof };
+                        Msg::SessionDone(a.api.session(&req).await)
+                    }
+                    Ok(None) => Msg::NoProof,
+                    Err(e) => Msg::ProofFailed(e),
+                })
+            }),
+            Effect::Session(proof) => self.spawn(|a| async move {
+                let req = ashyq_core::api::SessionRequest { proof };
+                Some(Msg::SessionDone(a.api.session(&req).await))
+            }),
+            Effect::SaveSession(s) => {
+                self.api.set_token(s.as_ref().map(|s| s.token.clone()));
+                if caches_session(self.host.kind()) {
+                    let text = s
+                        .and_then(|s| serde_json::to_string(&s).ok())
+                        .unwrap_or_default();
+                    self.spawn(|a| async move {
+                        let _ = a.host.storage_set(SESSION_CACHE, &text).await;
+                        None
+                    });
+                }
+            }
+            Effect::LoadStatus => {
+                self.spawn(|a| async move { Some(Msg::StatusDone(a.api.status().await)) })
+            }
+            Effect::Scan => {
+                self.spawn(|a| async move { Some(Msg::ScanDone(a.host.scan_qr().await)) })
+            }
+            Effect::CheckIn(req) => {
+                self.spawn(|a| async move { Some(Msg::CheckInDone(a.api.check_in(&req).await)) })
+            }
+            Effect::RefreshPass { visit_id, at } => {
+                let delay_ms = ((at - now_secs()).max(0) as u32).saturating_mul(1000);
+                let w = Rc::downgrade(self);
+                let t = Timeout::new(delay_ms, move || {
+                    if let Some(a) = w.upgrade() {
+                        a.spawn(|a| async move {
+                            Some(Msg::PassRefreshed(a.api.refresh_pass(&visit_id).await))
+                        });
+                    }
+                });
+                *self.pass_timer.borrow_mut() = Some(t);
+            }
+            Effect::LoadDiary => {
+                self.spawn(|a| async move { Some(Msg::DiaryDone(a.api.visits().await)) })
+            }
+            Effect::CancelVisit(id) => self.spawn(|a| async move {
+                let r = a.api.cancel(&id).await.map(|_| ());
+                Some(Msg::CancelDone(id, r))
+            }),
+            Effect::ScheduleRetry { attempt, ms } => {
+                let w = Rc::downgrade(self);
+                let t = Timeout::new(ms, move || {
+                    if let Some(a) = w.upgrade() {
+                        a.dispatch(Msg::AutoRetry(attempt));
+                    }
+                });
+                *self.retry_timer.borrow_mut() = Some(t);
+            }
+            Effect::Haptic(k) => self.host.haptic(k),
+            Effect::SaveLang(l) => js::local_set(LANG_CACHE, l.code()),
+            Effect::BackButton(v) => {
+                if self.back_visible.get() != Some(v) {
+                    self.back_visible.set(Some(v));
+                    self.host.set_back_button(v);
+                }
+            }
+        }
+    }
+}
+
+/// Keeps the page's one app alive for the page's lifetime.
+pub fn keep_alive(app: Rc<App>) {
+    thread_local! {
+        static APP: RefCell<Option<Rc<App>>> = const { RefCell::new(None) };
+    }
+    APP.with(|a| *a.borrow_mut() = Some(app));
+}

@@ -1,0 +1,174 @@
+//! The DOM: one `render` per screen (in [`screens`]) over small helpers. Text only: nothing
+//! from a QR code or the network is ever parsed as HTML (`set_text_content` everywhere, SVG
+//! built node by node). Click listeners are owned and dropped with the screen they belong to.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use gloo_events::EventListener;
+use wasm_bindgen::JsCast;
+use web_sys::{Document, Element, HtmlElement};
+
+use crate::app::{Model, Msg};
+
+pub mod qr;
+pub mod screens;
+
+pub const SVG_NS: &str = "http://www.w3.org/2000/svg";
+
+pub struct Ui {
+    pub doc: Document,
+    pub root: Element,
+    listeners: RefCell<Vec<EventListener>>,
+    dispatch: Rc<dyn Fn(Msg)>,
+    last_announced: RefCell<String>,
+}
+
+impl Ui {
+    pub fn new(doc: Document, root: Element, dispatch: Rc<dyn Fn(Msg)>) -> Ui {
+        Ui {
+            doc,
+            root,
+            listeners: RefCell::new(Vec::new()),
+            dispatch,
+            last_announced: RefCell::new(String::new()),
+        }
+    }
+
+    /// `<tag class=…>`; creating an element with a literal tag name cannot fail.
+    pub fn el(&self, tag: &str, class: &str) -> Element {
+        let e = self
+            .doc
+            .create_element(tag)
+            .expect("unreachable: literal tag names are valid");
+        if !class.is_empty() {
+            e.set_class_name(class);
+        }
+        e
+    }
+
+    /// An element holding `text` as text.
+    pub fn text(&self, tag: &str, class: &str, text: &str) -> Element {
+        let e = self.el(tag, class);
+        e.set_text_content(Some(text));
+        e
+    }
+
+    pub fn svg(&self, tag: &str) -> Element {
+        self.doc
+            .create_element_ns(Some(SVG_NS), tag)
+            .expect("unreachable: literal SVG tag names are valid")
+    }
+
+    /// A `<button>` that sends `msg` when clicked.
+    pub fn button(&self, label: &str, testid: &str, class: &str, msg: Msg) -> Element {
+        let b = self.text("button", class, label);
+        set(&b, "type", "button");
+        if !testid.is_empty() {
+            set(&b, "data-testid", testid);
+        }
+        let d = self.dispatch.clone();
+        self.on(&b, "click", move || d(msg.clone()));
+        b
+    }
+
+    pub fn on(&self, target: &Element, event: &'static str, f: impl Fn() + 'static) {
+        let l = EventListener::new(target, event, move |_| f());
+        self.listeners.borrow_mut().push(l);
+    }
+
+    /// Keeps a listener alive until the next render.
+    pub fn keep(&self, l: EventListener) {
+        self.listeners.borrow_mut().push(l);
+    }
+
+    pub fn send(&self, msg: Msg) {
+        (self.dispatch)(msg);
+    }
+
+    pub fn dispatcher(&self) -> Rc<dyn Fn(Msg)> {
+        self.dispatch.clone()
+    }
+
+    /// Replaces the screen. Old listeners go with the old nodes.
+    pub fn render(&self, m: &Model) {
+        self.listeners.borrow_mut().clear();
+        self.root.set_text_content(None);
+        set(&self.root, "data-screen", m.screen.name());
+        set(&self.root, "lang", m.lang.code());
+        if let Some(html) = self.doc.document_element() {
+            set(&html, "lang", m.lang.code());
+        }
+        screens::render(self, m);
+        let announce = screens::announcement(m);
+        if *self.last_announced.borrow() != announce {
+            if let Some(live) = self.doc.get_element_by_id("announce") {
+                live.set_text_content(Some(&announce));
+            }
+            *self.last_announced.borrow_mut() = announce;
+        }
+        // Move focus to the new screen's heading so screen readers follow the change.
+        if let Some(h) = self.root.query_selector("h1").ok().flatten() {
+            if let Some(h) = h.dyn_ref::<HtmlElement>() {
+                set(h, "tabindex", "-1");
+                let _ = h.focus();
+            }
+        }
+    }
+}
+
+/// Sets an attribute; our literal attribute names are always valid.
+pub fn set(e: &Element, name: &str, value: &str) {
+    let _ = e.set_attribute(name, value);
+}
+
+pub fn append(parent: &Element, child: &Element) {
+    let _ = parent.append_child(child);
+}
+
+#[cfg(test)]
+mod tests {
+    /// WCAG relative luminance of `#rrggbb`.
+    fn luminance(hex: &str) -> f64 {
+        let v = u32::from_str_radix(hex.trim_start_matches('#'), 16).expect("hex colour");
+        let lin = |c: u32| {
+            let c = f64::from(c) / 255.0;
+            if c <= 0.039_28 {
+                c / 12.92
+            } else {
+                ((c + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        0.2126 * lin((v >> 16) & 255) + 0.7152 * lin((v >> 8) & 255) + 0.0722 * lin(v & 255)
+    }
+
+    fn contrast(a: &str, b: &str) -> f64 {
+        let (la, lb) = (luminance(a), luminance(b));
+        (la.max(lb) + 0.05) / (la.min(lb) + 0.05)
+    }
+
+    /// The text colour on every status colour, as the stylesheet sets them, reaches 4.5:1.
+    #[test]
+    fn status_colours_have_readable_text() {
+        let css = include_str!("../../www/assets/app.css");
+        for class in [
+            ".st-red",
+            ".st-yellow",
+            ".st-blue",
+            ".st-green",
+            ".st-unknown",
+        ] {
+            let mut rule = String::from(class);
+            rule.push_str(" { background: ");
+            let at = css
+                .find(&rule)
+                .unwrap_or_else(|| panic!("{class} rule missing"));
+            let body = &css[at + rule.len()..];
+            let bg = &body[..7];
+            let color_at = body.find("color: ").expect("color") + 7;
+            let fg = &body[color_at..color_at + 7];
+            let c = contrast(bg, fg);
+            assert!(c >= 4.5, "{class}: {fg} on {bg} is {c:.2}:1");
+        }
+    }
+}

@@ -1,0 +1,456 @@
+//! Browser tests of every host adapter and transport against a simulated host that records
+//! calls and answers in that host's exact message shapes (DESIGN §5): scan success, cancel,
+//! error, no answer (timeout); and host detection.
+//! Run: `CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown -p ashyq`
+#![cfg(target_arch = "wasm32")]
+
+use ashyq::host::aitu::Aitu;
+use ashyq::host::telegram::Telegram;
+use ashyq::host::vk::Vk;
+use ashyq::host::{detect, read_env, Host, HostError, HostKind, Timeouts, Transport};
+use ashyq_core::api::HostProof;
+use wasm_bindgen::JsValue;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// The simulated hosts. `sim(host, transport, mode, text)` installs one (removing any
+/// other) and records every call in `window.__calls` as JSON of exactly what arrived.
+/// Modes: ok (scan `text`), cancel, deny, never (no answer).
+const SIM: &str = r#"
+const w = window;
+w.__calls = [];
+delete w.AndroidBridge; delete w.webkit; delete w.TelegramWebviewProxy;
+if (w.__simListener) { w.removeEventListener('message', w.__simListener); w.__simListener = null; }
+try { localStorage.removeItem('mini-app-domain'); } catch (e) {}
+const later = (f) => setTimeout(f, 5);
+const rec = (x) => w.__calls.push(JSON.stringify(x));
+
+function aituReply(reqId, body) {
+  const detail = Object.assign({ reqId }, body);
+  if (transport === 'web') w.postMessage(detail, location.origin);
+  else w.dispatchEvent(new CustomEvent('aituEvents', { detail }));
+}
+function aituAnswer(method, reqId, args) {
+  if (method === 'getQr') {
+    if (mode === 'ok') later(() => aituReply(reqId, { data: text }));
+    if (mode === 'cancel') later(() => aituReply(reqId, { error: { code: 'cancelled', msg: 'closed by user' } }));
+    if (mode === 'deny') later(() => aituReply(reqId, { error: { code: 'permission_denied', msg: 'permission deny' } }));
+  } else if (method === 'invoke') {
+    if (args[0] === 'GetMe') later(() => aituReply(reqId, { data: { id: 'u-1', name: 'Айгерим', lastname: 'Сейтқали', avatar: '', sign: 'me-sign' } }));
+    else if (args[0] === 'GetPhone') later(() => aituReply(reqId, { data: { phone: '+77010000001', sign: 'phone-sign' } }));
+  } else if (method === 'storage') {
+    later(() => aituReply(reqId, { data: null }));
+  }
+}
+function tgEmit(type, data) {
+  if (transport === 'native') w.Telegram.WebView.receiveEvent(type, data);
+  else w.postMessage(JSON.stringify({ eventType: type, eventData: data }), '*');
+}
+function tgAnswer(type, data) {
+  if (type === 'web_app_open_scan_qr_popup') {
+    if (mode === 'ok') later(() => tgEmit('qr_text_received', { data: text }));
+    if (mode === 'cancel' || mode === 'deny') later(() => tgEmit('scan_qr_popup_closed', null));
+  }
+}
+function vkEmit(type, data) {
+  if (transport === 'web') w.postMessage({ type, data }, '*');
+  else w.dispatchEvent(new CustomEvent('VKWebAppEvent', { detail: { type, data } }));
+}
+function vkAnswer(method, params) {
+  const id = params && params.request_id;
+  if (method === 'VKWebAppInit') later(() => vkEmit('VKWebAppInitResult', { result: true, request_id: id }));
+  if (method === 'VKWebAppOpenCodeReader') {
+    if (mode === 'ok') later(() => vkEmit('VKWebAppOpenCodeReaderResult', { code_data: text, request_id: id }));
+    if (mode === 'cancel') later(() => vkEmit('VKWebAppOpenCodeReaderFailed', { error_type: 'client_error', error_data: { error_code: 4, error_reason: 'User denied' }, request_id: id }));
+    if (mode === 'deny') later(() => vkEmit('VKWebAppOpenCodeReaderFailed', { error_type: 'client_error', error_data: { error_code: 4, error_reason: 'User denied', error_description: 'Camera permission denied' }, request_id: id }));
+  }
+}
+
+const AITU = ['getQr', 'invoke', 'storage', 'setTitle', 'vibrate', 'closeApplication', 'setCustomBackArrowMode', 'setCustomBackArrowVisible'];
+const VK = ['VKWebAppInit', 'VKWebAppOpenCodeReader', 'VKWebAppClose', 'VKWebAppSetTitle', 'VKWebAppTapticNotificationOccurred'];
+if (host === 'aitu' && transport === 'android') {
+  w.AndroidBridge = {};
+  for (const m of AITU) w.AndroidBridge[m] = function () {
+    const args = [...arguments];
+    rec({ method: m, args });
+    const rest = args.slice(1);
+    aituAnswer(m, args[0], (m === 'invoke' || m === 'storage') ? [rest[0], JSON.parse(rest[1])] : rest);
+  };
+} else if (host === 'aitu' && transport === 'ios') {
+  const h = {};
+  for (const m of AITU) h[m] = { postMessage: (msg) => { rec({ method: m, msg }); aituAnswer(m, msg.reqId, [msg.method, msg.data]); } };
+  w.webkit = { messageHandlers: h };
+} else if (host === 'aitu' && transport === 'web') {
+  localStorage.setItem('mini-app-domain', location.origin);
+  w.__simListener = (e) => { const d = e.data; if (d && d.source === 'aitu-bridge') { rec(d); aituAnswer(d.method, d.reqId, d.payload); } };
+  w.addEventListener('message', w.__simListener);
+} else if (host === 'telegram' && transport === 'native') {
+  w.TelegramWebviewProxy = { postEvent: (type, json) => { rec({ type, json }); tgAnswer(type, json === undefined ? undefined : JSON.parse(json)); } };
+} else if (host === 'telegram' && transport === 'web') {
+  w.__simListener = (e) => {
+    if (typeof e.data !== 'string') return;
+    let m; try { m = JSON.parse(e.data); } catch (x) { return; }
+    if (m && typeof m.eventType === 'string' && m.eventType.startsWith('web_app_')) { w.__calls.push(e.data); tgAnswer(m.eventType, m.eventData); }
+  };
+  w.addEventListener('message', w.__simListener);
+} else if (host === 'vk' && transport === 'android') {
+  w.AndroidBridge = {};
+  for (const m of VK) w.AndroidBridge[m] = (json) => { rec({ method: m, json }); vkAnswer(m, JSON.parse(json)); };
+} else if (host === 'vk' && transport === 'ios') {
+  const h = {};
+  for (const m of VK) h[m] = { postMessage: (p) => { rec({ method: m, params: p }); vkAnswer(m, p); } };
+  w.webkit = { messageHandlers: h };
+} else if (host === 'vk' && transport === 'web') {
+  w.__simListener = (e) => { const d = e.data; if (d && d.type === 'vk-connect') { rec(d); vkAnswer(d.handler, d.params); } };
+  w.addEventListener('message', w.__simListener);
+} else if (host === 'chrome-ios') {
+  // Chrome on iOS: webkit.messageHandlers exists, with neither Aitu's nor VK's handlers.
+  w.webkit = { messageHandlers: { crWebInvokeHandler: { postMessage: () => {} } } };
+}
+"#;
+
+fn sim(host: &str, transport: &str, mode: &str, text: &str) {
+    let f = js_sys::Function::new_with_args("host, transport, mode, text", SIM);
+    f.call4(
+        &JsValue::NULL,
+        &host.into(),
+        &transport.into(),
+        &mode.into(),
+        &text.into(),
+    )
+    .expect("the simulator installs");
+}
+
+/// What the simulated host received, one JSON text per call.
+fn calls() -> Vec<String> {
+    let w = web_sys::window().expect("window");
+    let arr = js_sys::Reflect::get(&w, &"__calls".into()).expect("calls");
+    js_sys::Array::from(&arr)
+        .iter()
+        .filter_map(|v| v.as_string())
+        .collect()
+}
+
+fn fast() -> Timeouts {
+    Timeouts {
+        scan_ms: 300,
+        bridge_ms: 300,
+    }
+}
+
+const CODE: &str = "ASHYQ1:abc.def";
+
+/// Runs the four scan cases for one adapter factory.
+async fn scan_cases<H: Host>(host: &str, transport: &str, make: impl Fn() -> H, deny: HostError) {
+    sim(host, transport, "ok", CODE);
+    assert_eq!(
+        make().scan_qr().await,
+        Ok(String::from(CODE)),
+        "{host}/{transport} ok"
+    );
+    sim(host, transport, "cancel", CODE);
+    assert_eq!(
+        make().scan_qr().await,
+        Err(HostError::Cancelled),
+        "{host}/{transport} cancel"
+    );
+    sim(host, transport, "deny", CODE);
+    assert_eq!(make().scan_qr().await, Err(deny), "{host}/{transport} deny");
+    sim(host, transport, "never", CODE);
+    let started = js_sys::Date::now();
+    assert_eq!(
+        make().scan_qr().await,
+        Err(HostError::Timeout),
+        "{host}/{transport} never"
+    );
+    let waited = js_sys::Date::now() - started;
+    assert!(
+        (250.0..3000.0).contains(&waited),
+        "timed out after {waited} ms"
+    );
+}
+
+// ---------------------------------------------------------------- Aitu
+
+#[wasm_bindgen_test]
+async fn aitu_android_speaks_android_bridge() {
+    scan_cases(
+        "aitu",
+        "android",
+        || Aitu::new(Transport::Android, fast()),
+        HostError::PermissionDenied,
+    )
+    .await;
+    sim("aitu", "android", "ok", CODE);
+    Aitu::new(Transport::Android, fast())
+        .scan_qr()
+        .await
+        .expect("scans");
+    // getQr(reqId): the request id is the only argument.
+    assert_eq!(calls()[0], r#"{"method":"getQr","args":["getQr:1"]}"#);
+    let proof = Aitu::new(Transport::Android, fast())
+        .proof()
+        .await
+        .expect("proof");
+    let Some(HostProof::Aitu { me, phone }) = proof else {
+        panic!("expected an Aitu proof, got {proof:?}")
+    };
+    assert_eq!(me["sign"], "me-sign");
+    assert_eq!(me["name"], "Айгерим");
+    assert_eq!(phone["phone"], "+77010000001");
+    // invoke(reqId, method, JSON.stringify(data)).
+    let c = calls();
+    assert_eq!(
+        c[1],
+        r#"{"method":"invoke","args":["GetMe:invoke:1","GetMe","{}"]}"#
+    );
+    assert_eq!(
+        c[2],
+        r#"{"method":"invoke","args":["GetPhone:invoke:2","GetPhone","{}"]}"#
+    );
+}
+
+#[wasm_bindgen_test]
+async fn aitu_ios_posts_to_message_handlers() {
+    scan_cases(
+        "aitu",
+        "ios",
+        || Aitu::new(Transport::Ios, fast()),
+        HostError::PermissionDenied,
+    )
+    .await;
+    sim("aitu", "ios", "ok", CODE);
+    let a = Aitu::new(Transport::Ios, fast());
+    a.scan_qr().await.expect("scans");
+    a.proof().await.expect("proof");
+    let c = calls();
+    assert_eq!(c[0], r#"{"method":"getQr","msg":{"reqId":"getQr:1"}}"#);
+    assert_eq!(
+        c[1],
+        r#"{"method":"invoke","msg":{"reqId":"GetMe:invoke:2","method":"GetMe","data":{}}}"#
+    );
+}
+
+#[wasm_bindgen_test]
+async fn aitu_web_posts_to_top_with_the_aitu_origin() {
+    sim("aitu", "web", "ok", CODE);
+    scan_cases(
+        "aitu",
+        "web",
+        || Aitu::new(Transport::Web, fast()),
+        HostError::PermissionDenied,
+    )
+    .await;
+    sim("aitu", "web", "ok", CODE);
+    let a = Aitu::new(Transport::Web, fast());
+    assert_eq!(a.scan_qr().await, Ok(String::from(CODE)));
+    assert_eq!(
+        calls()[0],
+        r#"{"source":"aitu-bridge","method":"getQr","reqId":"getQr:1","payload":[]}"#
+    );
+    a.proof().await.expect("proof");
+    assert_eq!(
+        calls()[1],
+        r#"{"source":"aitu-bridge","method":"invoke","reqId":"GetMe:invoke:2","payload":["GetMe",{}]}"#
+    );
+}
+
+#[wasm_bindgen_test]
+async fn aitu_web_ignores_replies_from_other_origins() {
+    sim("aitu", "web", "never", CODE);
+    let a = Aitu::new(Transport::Web, fast());
+    let w = web_sys::window().expect("window");
+    // A reply for getQr:1 posted with a foreign origin is not delivered as an aituEvent.
+    let forge = js_sys::Function::new_no_args(
+        "setTimeout(() => window.dispatchEvent(new MessageEvent('message', { data: { reqId: 'getQr:1', data: 'ASHYQ1:forged' }, origin: 'https://evil.example' })), 20);",
+    );
+    forge.call0(&w).expect("forges");
+    assert_eq!(a.scan_qr().await, Err(HostError::Timeout));
+}
+
+// ---------------------------------------------------------------- Telegram
+
+fn tg_web() -> Telegram {
+    let origin = web_sys::window()
+        .expect("w")
+        .location()
+        .origin()
+        .expect("origin");
+    Telegram::with_target_origin(Transport::Web, fast(), origin)
+}
+
+#[wasm_bindgen_test]
+async fn telegram_native_uses_the_webview_proxy() {
+    scan_cases(
+        "telegram",
+        "native",
+        || Telegram::new(Transport::Native, fast()),
+        HostError::Cancelled,
+    )
+    .await;
+    sim("telegram", "native", "ok", CODE);
+    Telegram::new(Transport::Native, fast())
+        .scan_qr()
+        .await
+        .expect("scans");
+    let c = calls();
+    assert!(
+        c[0].starts_with(r#"{"type":"web_app_open_scan_qr_popup","json":"{\"text\":"#),
+        "{}",
+        c[0]
+    );
+    // After a scan the app closes the popup itself.
+    assert_eq!(c[1], r#"{"type":"web_app_close_scan_qr_popup"}"#);
+}
+
+#[wasm_bindgen_test]
+async fn telegram_web_posts_json_strings_to_the_parent() {
+    scan_cases("telegram", "web", tg_web, HostError::Cancelled).await;
+    // Let the last case's close message (posted asynchronously) arrive before recording anew.
+    gloo_timers::future::TimeoutFuture::new(50).await;
+    sim("telegram", "web", "ok", CODE);
+    tg_web().scan_qr().await.expect("scans");
+    gloo_timers::future::TimeoutFuture::new(50).await;
+    let c = calls();
+    assert!(
+        c[0].starts_with(r#"{"eventType":"web_app_open_scan_qr_popup","eventData":{"text":"#),
+        "{}",
+        c[0]
+    );
+    assert_eq!(c[1], r#"{"eventType":"web_app_close_scan_qr_popup"}"#);
+}
+
+#[wasm_bindgen_test]
+async fn telegram_timeout_closes_the_popup() {
+    sim("telegram", "native", "never", CODE);
+    assert_eq!(
+        Telegram::new(Transport::Native, fast()).scan_qr().await,
+        Err(HostError::Timeout)
+    );
+    assert_eq!(
+        calls().last().map(String::as_str),
+        Some(r#"{"type":"web_app_close_scan_qr_popup"}"#)
+    );
+}
+
+#[wasm_bindgen_test]
+async fn telegram_proof_is_the_raw_init_data() {
+    sim("telegram", "native", "ok", CODE);
+    let w = web_sys::window().expect("w");
+    let init = "query_id=AA1&user=%7B%22id%22%3A7%2C%22language_code%22%3A%22kk%22%7D&auth_date=1800000000&hash=ab12";
+    let mut hash = String::from("#tgWebAppData=");
+    hash.push_str(&ashyq_core::hostproof::uri_component_encode(init));
+    hash.push_str("&tgWebAppVersion=7.10&tgWebAppPlatform=ios");
+    w.location().set_hash(&hash).expect("hash");
+    let tg = Telegram::new(Transport::Native, fast());
+    let proof = tg.proof().await;
+    w.location().set_hash("").expect("hash");
+    assert_eq!(
+        proof,
+        Ok(Some(HostProof::Telegram {
+            init_data: String::from(init)
+        }))
+    );
+    assert_eq!(tg.language().as_deref(), Some("kk"));
+}
+
+// ---------------------------------------------------------------- VK
+
+#[wasm_bindgen_test]
+async fn vk_android_sends_json_strings() {
+    scan_cases(
+        "vk",
+        "android",
+        || Vk::new(Transport::Android, fast()),
+        HostError::PermissionDenied,
+    )
+    .await;
+    sim("vk", "android", "ok", CODE);
+    let vk = Vk::new(Transport::Android, fast());
+    vk.ready().await;
+    vk.scan_qr().await.expect("scans");
+    let c = calls();
+    // VKWebAppInit goes first.
+    assert_eq!(
+        c[0],
+        r#"{"method":"VKWebAppInit","json":"{\"request_id\":\"1_ashyq\"}"}"#
+    );
+    assert_eq!(
+        c[1],
+        r#"{"method":"VKWebAppOpenCodeReader","json":"{\"request_id\":\"2_ashyq\"}"}"#
+    );
+}
+
+#[wasm_bindgen_test]
+async fn vk_ios_posts_params_objects() {
+    scan_cases(
+        "vk",
+        "ios",
+        || Vk::new(Transport::Ios, fast()),
+        HostError::PermissionDenied,
+    )
+    .await;
+    sim("vk", "ios", "ok", CODE);
+    let vk = Vk::new(Transport::Ios, fast());
+    vk.scan_qr().await.expect("scans");
+    assert_eq!(
+        calls()[0],
+        r#"{"method":"VKWebAppOpenCodeReader","params":{"request_id":"1_ashyq"}}"#
+    );
+}
+
+#[wasm_bindgen_test]
+async fn vk_web_posts_vk_connect_messages() {
+    scan_cases(
+        "vk",
+        "web",
+        || Vk::new(Transport::Web, fast()),
+        HostError::PermissionDenied,
+    )
+    .await;
+    sim("vk", "web", "ok", CODE);
+    Vk::new(Transport::Web, fast())
+        .scan_qr()
+        .await
+        .expect("scans");
+    assert_eq!(
+        calls()[0],
+        r#"{"handler":"VKWebAppOpenCodeReader","params":{"request_id":"1_ashyq"},"type":"vk-connect"}"#
+    );
+}
+
+#[wasm_bindgen_test]
+async fn vk_replies_for_other_requests_are_ignored() {
+    sim("vk", "android", "never", CODE);
+    let vk = Vk::new(Transport::Android, fast());
+    let w = web_sys::window().expect("window");
+    let stray = js_sys::Function::new_no_args(
+        "setTimeout(() => window.dispatchEvent(new CustomEvent('VKWebAppEvent', { detail: { type: 'VKWebAppOpenCodeReaderResult', data: { code_data: 'ASHYQ1:other', request_id: '99_other' } } })), 20);",
+    );
+    stray.call0(&w).expect("posts");
+    assert_eq!(vk.scan_qr().await, Err(HostError::Timeout));
+}
+
+// ---------------------------------------------------------------- detection
+
+#[wasm_bindgen_test]
+fn detection_tells_every_host_apart() {
+    let cases = [
+        ("aitu", "android", HostKind::Aitu(Transport::Android)),
+        ("aitu", "ios", HostKind::Aitu(Transport::Ios)),
+        ("vk", "android", HostKind::Vk(Transport::Android)),
+        ("vk", "ios", HostKind::Vk(Transport::Ios)),
+        ("telegram", "native", HostKind::Telegram(Transport::Native)),
+        // Chrome on iOS has webkit.messageHandlers without `invoke`: a plain browser.
+        ("chrome-ios", "", HostKind::Browser),
+        ("none", "", HostKind::Browser),
+        // Aitu's web transport needs a frame: a cached domain at the top level is a browser.
+        ("aitu", "web", HostKind::Browser),
+    ];
+    for (host, transport, want) in cases {
+        sim(host, transport, "ok", CODE);
+        assert_eq!(detect(&read_env()), want, "{host}/{transport}");
+    }
+    sim("none", "", "ok", CODE);
+}
