@@ -179,8 +179,11 @@ pub fn uri_component_encode(s: &str) -> String {
         if b.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&b) {
             out.push(b as char);
         } else {
+            // ASCII only: `str::to_uppercase` would pull Unicode case tables into the wasm.
+            const HEX: &[u8; 16] = b"0123456789ABCDEF";
             out.push('%');
-            out.push_str(&hex_encode(&[b]).to_uppercase());
+            out.push(HEX[usize::from(b >> 4)] as char);
+            out.push(HEX[usize::from(b & 15)] as char);
         }
     }
     out

@@ -1,0 +1,228 @@
+//! `--demo`: four venues (grocery, pharmacy, restaurant, airport) and four citizens, one
+//! in each status, so the emulator and the tests have something real to scan and sign
+//! in as. Seeding is idempotent per day (venues by BIN, records by a dated batch id).
+
+use ashyq_core::api::{
+    CitizenRow, ContactRow, DemoCitizen, DemoInfo, DemoSecrets, DemoTestCodes, DemoVenue,
+    ImportBatch, PcrRow, VaccinationRow,
+};
+use ashyq_core::keys::Signer;
+use ashyq_core::status::Status;
+use ashyq_core::venue::{self, Category, Direction};
+use ashyq_core::{id, DAY};
+
+use crate::error::{AppError, AppResult};
+use crate::store::{NewVenue, Venue};
+use crate::{import, venues, AppState};
+
+/// Completes a 9-digit prefix to a valid 12-digit IIN or BIN: the first two-digit serial
+/// whose check digit exists.
+pub fn complete_id(prefix9: &str) -> String {
+    (0..100)
+        .find_map(|n| id::with_check_digit(&format!("{prefix9}{n:02}")))
+        .expect("unreachable: some serial among 100 has a check digit")
+}
+
+struct SeedCitizen {
+    iin_prefix: &'static str,
+    name: &'static str,
+    lastname: &'static str,
+    n: i64,
+    status: Status,
+}
+
+const CITIZENS: [SeedCitizen; 4] = [
+    SeedCitizen {
+        iin_prefix: "850312300",
+        name: "Асхат",
+        lastname: "Нұрланов",
+        n: 1,
+        status: Status::Red,
+    },
+    SeedCitizen {
+        iin_prefix: "920721400",
+        name: "Айгерим",
+        lastname: "Сапарова",
+        n: 2,
+        status: Status::Yellow,
+    },
+    SeedCitizen {
+        iin_prefix: "781105300",
+        name: "Ерлан",
+        lastname: "Қасымов",
+        n: 3,
+        status: Status::Blue,
+    },
+    SeedCitizen {
+        iin_prefix: "010214600",
+        name: "Дана",
+        lastname: "Ахметова",
+        n: 4,
+        status: Status::Green,
+    },
+];
+
+const VENUES: [(&str, &str, &str, Category, u8); 4] = [
+    (
+        "180340021",
+        "Береке азық-түлік дүкені",
+        "Астана, Қабанбай батыр даңғылы 53",
+        Category::Grocery,
+        2,
+    ),
+    (
+        "190440012",
+        "Аптека «Биосфера»",
+        "Алматы, проспект Абая 10",
+        Category::Pharmacy,
+        1,
+    ),
+    (
+        "170540033",
+        "Ресторан «Дастархан»",
+        "Алматы, Достық даңғылы 85",
+        Category::Restaurant,
+        1,
+    ),
+    (
+        "050940044",
+        "Нұрсұлтан Назарбаев әуежайы",
+        "Астана, 1-терминал",
+        Category::TransportHub,
+        3,
+    ),
+];
+
+pub fn demo_phone(n: i64) -> String {
+    format!("7701000000{n}")
+}
+
+/// Seeds the demo data and remembers what `/dev/api/demo` shows.
+pub async fn seed(state: &AppState) -> AppResult<DemoInfo> {
+    let now = state.now();
+    let existing = state.store.venues().await?;
+    let mut demo_venues = Vec::new();
+    for (bin_prefix, name, address, category, entrances) in VENUES {
+        let bin = complete_id(bin_prefix);
+        let v: Venue = match existing
+            .iter()
+            .find(|v| v.bin == bin && v.business_name == name)
+        {
+            Some(v) => v.clone(),
+            None => {
+                let new = NewVenue {
+                    bin,
+                    business_name: name.into(),
+                    address: address.into(),
+                    category,
+                    pcr_required: category.pcr_required_by_default(),
+                    entrances,
+                };
+                state.store.add_venue(&new, now).await?
+            }
+        };
+        let r = venues::response(state, &v)?;
+        demo_venues.push((
+            v,
+            DemoVenue {
+                venue_id: r.venue_id,
+                name: r.business_name,
+                category: r.category,
+                pcr_required: r.pcr_required,
+                address: r.address,
+                entrances: r.entrances,
+            },
+        ));
+    }
+    let day = now / DAY;
+    let mut batch = ImportBatch {
+        batch_id: format!("demo-seed-{day}"),
+        ..Default::default()
+    };
+    let mut citizens = Vec::new();
+    for c in &CITIZENS {
+        let iin = complete_id(c.iin_prefix);
+        let row = CitizenRow {
+            iin: iin.clone(),
+            name: c.name.into(),
+            lastname: c.lastname.into(),
+            phone: Some(demo_phone(c.n)),
+            aitu_id: Some(format!("aitu-demo-{}", c.n)),
+            telegram_id: Some(100_000_000 + c.n),
+            vk_id: Some(200_000_000 + c.n),
+        };
+        match c.status {
+            Status::Red => batch.pcr.push(PcrRow {
+                iin: iin.clone(),
+                taken_at: now - 2 * DAY,
+                positive: true,
+            }),
+            Status::Yellow => batch.contacts.push(ContactRow {
+                iin: iin.clone(),
+                listed_at: now - 3 * DAY,
+            }),
+            Status::Green => batch.vaccinations.push(VaccinationRow {
+                iin: iin.clone(),
+                at: now - 30 * DAY,
+                course_complete: true,
+            }),
+            _ => {}
+        }
+        citizens.push(DemoCitizen {
+            iin,
+            name: row.name.clone(),
+            lastname: row.lastname.clone(),
+            phone: demo_phone(c.n),
+            aitu_id: row.aitu_id.clone().unwrap_or_default(),
+            telegram_id: 100_000_000 + c.n,
+            vk_id: 200_000_000 + c.n,
+            expected_status: c.status,
+        });
+        batch.citizens.push(row);
+    }
+    let report = import::run(state, &batch, Vec::new(), None).await?;
+    if report.rejected > 0 {
+        return Err(AppError::internal(format!(
+            "demo seed rejected {} rows",
+            report.rejected
+        )));
+    }
+    let (grocery, _) = &demo_venues[0];
+    let real = venues::code(state, grocery, 1, Direction::In)?;
+    let forged = forge(&venues::url(state, &real));
+    let mut seed = [0u8; 32];
+    getrandom::fill(&mut seed).map_err(AppError::internal)?;
+    let throwaway = Signer::from_seed(seed);
+    let info = venue::parse(&real.bare(), &state.keys.venue_set)
+        .map_err(AppError::internal)?
+        .info;
+    let unknown = venue::sign(&info, &throwaway).map_err(AppError::internal)?;
+    let h = &state.config.hosts;
+    let info = DemoInfo {
+        secrets: DemoSecrets {
+            aitu_api_key: h.aitu_api_key.clone().unwrap_or_default(),
+            telegram_bot_token: h.telegram_bot_token.clone().unwrap_or_default(),
+            vk_app_secret: h.vk_app_secret.clone().unwrap_or_default(),
+            vk_app_id: h.vk_app_id.unwrap_or_default(),
+        },
+        citizens,
+        venues: demo_venues.into_iter().map(|(_, d)| d).collect(),
+        test_codes: DemoTestCodes {
+            forged,
+            unknown_key: venues::url(state, &unknown),
+        },
+    };
+    Ok(info)
+}
+
+/// Changes one character in the middle of a code's payload (base64url), so the code
+/// still decodes but its signature no longer matches.
+pub fn forge(code: &str) -> String {
+    let hash = code.rfind(['#', ':']).map_or(0, |i| i + 1);
+    let mut bytes = code.as_bytes().to_vec();
+    let i = hash + 12;
+    if let Some(b) = bytes.get_mut(i) {
+        *b = if *b == b'A' { b'B' } else { b'A' };
+    }
+    String::from_utf8(bytes).unwrap_or_else(|_| code.to_owned())
+}

@@ -1,0 +1,107 @@
+//! Request extractors that fail with our typed errors: JSON bodies (`bad_json`,
+//! `body_too_large`), the visitor's session, and the admin API key.
+
+use ashyq_core::id;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use serde::de::DeserializeOwned;
+use subtle::ConstantTimeEq;
+
+use crate::error::AppError;
+use crate::store::{Citizen, Lookup};
+use crate::{session, AppState};
+
+/// A JSON body, whatever Content-Type says (clients and tools differ; the body decides);
+/// it must fit the route's limit.
+pub struct ApiJson<T>(pub T);
+
+pub async fn body_bytes(req: Request, state: &AppState) -> Result<Bytes, AppError> {
+    Bytes::from_request(req, state).await.map_err(|rej| {
+        if rej.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body_too_large",
+                "the request body is too large",
+            )
+        } else {
+            AppError::bad_request("bad_body", "the request body could not be read")
+        }
+    })
+}
+
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    serde_json::from_slice(bytes).map_err(|e| {
+        // serde's message names the field or position, never the value: safe to show.
+        AppError::bad_request(
+            "bad_json",
+            format!("the body is not the expected JSON: {e}"),
+        )
+    })
+}
+
+impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, AppError> {
+        let bytes = body_bytes(req, state).await?;
+        parse_json(&bytes).map(ApiJson)
+    }
+}
+
+fn bearer(parts: &Parts) -> Option<&str> {
+    let value = parts.headers.get(AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+/// The visitor behind a valid session token.
+pub struct Person(pub Citizen);
+
+impl Person {
+    pub fn iin(&self) -> &str {
+        &self.0.iin
+    }
+    pub fn masked_name(&self) -> String {
+        id::mask_name(&self.0.name, &self.0.lastname)
+    }
+}
+
+impl FromRequestParts<AppState> for Person {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let token = bearer(parts).ok_or_else(AppError::unauthorized)?;
+        let id = session::verify(&state.keys.session_secret, token, state.now())
+            .ok_or_else(AppError::unauthorized)?;
+        let citizen = state
+            .store
+            .find_citizen(&Lookup::Id(id))
+            .await?
+            .ok_or_else(AppError::unauthorized)?;
+        Ok(Person(citizen))
+    }
+}
+
+/// A business or health-data integrator holding one of the configured API keys.
+pub struct Admin;
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let token = bearer(parts).ok_or_else(AppError::unauthorized)?;
+        let known = state
+            .config
+            .admin_api_keys
+            .iter()
+            .any(|k| !k.is_empty() && bool::from(k.as_bytes().ct_eq(token.as_bytes())));
+        if known {
+            Ok(Admin)
+        } else {
+            Err(AppError::unauthorized())
+        }
+    }
+}

@@ -1,0 +1,386 @@
+//! `ashyq-server`: the Ashyq backend and its admin commands.
+//!
+//!   ashyq-server serve --data-dir .data --listen 127.0.0.1:8080 --dev --demo --dist dist
+//!   ashyq-server venue add --data-dir .data --bin 180340021791 --name "…" --address "…" --category grocery
+//!   ashyq-server poster 1 --entrance 1 --direction in --data-dir .data > poster.svg
+//!   ashyq-server import batch.json --data-dir .data
+//!   ashyq-server keys rotate --data-dir .data
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use ashyq_core::api::{ImportBatch, RegisterVenueRequest};
+use ashyq_core::venue::{Category, Direction};
+use ashyq_core::visit;
+use ashyq_server::store::{PgStore, SqliteStore, Store};
+use ashyq_server::{api, app, demo, import, keystore, venues, AppState, Config};
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "ashyq-server", version, about = "Ashyq reference backend")]
+struct Cli {
+    #[command(flatten)]
+    common: Common,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+struct Common {
+    /// Keys and the SQLite database live here.
+    #[arg(long, global = true, env = "ASHYQ_DATA_DIR", default_value = "data")]
+    data_dir: PathBuf,
+    /// postgres://… to use PostgreSQL instead of DATA_DIR/ashyq.db.
+    #[arg(long, global = true, env = "ASHYQ_DATABASE_URL")]
+    database_url: Option<String>,
+    /// Origin written into venue-code URLs (default: http://<listen addr>).
+    #[arg(long, global = true, env = "ASHYQ_PUBLIC_ORIGIN")]
+    public_origin: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP service.
+    Serve(Serve),
+    /// Manage the venue registry.
+    Venue {
+        #[command(subcommand)]
+        command: VenueCommand,
+    },
+    /// Print the SVG poster of one entrance and direction.
+    Poster {
+        venue_id: u64,
+        #[arg(long, default_value_t = 1)]
+        entrance: u8,
+        #[arg(long, default_value = "in")]
+        direction: String,
+    },
+    /// Import health data: a JSON ImportBatch, or CSV of one kind.
+    Import {
+        file: PathBuf,
+        /// For CSV: citizens, pcr, contacts, vaccinations or recoveries.
+        #[arg(long)]
+        kind: Option<String>,
+        /// For CSV (JSON batches carry their own).
+        #[arg(long)]
+        batch_id: Option<String>,
+    },
+    /// Manage signing keys.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum VenueCommand {
+    /// Register a venue and print its codes as JSON.
+    Add {
+        #[arg(long)]
+        bin: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        address: String,
+        #[arg(long)]
+        category: String,
+        #[arg(long)]
+        pcr_required: Option<bool>,
+        #[arg(long, default_value_t = 1)]
+        entrances: u8,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Add new current venue and pass keys; old public keys stay published.
+    Rotate,
+}
+
+#[derive(Args)]
+struct Serve {
+    #[arg(long, env = "ASHYQ_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: String,
+    /// Dev mode: dev identities, well-known host secrets, /dev/*.
+    #[arg(long)]
+    dev: bool,
+    /// Seed demo venues and citizens.
+    #[arg(long)]
+    demo: bool,
+    /// The built mini-app to serve.
+    #[arg(long, env = "ASHYQ_DIST")]
+    dist: Option<PathBuf>,
+    #[arg(long, env = "ASHYQ_AITU_API_KEY", hide_env_values = true)]
+    aitu_api_key: Option<String>,
+    #[arg(long, env = "ASHYQ_TELEGRAM_BOT_TOKEN", hide_env_values = true)]
+    telegram_bot_token: Option<String>,
+    #[arg(long, env = "ASHYQ_VK_APP_SECRET", hide_env_values = true)]
+    vk_app_secret: Option<String>,
+    #[arg(long, env = "ASHYQ_VK_APP_ID")]
+    vk_app_id: Option<i64>,
+    /// Comma-separated API keys for the business and import endpoints.
+    #[arg(long, env = "ASHYQ_ADMIN_API_KEYS", hide_env_values = true)]
+    admin_api_keys: Option<String>,
+    /// Requests a minute per client IP on /v1 (0: no limit). Default 600, in --dev 6000.
+    #[arg(long, env = "ASHYQ_RATE_LIMIT_PER_MINUTE")]
+    rate_limit_per_minute: Option<u32>,
+    /// Requests a client may send at once before the rate applies. Default 120, in --dev 1000.
+    #[arg(long, env = "ASHYQ_RATE_LIMIT_BURST")]
+    rate_limit_burst: Option<u32>,
+    /// Comma-separated host origins allowed to frame the app (CSP frame-ancestors).
+    #[arg(long, env = "ASHYQ_FRAME_ANCESTORS")]
+    frame_ancestors: Option<String>,
+    /// Default stay before an open visit closes by itself, in minutes.
+    #[arg(long, env = "ASHYQ_DEFAULT_STAY_MINUTES")]
+    default_stay_minutes: Option<i64>,
+    /// PostgreSQL pool size per node.
+    #[arg(long, env = "ASHYQ_PG_MAX_CONNECTIONS", default_value_t = 16)]
+    pg_max_connections: u32,
+}
+
+type Failure = Box<dyn std::error::Error>;
+
+fn init_logging() {
+    let level = match std::env::var("ASHYQ_LOG").unwrap_or_default().as_str() {
+        "error" => tracing::Level::ERROR,
+        "warn" => tracing::Level::WARN,
+        "debug" => tracing::Level::DEBUG,
+        "trace" => tracing::Level::TRACE,
+        _ => tracing::Level::INFO,
+    };
+    tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+}
+
+async fn open_store(common: &Common, pg_max: u32) -> Result<Arc<dyn Store>, Failure> {
+    std::fs::create_dir_all(&common.data_dir)?;
+    Ok(match &common.database_url {
+        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+            Arc::new(PgStore::connect(url, None, pg_max).await?)
+        }
+        Some(url) if url.starts_with("sqlite:") => {
+            let path = url
+                .trim_start_matches("sqlite://")
+                .trim_start_matches("sqlite:");
+            Arc::new(SqliteStore::open(Path::new(path)).await?)
+        }
+        Some(_) => return Err("--database-url must start with postgres:// or sqlite:".into()),
+        None => Arc::new(SqliteStore::open(&common.data_dir.join("ashyq.db")).await?),
+    })
+}
+
+fn split_list(s: Option<&str>) -> Vec<String> {
+    s.unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+fn admin_config(common: &Common) -> Config {
+    let mut c = Config::new("127.0.0.1:8080");
+    if let Some(o) = &common.public_origin {
+        c.public_origin = o.clone();
+    }
+    c
+}
+
+async fn serve(common: Common, s: Serve) -> Result<(), Failure> {
+    let mut config = Config::new(&s.listen);
+    config.dev = s.dev;
+    if let Some(o) = &common.public_origin {
+        config.public_origin = o.trim_end_matches('/').to_owned();
+    }
+    config.dist = s.dist.clone();
+    config.hosts.aitu_api_key = s.aitu_api_key.filter(|v| !v.is_empty());
+    config.hosts.telegram_bot_token = s.telegram_bot_token.filter(|v| !v.is_empty());
+    config.hosts.vk_app_secret = s.vk_app_secret.filter(|v| !v.is_empty());
+    config.hosts.vk_app_id = s.vk_app_id;
+    config.admin_api_keys = split_list(s.admin_api_keys.as_deref());
+    // Dev runs (the emulator, end-to-end tests) send bursts from one address.
+    let (rate, burst) = if s.dev { (6000, 1000) } else { (600, 120) };
+    config.rate_per_minute = s.rate_limit_per_minute.unwrap_or(rate);
+    config.rate_burst = s.rate_limit_burst.unwrap_or(burst);
+    if let Some(fa) = &s.frame_ancestors {
+        config.frame_ancestors = split_list(Some(fa));
+    }
+    if let Some(m) = s.default_stay_minutes {
+        if m <= 0 {
+            return Err("--default-stay-minutes must be positive".into());
+        }
+        config.policy.default_stay = m * ashyq_core::MINUTE;
+    }
+    if s.dev {
+        config.fill_dev_defaults();
+        tracing::warn!("DEV MODE: dev identities accepted, well-known host secrets in use");
+    }
+    if s.demo && !s.dev {
+        return Err("--demo needs --dev".into());
+    }
+    let store = open_store(&common, s.pg_max_connections).await?;
+    let state = AppState::new(config, store, &common.data_dir)?;
+    housekeeping(&state).await;
+    if s.demo {
+        let info = demo::seed(&state)
+            .await
+            .map_err(|e| format!("demo seed failed: {}", e.message))?;
+        let _ = state.demo.set(info);
+        tracing::info!("demo data seeded; see /dev/api/demo");
+    }
+    {
+        let state = state.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(600));
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                housekeeping(&state).await;
+            }
+        });
+    }
+    let listener = tokio::net::TcpListener::bind(&s.listen).await?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, origin = %state.config.public_origin, "listening");
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
+    Ok(())
+}
+
+/// Closes visits whose default stay is over and deletes visits past retention.
+async fn housekeeping(state: &AppState) {
+    let now = state.now();
+    let policy = &state.config.policy;
+    match state.store.auto_close_due(now, policy).await {
+        Ok(n) if n > 0 => tracing::info!(closed = n, "auto-closed visits"),
+        Ok(_) => {}
+        Err(e) => tracing::error!(error = %e, "auto-close failed"),
+    }
+    match state
+        .store
+        .purge_visits(visit::retention_cutoff(now, policy))
+        .await
+    {
+        Ok(n) if n > 0 => tracing::info!(deleted = n, "purged visits past retention"),
+        Ok(_) => {}
+        Err(e) => tracing::error!(error = %e, "retention purge failed"),
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), Failure> {
+    let common = cli.common.clone();
+    match cli.command {
+        Command::Serve(s) => serve(common, s).await,
+        Command::Keys {
+            command: KeysCommand::Rotate,
+        } => {
+            let (v, p) = keystore::rotate(&common.data_dir)?;
+            println!("new venue key {} and pass key {}; restart the server (and copy keys/ to every node)", v.key_id(), p.key_id());
+            Ok(())
+        }
+        Command::Venue {
+            command:
+                VenueCommand::Add {
+                    bin,
+                    name,
+                    address,
+                    category,
+                    pcr_required,
+                    entrances,
+                },
+        } => {
+            let category = Category::parse(&category).ok_or("unknown --category")?;
+            let store = open_store(&common, 2).await?;
+            let state = AppState::new(admin_config(&common), store, &common.data_dir)?;
+            let req = RegisterVenueRequest {
+                bin,
+                business_name: name,
+                address,
+                category,
+                pcr_required,
+                entrances,
+            };
+            let now = state.now();
+            let new = venues::check_registration(&req, now)
+                .map_err(|e| format!("{}: {}", e.code, e.message))?;
+            let v = state.store.add_venue(&new, now).await?;
+            let resp = venues::response(&state, &v).map_err(|e| e.message)?;
+            println!("{}", serde_json::to_string_pretty(&resp)?);
+            Ok(())
+        }
+        Command::Poster {
+            venue_id,
+            entrance,
+            direction,
+        } => {
+            let direction = Direction::parse(&direction).ok_or("--direction is in or out")?;
+            let store = open_store(&common, 2).await?;
+            let state = AppState::new(admin_config(&common), store, &common.data_dir)?;
+            let v = state.store.venue(venue_id).await?.ok_or("no such venue")?;
+            if entrance == 0 || entrance > v.entrances {
+                return Err("no such entrance at this venue".into());
+            }
+            let svg = api::poster_svg(&state, &v, entrance, direction).map_err(|e| e.message)?;
+            print!("{svg}");
+            Ok(())
+        }
+        Command::Import {
+            file,
+            kind,
+            batch_id,
+        } => {
+            let store = open_store(&common, 2).await?;
+            let state = AppState::new(admin_config(&common), store, &common.data_dir)?;
+            let text = std::fs::read_to_string(&file)?;
+            let is_csv = kind.is_some() || file.extension().is_some_and(|e| e == "csv");
+            let report = if is_csv {
+                let kind = kind.ok_or("CSV needs --kind")?;
+                let batch_id = batch_id.unwrap_or_else(|| file.display().to_string());
+                let (batch, errors, lines) = import::csv_batch(&kind, &batch_id, &text)
+                    .map_err(|e| format!("{}: {}", e.code, e.message))?;
+                import::run(&state, &batch, errors, Some(&lines)).await
+            } else {
+                let batch: ImportBatch = serde_json::from_str(&text)?;
+                import::run(&state, &batch, Vec::new(), None).await
+            }
+            .map_err(|e| format!("{}: {}", e.code, e.message))?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            Ok(())
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("ashyq-server: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("ashyq-server: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
