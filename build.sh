@@ -67,7 +67,7 @@ apt_install() {
 }
 
 ensure_apt_packages() { # $1 = 1 to include postgresql
-    local pkgs=(chromium chromium-driver zbar-tools)
+    local pkgs=(chromium chromium-driver zbar-tools librsvg2-bin)
     [[ "${1:-1}" == 1 ]] && pkgs+=(postgresql)
     have node && have npm || pkgs+=(nodejs npm)
     have python3 || pkgs+=(python3)
@@ -288,6 +288,9 @@ start_postgres() {
     if [[ -z $(pg_psql -tAc "SELECT 1 FROM pg_database WHERE datname='ashyq_test'") ]]; then
         pg_psql -c "CREATE DATABASE ashyq_test OWNER ashyq" || die "could not create database ashyq_test"
     fi
+    if [[ -z $(pg_psql -tAc "SELECT 1 FROM pg_database WHERE datname='ashyq_bench'") ]]; then
+        pg_psql -c "CREATE DATABASE ashyq_bench OWNER ashyq" || die "could not create database ashyq_bench"
+    fi
     ok "PostgreSQL $ver on 127.0.0.1:$PG_PORT, database ashyq_test"
 }
 
@@ -300,10 +303,10 @@ test_browser() {
         WASM_BINDGEN_TEST_DRIVER_TIMEOUT="${WASM_BINDGEN_TEST_DRIVER_TIMEOUT:-30}" \
         cargo test --target "$WASM_TARGET" -p "$APP_CRATE"
 }
-build_server() { cargo build --release -p "$SERVER_CRATE"; }
+build_server() { cargo build --profile server -p "$SERVER_CRATE"; }
 test_e2e() {
     cargo_facts
-    ASHYQ_SERVER_BIN="$TARGET_DIR/release/$SERVER_CRATE" ASHYQ_DIST="$ROOT/dist" node tests/e2e/run.mjs
+    ASHYQ_SERVER_BIN="$TARGET_DIR/server/$SERVER_CRATE" ASHYQ_DIST="$ROOT/dist" node tests/e2e/run.mjs
 }
 
 cmd_test() {
@@ -323,33 +326,11 @@ cmd_test() {
 
         run_stage "native tests (cargo test --workspace)" test_native
 
-        if [[ -f tests/vectors/venue_codes.json ]]; then
-            run_stage "test vectors, independent Ed25519 (node crypto)" test_vectors
-        else
-            skip_stage "test vectors" "tests/vectors/venue_codes.json not built yet"
-        fi
-
-        if [[ -f src/lib.rs ]]; then
-            run_stage "browser tests (wasm-bindgen-test, headless Chromium)" test_browser
-        else
-            skip_stage "browser tests" "src/lib.rs not built yet"
-        fi
-
-        if [[ -f src/lib.rs && -f www/index.html ]]; then
-            run_stage "build dist/" cmd_build
-        else
-            skip_stage "build dist/" "src/lib.rs or www/index.html not built yet"
-        fi
-
-        if [[ -f crates/$SERVER_CRATE/Cargo.toml ]]; then
-            run_stage "server release build" build_server
-        else
-            skip_stage "server release build" "crates/$SERVER_CRATE not built yet"
-        fi
-
-        if [[ ! -f tests/e2e/run.mjs ]]; then
-            skip_stage "end-to-end tests" "tests/e2e/run.mjs not built yet"
-        elif stage_passed "build dist/" && stage_passed "server release build"; then
+        run_stage "test vectors, independent Ed25519 (node crypto)" test_vectors
+        run_stage "browser tests (wasm-bindgen-test, headless Chromium)" test_browser
+        run_stage "build dist/" cmd_build
+        run_stage "server build (profile server)" build_server
+        if stage_passed "build dist/" && stage_passed "server build (profile server)"; then
             run_stage "end-to-end tests (headless Chromium)" test_e2e
         else
             printf '%sFAILED:%s end-to-end tests: dist/ or the server did not build\n' "$C_RED" "$C_OFF" >&2
@@ -369,9 +350,9 @@ cmd_serve() {
     [[ -f crates/$SERVER_CRATE/Cargo.toml ]] || die "crates/$SERVER_CRATE is not built yet: nothing to serve"
     cmd_setup 0
     cmd_build
-    say "cargo build --release -p $SERVER_CRATE"
-    cargo build --release -p "$SERVER_CRATE" || die "server build failed"
-    local port="${PORT:-8080}" bin="$TARGET_DIR/release/$SERVER_CRATE"
+    say "cargo build --profile server -p $SERVER_CRATE"
+    build_server || die "server build failed"
+    local port="${PORT:-8080}" bin="$TARGET_DIR/server/$SERVER_CRATE"
     mkdir -p .data/serve
     echo
     say "Ashyq is starting (dev mode, demo data; Ctrl-C stops it)"

@@ -6,7 +6,7 @@
 # BENCH_MAX_REQUESTS (300000 per scenario), BENCH_POSTGRES_URL (default
 # postgres://ashyq:ashyq@127.0.0.1:5432/ashyq_bench; the run uses a fresh schema in it;
 # PostgreSQL is skipped, loudly, when it does not answer), BENCH_PROFILE (cargo profile,
-# default release), BENCH_CARGO_ARGS (extra cargo build arguments, e.g. --config …).
+# default server), BENCH_CARGO_ARGS (extra cargo build arguments, e.g. --config …).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -17,7 +17,7 @@ CONNS="${BENCH_CONNECTIONS:-32}"
 MAX="${BENCH_MAX_REQUESTS:-300000}"
 PG_URL="${BENCH_POSTGRES_URL:-postgres://ashyq:ashyq@127.0.0.1:5432/ashyq_bench}"
 
-PROFILE="${BENCH_PROFILE:-release}"
+PROFILE="${BENCH_PROFILE:-server}"
 # shellcheck disable=SC2086 # BENCH_CARGO_ARGS is a list of words on purpose
 cargo build --profile "$PROFILE" -p ashyq-server --bins ${BENCH_CARGO_ARGS:-} >&2
 TARGET_DIR="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"

@@ -5,15 +5,18 @@
 
 use std::cell::RefCell;
 
+use std::collections::BTreeMap;
+
 use ashyq_core::api::{
-    CheckInRequest, CheckInResponse, DemoInfo, ErrorBody, KeysResponse, PassResponse,
-    SessionRequest, SessionResponse, StatusResponse, VisitList,
+    CheckInRequest, CheckInResponse, DemoCitizen, PassResponse, SessionRequest, SessionResponse,
+    StatusResponse, VisitList,
 };
 use ashyq_core::CodeError;
 use gloo_net::http::{Request, RequestBuilder};
-use serde::de::DeserializeOwned;
+use wasm_bindgen::JsValue;
 
 use crate::host::with_timeout;
+use crate::json;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ApiError {
@@ -129,12 +132,9 @@ impl Api {
         }
     }
 
-    async fn call<T: DeserializeOwned>(
-        &self,
-        method: Method,
-        path: &str,
-        body: Option<String>,
-    ) -> Result<T> {
+    /// One request with its retries; the answer's JSON as a JavaScript value. Not generic:
+    /// one copy of this future serves every endpoint.
+    async fn call(&self, method: Method, path: &str, body: Option<String>) -> Result<JsValue> {
         let started = js_sys::Date::now();
         let mut attempt = 0;
         loop {
@@ -159,17 +159,21 @@ impl Api {
         }
     }
 
-    /// `GET /v1/keys`.
-    pub async fn keys(&self) -> Result<KeysResponse> {
-        self.call(Method::Get, "/v1/keys", None).await
+    /// `GET /v1/keys`: the venue keys (the app verifies posters only).
+    pub async fn keys(&self) -> Result<BTreeMap<String, String>> {
+        decode(
+            self.call(Method::Get, "/v1/keys", None).await,
+            json::venue_keys,
+        )
     }
 
-    /// `GET /dev/api/demo`: `Ok(None)` when the server is not in `--dev --demo` mode.
-    pub async fn demo(&self) -> Result<Option<DemoInfo>> {
-        match self
-            .call::<DemoInfo>(Method::Get, "/dev/api/demo", None)
-            .await
-        {
+    /// `GET /dev/api/demo`'s citizens: `Ok(None)` when the server is not in `--dev --demo`
+    /// mode.
+    pub async fn demo(&self) -> Result<Option<Vec<DemoCitizen>>> {
+        match decode(
+            self.call(Method::Get, "/dev/api/demo", None).await,
+            json::demo_citizens,
+        ) {
             Ok(d) => Ok(Some(d)),
             Err(ApiError::Refused { status: 404, .. })
             | Err(ApiError::Refused { status: 403, .. }) => Ok(None),
@@ -179,48 +183,68 @@ impl Api {
 
     /// `POST /v1/session`.
     pub async fn session(&self, req: &SessionRequest) -> Result<SessionResponse> {
-        let body = serde_json::to_string(req).map_err(|_| ApiError::Decode)?;
-        self.call(Method::Post, "/v1/session", Some(body)).await
+        let body = json::session_request(req);
+        decode(
+            self.call(Method::Post, "/v1/session", Some(body)).await,
+            json::session,
+        )
     }
 
     /// `GET /v1/me/status`.
     pub async fn status(&self) -> Result<StatusResponse> {
-        self.call(Method::Get, "/v1/me/status", None).await
+        decode(
+            self.call(Method::Get, "/v1/me/status", None).await,
+            json::status,
+        )
     }
 
     /// `POST /v1/visits`; retrying with the same `client_visit_id` never duplicates.
     pub async fn check_in(&self, req: &CheckInRequest) -> Result<CheckInResponse> {
-        let body = serde_json::to_string(req).map_err(|_| ApiError::Decode)?;
-        self.call(Method::Post, "/v1/visits", Some(body)).await
+        let body = json::check_in_request(req);
+        decode(
+            self.call(Method::Post, "/v1/visits", Some(body)).await,
+            json::check_in,
+        )
     }
 
     /// `GET /v1/visits`.
     pub async fn visits(&self) -> Result<VisitList> {
-        self.call(Method::Get, "/v1/visits", None).await
+        decode(
+            self.call(Method::Get, "/v1/visits", None).await,
+            json::visits,
+        )
     }
 
     /// `POST /v1/visits/{id}/cancel`.
-    pub async fn cancel(&self, visit_id: &str) -> Result<serde_json::Value> {
+    pub async fn cancel(&self, visit_id: &str) -> Result<()> {
         let path = visit_path(visit_id, "/cancel");
         self.call(Method::Post, &path, Some(String::from("{}")))
             .await
+            .map(|_| ())
     }
 
     /// `POST /v1/visits/{id}/pass`: a fresh pass token.
     pub async fn refresh_pass(&self, visit_id: &str) -> Result<PassResponse> {
         let path = visit_path(visit_id, "/pass");
-        self.call(Method::Post, &path, Some(String::from("{}")))
-            .await
+        decode(
+            self.call(Method::Post, &path, Some(String::from("{}")))
+                .await,
+            json::pass,
+        )
     }
 }
 
-/// The JavaScript error's message only: formatting gloo's error enum would pull serde's
-/// whole error formatting (floats included) into the wasm.
+/// Reads a typed answer out of the JSON; a missing or mistyped field is [`ApiError::Decode`].
+fn decode<T>(v: Result<JsValue>, f: fn(&JsValue) -> Option<T>) -> Result<T> {
+    f(&v?).ok_or(ApiError::Decode)
+}
+
+/// The JavaScript error's message only: formatting gloo's error enum would pull the
+/// formatting machinery into the wasm.
 fn js_text(e: gloo_net::Error) -> String {
     match e {
         gloo_net::Error::JsError(j) => j.message,
         gloo_net::Error::GlooError(s) => s,
-        gloo_net::Error::SerdeError(_) => String::from("bad json"),
     }
 }
 
@@ -231,24 +255,22 @@ fn visit_path(id: &str, tail: &str) -> String {
     p
 }
 
-async fn read<T: DeserializeOwned>(resp: gloo_net::http::Response) -> Result<T> {
+async fn read(resp: gloo_net::http::Response) -> Result<JsValue> {
     let status = resp.status();
     if (200..300).contains(&status) {
         let text = resp.text().await.map_err(|_| ApiError::Decode)?;
         // Empty bodies (204) read as JSON null.
-        let text = if text.is_empty() {
-            "null"
-        } else {
-            text.as_str()
-        };
-        return serde_json::from_str(text).map_err(|_| ApiError::Decode);
+        if text.is_empty() {
+            return Ok(JsValue::NULL);
+        }
+        return json::parse(&text).ok_or(ApiError::Decode);
     }
     let code = resp
         .text()
         .await
         .ok()
-        .and_then(|t| serde_json::from_str::<ErrorBody>(&t).ok())
-        .map(|b| b.error.code)
+        .and_then(|t| json::parse(&t))
+        .and_then(|v| json::error_code(&v))
         .unwrap_or_default();
     Err(classify(status, code))
 }

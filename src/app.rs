@@ -458,7 +458,7 @@ impl Model {
                 self.keys = keys;
                 self.keys_state = KeysState::Loaded;
                 fx.push(Effect::SaveKeys);
-                if self.session.is_some() && self.screen == Screen::Start {
+                if self.session.is_some() && matches!(self.screen, Screen::Start) {
                     if let Some(p) = self.pending.take() {
                         self.verify(p, &mut fx);
                     }
@@ -466,7 +466,7 @@ impl Model {
             }
             Msg::KeysFailed => {
                 self.keys_state = KeysState::Failed;
-                if self.session.is_some() && self.screen == Screen::Start {
+                if self.session.is_some() && matches!(self.screen, Screen::Start) {
                     if let Some(p) = self.pending.take() {
                         if self.keys.is_empty() {
                             self.verify(p, &mut fx);
@@ -543,7 +543,7 @@ impl Model {
                 }
             }
             Msg::ScanDone(r) => {
-                if self.screen == Screen::Scanning {
+                if matches!(self.screen, Screen::Scanning) {
                     match r {
                         Ok(text) => self.code_in(text, Source::Scan, &mut fx),
                         Err(e) => {
@@ -618,7 +618,7 @@ impl Model {
             }
             Msg::Done | Msg::Back => match &self.screen {
                 Screen::Start | Screen::SignIn(_) => {}
-                Screen::Home(_) if msg == Msg::Back => {}
+                Screen::Home(_) if matches!(msg, Msg::Back) => {}
                 _ if self.session.is_some() => self.go_home(&mut fx),
                 _ => self.sign_in(&mut fx),
             },

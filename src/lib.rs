@@ -23,6 +23,7 @@ pub mod api;
 pub mod app;
 pub mod host;
 pub mod i18n;
+pub mod json;
 pub mod params;
 pub mod runtime;
 pub mod view;

@@ -5,7 +5,6 @@
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 
-use ashyq_core::api::SessionResponse;
 use ashyq_core::keys::KeySet;
 use gloo_timers::callback::{Interval, Timeout};
 use wasm_bindgen_futures::spawn_local;
@@ -92,7 +91,7 @@ fn caches_session(kind: HostKind) -> bool {
 
 fn cached_keys() -> Option<KeySet> {
     let text = js::local_get(KEYS_CACHE)?;
-    let map = serde_json::from_str(&text).ok()?;
+    let map = crate::json::string_map(&crate::json::parse(&text)?)?;
     KeySet::from_b64_map(&map).ok().filter(|k| !k.is_empty())
 }
 
@@ -155,7 +154,8 @@ pub fn mount(root: Element, host: Rc<dyn Host>, params: Params) -> Rc<App> {
                 .await
                 .ok()
                 .flatten()
-                .and_then(|s| serde_json::from_str::<SessionResponse>(&s).ok())
+                .and_then(|s| crate::json::parse(&s))
+                .and_then(|v| crate::json::session(&v))
         } else {
             None
         };
@@ -253,7 +253,7 @@ impl App {
         match e {
             Effect::LoadKeys => self.spawn(|a| async move {
                 Some(match a.api.keys().await {
-                    Ok(k) => match KeySet::from_b64_map(&k.venue_keys) {
+                    Ok(k) => match KeySet::from_b64_map(&k) {
                         Ok(set) if !set.is_empty() => Msg::KeysLoaded(set),
                         _ => Msg::KeysFailed,
                     },
@@ -262,13 +262,10 @@ impl App {
             }),
             Effect::SaveKeys => {
                 let map = self.model.borrow().keys.to_b64_map();
-                if let Ok(text) = serde_json::to_string(&map) {
-                    js::local_set(KEYS_CACHE, &text);
-                }
+                let text = crate::json::stringify(&crate::json::string_map_js(&map));
+                js::local_set(KEYS_CACHE, &text);
             }
-            Effect::LoadDemo => self.spawn(|a| async move {
-                Some(Msg::Demo(a.api.demo().await.map(|d| d.map(|d| d.citizens))))
-            }),
+            Effect::LoadDemo => self.spawn(|a| async move { Some(Msg::Demo(a.api.demo().await)) }),
             Effect::HostSession => self.spawn(|a| async move {
                 Some(match a.host.proof().await {
                     Ok(Some(proof)) => {
@@ -287,7 +284,7 @@ impl App {
                 self.api.set_token(s.as_ref().map(|s| s.token.clone()));
                 if caches_session(self.host.kind()) {
                     let text = s
-                        .and_then(|s| serde_json::to_string(&s).ok())
+                        .map(|s| crate::json::stringify(&crate::json::session_js(&s)))
                         .unwrap_or_default();
                     self.spawn(|a| async move {
                         let _ = a.host.storage_set(SESSION_CACHE, &text).await;
@@ -320,7 +317,7 @@ impl App {
                 self.spawn(|a| async move { Some(Msg::DiaryDone(a.api.visits().await)) })
             }
             Effect::CancelVisit(id) => self.spawn(|a| async move {
-                let r = a.api.cancel(&id).await.map(|_| ());
+                let r = a.api.cancel(&id).await;
                 Some(Msg::CancelDone(id, r))
             }),
             Effect::ScheduleRetry { attempt, ms } => {

@@ -221,8 +221,7 @@ pub fn classify_error(error: &JsValue) -> HostError {
 
 /// A JSON value of a bridge reply, verbatim (the backend checks its `sign`).
 fn to_json(v: &JsValue) -> serde_json::Value {
-    let text = js::stringify(v);
-    serde_json::from_str(&text).unwrap_or(serde_json::Value::Null)
+    crate::json::js_value(v)
 }
 
 impl Host for Aitu {

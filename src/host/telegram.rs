@@ -298,13 +298,13 @@ impl Host for Telegram {
     fn language(&self) -> Option<String> {
         let init = self.launch.get("tgWebAppData")?;
         let user = Query::parse(init).get("user").map(str::to_owned)?;
-        let v: serde_json::Value = serde_json::from_str(&user).ok()?;
-        v.get("language_code")?.as_str().map(str::to_owned)
+        let v = crate::json::parse(&user)?;
+        crate::json::str_of(&v, "language_code")
     }
     fn theme(&self) -> Option<Theme> {
-        let params: serde_json::Value =
-            serde_json::from_str(self.launch.get("tgWebAppThemeParams")?).ok()?;
-        let bg = params.get("bg_color")?.as_str()?.trim_start_matches('#');
+        let params = crate::json::parse(self.launch.get("tgWebAppThemeParams")?)?;
+        let bg = crate::json::str_of(&params, "bg_color")?;
+        let bg = bg.trim_start_matches('#');
         let v = u32::from_str_radix(bg, 16).ok()?;
         let (r, g, b) = ((v >> 16) & 255, (v >> 8) & 255, v & 255);
         Some(if r * 299 + g * 587 + b * 114 < 128_000 {

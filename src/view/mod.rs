@@ -40,7 +40,11 @@ impl Ui {
         let e = self
             .doc
             .create_element(tag)
-            .expect("unreachable: literal tag names are valid");
+            // Throwing, not `expect`: formatting the JsValue error would pull `Debug` and the
+            // glue's `debugString` into the first load.
+            .unwrap_or_else(|_| {
+                wasm_bindgen::throw_str("unreachable: literal tag names are valid")
+            });
         if !class.is_empty() {
             e.set_class_name(class);
         }
@@ -57,7 +61,9 @@ impl Ui {
     pub fn svg(&self, tag: &str) -> Element {
         self.doc
             .create_element_ns(Some(SVG_NS), tag)
-            .expect("unreachable: literal SVG tag names are valid")
+            .unwrap_or_else(|_| {
+                wasm_bindgen::throw_str("unreachable: literal SVG tag names are valid")
+            })
     }
 
     /// A `<button>` that sends `msg` when clicked.

@@ -1,0 +1,350 @@
+//! JSON in and out through the browser's own `JSON`, into and from the `ashyq_core::api`
+//! types. The wasm carries no JSON parser or printer of its own: serde_json's
+//! deserializers (one per type) and its number formatting were a third of the app's size.
+//! The readers follow serde's rules for these types: unknown fields are ignored, an
+//! `Option` may be absent or `null`, every other field is required and typed, integers
+//! must be whole numbers in range.
+
+use std::collections::BTreeMap;
+
+use ashyq_core::api::{
+    CheckInRequest, CheckInResponse, DemoCitizen, ExitKind, HostProof, PassResponse, Profile,
+    SessionRequest, SessionResponse, StatusResponse, Visit, VisitList,
+};
+use ashyq_core::status::{Admission, AdmissionReason};
+use ashyq_core::venue::{Category, Direction};
+use ashyq_core::Status;
+use js_sys::{Array, Object, JSON};
+use wasm_bindgen::{JsCast, JsValue};
+
+use crate::host::js::{get, is_object, obj, set};
+
+/// `JSON.parse(text)`; `None` for invalid JSON.
+pub fn parse(text: &str) -> Option<JsValue> {
+    JSON::parse(text).ok()
+}
+
+/// `JSON.stringify(v)`.
+pub fn stringify(v: &JsValue) -> String {
+    crate::host::js::stringify(v)
+}
+
+/// A string field.
+pub fn str_of(o: &JsValue, k: &str) -> Option<String> {
+    get(o, k).as_string()
+}
+
+/// A whole number that fits an `i64` exactly as a JavaScript number can hold it.
+fn int(v: &JsValue) -> Option<i64> {
+    let f = v.as_f64()?;
+    (f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_992.0).then_some(f as i64)
+}
+
+pub fn int_of(o: &JsValue, k: &str) -> Option<i64> {
+    int(&get(o, k))
+}
+
+fn uint_of<T: TryFrom<i64>>(o: &JsValue, k: &str) -> Option<T> {
+    T::try_from(int_of(o, k)?).ok()
+}
+
+fn bool_of(o: &JsValue, k: &str) -> Option<bool> {
+    get(o, k).as_bool()
+}
+
+/// An optional field: absent or `null` is `Some(None)`, a wrong type is `None`.
+fn opt<T>(o: &JsValue, k: &str, f: impl Fn(&JsValue) -> Option<T>) -> Option<Option<T>> {
+    let v = get(o, k);
+    if v.is_null() || v.is_undefined() {
+        Some(None)
+    } else {
+        f(&v).map(Some)
+    }
+}
+
+fn obj_of(o: &JsValue, k: &str) -> Option<JsValue> {
+    let v = get(o, k);
+    is_object(&v).then_some(v)
+}
+
+fn list<T>(o: &JsValue, k: &str, f: impl Fn(&JsValue) -> Option<T>) -> Option<Vec<T>> {
+    let a = get(o, k).dyn_into::<Array>().ok()?;
+    a.iter().map(|v| f(&v)).collect()
+}
+
+fn enum_of<T>(o: &JsValue, k: &str, parse: impl Fn(&str) -> Option<T>) -> Option<T> {
+    parse(&str_of(o, k)?)
+}
+
+/// A JSON object of strings, such as the key maps of `GET /v1/keys`.
+pub fn string_map(v: &JsValue) -> Option<BTreeMap<String, String>> {
+    if !is_object(v) || Array::is_array(v) {
+        return None;
+    }
+    let mut m = BTreeMap::new();
+    for k in Object::keys(v.unchecked_ref::<Object>()).iter() {
+        let k = k.as_string()?;
+        let val = get(v, &k).as_string()?;
+        m.insert(k, val);
+    }
+    Some(m)
+}
+
+pub fn string_map_js(m: &BTreeMap<String, String>) -> JsValue {
+    let o: JsValue = Object::new().into();
+    for (k, v) in m {
+        set(&o, k, &JsValue::from_str(v));
+    }
+    o
+}
+
+/// `ExitKind` by its snake_case name.
+pub fn exit_kind(s: &str) -> Option<ExitKind> {
+    Some(match s {
+        "scan" => ExitKind::Scan,
+        "new_entry" => ExitKind::NewEntry,
+        "auto" => ExitKind::Auto,
+        _ => return None,
+    })
+}
+
+/// `AdmissionReason` by its snake_case name.
+pub fn admission_reason(s: &str) -> Option<AdmissionReason> {
+    use AdmissionReason::*;
+    Some(match s {
+        "isolation" => Isolation,
+        "contact_essential_only" => ContactEssentialOnly,
+        "contact_essential_venue" => ContactEssentialVenue,
+        "pcr_required" => PcrRequired,
+        "allowed" => Allowed,
+        "status_unknown" => StatusUnknown,
+        _ => return None,
+    })
+}
+
+pub fn profile(v: &JsValue) -> Option<Profile> {
+    Some(Profile {
+        masked_name: str_of(v, "masked_name")?,
+        masked_iin: str_of(v, "masked_iin")?,
+    })
+}
+
+pub fn session(v: &JsValue) -> Option<SessionResponse> {
+    Some(SessionResponse {
+        token: str_of(v, "token")?,
+        expires_at: int_of(v, "expires_at")?,
+        profile: profile(&obj_of(v, "profile")?)?,
+    })
+}
+
+pub fn session_js(r: &SessionResponse) -> JsValue {
+    obj(&[
+        ("token", JsValue::from_str(&r.token)),
+        ("expires_at", JsValue::from_f64(r.expires_at as f64)),
+        (
+            "profile",
+            obj(&[
+                ("masked_name", JsValue::from_str(&r.profile.masked_name)),
+                ("masked_iin", JsValue::from_str(&r.profile.masked_iin)),
+            ]),
+        ),
+    ])
+}
+
+pub fn status(v: &JsValue) -> Option<StatusResponse> {
+    Some(StatusResponse {
+        status: enum_of(v, "status", Status::parse)?,
+        since: opt(v, "since", int)?,
+        valid_until: opt(v, "valid_until", int)?,
+        as_of: int_of(v, "as_of")?,
+    })
+}
+
+pub fn visit(v: &JsValue) -> Option<Visit> {
+    Some(Visit {
+        id: str_of(v, "id")?,
+        venue_id: uint_of(v, "venue_id")?,
+        venue_name: str_of(v, "venue_name")?,
+        address: str_of(v, "address")?,
+        category: enum_of(v, "category", Category::parse)?,
+        entrance: uint_of(v, "entrance")?,
+        entered_at: int_of(v, "entered_at")?,
+        exited_at: opt(v, "exited_at", int)?,
+        exit_kind: opt(v, "exit_kind", |k| exit_kind(&k.as_string()?))?,
+        cancelled: bool_of(v, "cancelled")?,
+    })
+}
+
+pub fn visits(v: &JsValue) -> Option<VisitList> {
+    Some(VisitList {
+        visits: list(v, "visits", visit)?,
+    })
+}
+
+pub fn pass(v: &JsValue) -> Option<PassResponse> {
+    Some(PassResponse {
+        token: str_of(v, "token")?,
+        issued_at: int_of(v, "issued_at")?,
+        expires_at: int_of(v, "expires_at")?,
+    })
+}
+
+pub fn check_in(v: &JsValue) -> Option<CheckInResponse> {
+    let adm = obj_of(v, "admission")?;
+    Some(CheckInResponse {
+        visit: visit(&obj_of(v, "visit")?)?,
+        direction: enum_of(v, "direction", Direction::parse)?,
+        status: status(&obj_of(v, "status")?)?,
+        admission: Admission {
+            admitted: bool_of(&adm, "admitted")?,
+            reason: enum_of(&adm, "reason", admission_reason)?,
+        },
+        pass: pass(&obj_of(v, "pass")?)?,
+        closed_visit_id: opt(v, "closed_visit_id", JsValue::as_string)?,
+    })
+}
+
+pub fn citizen(v: &JsValue) -> Option<DemoCitizen> {
+    Some(DemoCitizen {
+        iin: str_of(v, "iin")?,
+        name: str_of(v, "name")?,
+        lastname: str_of(v, "lastname")?,
+        phone: str_of(v, "phone")?,
+        aitu_id: str_of(v, "aitu_id")?,
+        telegram_id: int_of(v, "telegram_id")?,
+        vk_id: int_of(v, "vk_id")?,
+        expected_status: enum_of(v, "expected_status", Status::parse)?,
+    })
+}
+
+/// The citizens of `GET /dev/api/demo` (the rest of its answer is for the host emulator).
+pub fn demo_citizens(v: &JsValue) -> Option<Vec<DemoCitizen>> {
+    list(v, "citizens", citizen)
+}
+
+/// The venue key map of `GET /v1/keys`.
+pub fn venue_keys(v: &JsValue) -> Option<BTreeMap<String, String>> {
+    string_map(&get(v, "venue_keys"))
+}
+
+/// `error.code` of an error body.
+pub fn error_code(v: &JsValue) -> Option<String> {
+    str_of(&obj_of(v, "error")?, "code")
+}
+
+pub fn check_in_request(r: &CheckInRequest) -> String {
+    stringify(&obj(&[
+        ("code", JsValue::from_str(&r.code)),
+        ("client_visit_id", JsValue::from_str(&r.client_visit_id)),
+    ]))
+}
+
+/// `{"proof":{"kind":…,…}}`, as serde writes the internally tagged `HostProof`.
+pub fn session_request(r: &SessionRequest) -> String {
+    let p = match &r.proof {
+        HostProof::Aitu { me, phone } => obj(&[
+            ("kind", JsValue::from_str("aitu")),
+            ("me", value_js(me)),
+            ("phone", value_js(phone)),
+        ]),
+        HostProof::Telegram { init_data } => obj(&[
+            ("kind", JsValue::from_str("telegram")),
+            ("init_data", JsValue::from_str(init_data)),
+        ]),
+        HostProof::Vk { launch_params } => obj(&[
+            ("kind", JsValue::from_str("vk")),
+            ("launch_params", JsValue::from_str(launch_params)),
+        ]),
+        HostProof::Dev { iin } => obj(&[
+            ("kind", JsValue::from_str("dev")),
+            ("iin", JsValue::from_str(iin)),
+        ]),
+    };
+    stringify(&obj(&[("proof", p)]))
+}
+
+/// A JavaScript value as a `serde_json::Value` (what `JSON.stringify` would write; functions
+/// and `undefined` become `null`).
+pub fn js_value(v: &JsValue) -> serde_json::Value {
+    use serde_json::Value;
+    if let Some(b) = v.as_bool() {
+        return Value::Bool(b);
+    }
+    if let Some(f) = v.as_f64() {
+        return match int(v) {
+            Some(i) => Value::from(i),
+            None => serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number),
+        };
+    }
+    if let Some(t) = v.as_string() {
+        return Value::String(t);
+    }
+    if Array::is_array(v) {
+        let a: &Array = v.unchecked_ref();
+        return Value::Array(a.iter().map(|x| js_value(&x)).collect());
+    }
+    if v.is_object() {
+        let mut m = serde_json::Map::new();
+        for k in Object::keys(v.unchecked_ref::<Object>()).iter() {
+            if let Some(k) = k.as_string() {
+                let x = get(v, &k);
+                if !x.is_undefined() && !x.is_function() {
+                    m.insert(k, js_value(&x));
+                }
+            }
+        }
+        return Value::Object(m);
+    }
+    Value::Null
+}
+
+/// A `serde_json::Value` as a JavaScript value.
+pub fn value_js(v: &serde_json::Value) -> JsValue {
+    use serde_json::Value;
+    match v {
+        Value::Null => JsValue::NULL,
+        Value::Bool(b) => JsValue::from_bool(*b),
+        Value::Number(n) => match (n.as_i64(), n.as_u64()) {
+            (Some(i), _) => JsValue::from_f64(i as f64),
+            (_, Some(u)) => JsValue::from_f64(u as f64),
+            _ => JsValue::from_f64(n.as_f64().unwrap_or(0.0)),
+        },
+        Value::String(t) => JsValue::from_str(t),
+        Value::Array(a) => a.iter().map(value_js).collect::<Array>().into(),
+        Value::Object(m) => {
+            let o: JsValue = Object::new().into();
+            for (k, x) in m {
+                set(&o, k, &value_js(x));
+            }
+            o
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The hand-written names are serde's names (the server writes these with serde).
+    #[test]
+    fn enum_names_match_serde() {
+        for k in [ExitKind::Scan, ExitKind::NewEntry, ExitKind::Auto] {
+            let name = serde_json::to_string(&k).expect("serializes");
+            assert_eq!(exit_kind(name.trim_matches('"')), Some(k));
+        }
+        use AdmissionReason::*;
+        for r in [
+            Isolation,
+            ContactEssentialOnly,
+            ContactEssentialVenue,
+            PcrRequired,
+            Allowed,
+            StatusUnknown,
+        ] {
+            let name = serde_json::to_string(&r).expect("serializes");
+            assert_eq!(admission_reason(name.trim_matches('"')), Some(r));
+        }
+        assert_eq!(exit_kind("Scan"), None);
+        assert_eq!(admission_reason(""), None);
+    }
+}
