@@ -144,10 +144,21 @@ export class Emu {
     });
   }
 
-  async homeStatus() {
+  /**
+   * The home card's status once the app has one. A status request that fails (a loaded CI
+   * machine can exceed the test's short fetch timeout) honestly shows UNKNOWN and retries
+   * with backoff, as a visitor would see: wait out that retry, then read what stands.
+   */
+  async homeStatus(timeoutMs = 12_000) {
     const card = this.app.locator('[data-testid=status-card]');
     await card.waitFor({ state: 'attached', timeout: 10_000 });
-    return card.getAttribute('data-status');
+    const deadline = Date.now() + timeoutMs;
+    let status = await card.getAttribute('data-status');
+    while ((status === 'UNKNOWN' || status === 'LOADING' || !status) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+      status = await card.getAttribute('data-status').catch(() => status);
+    }
+    return status;
   }
 
   /** Elements carrying a colour status anywhere in the app document. */
