@@ -298,6 +298,71 @@ describe('end to end: server + app + host emulator', () => {
         await context.close();
       }
     });
+
+    test('a person pastes a demo code and sees the pass; a poster URL checks out; server down is UNKNOWN', async () => {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      const problems = watchPage(page);
+      const screen = (name, timeout = 10_000) =>
+        page.locator(`#app[data-screen=${name}]`).waitFor({ state: 'attached', timeout });
+      const readPass = async () => ({
+        status: await page.locator('[data-testid=pass]').getAttribute('data-status'),
+        admitted: await page.locator('[data-testid=admission]').getAttribute('data-admitted'),
+        venue: (await page.locator('[data-testid=venue-name]').textContent())?.trim() ?? '',
+        direction: await page.locator('[data-testid=direction]').getAttribute('data-direction'),
+      });
+      const who = citizen.YELLOW;
+      try {
+        await page.goto(srv.origin + '/?lang=en&ashyq_timeout_ms=' + TIMEOUT_MS);
+        await page.locator(`[data-testid=citizen-${who.iin}]`).click({ timeout: 20_000 });
+        await screen('home');
+        // Paste the pharmacy's entry code: YELLOW may enter a pharmacy.
+        const entrance = venue.pharmacy.entrances[0];
+        await page.fill('[data-testid=code-input]', entrance.entry_code);
+        await page.click('[data-testid=code-submit]');
+        await screen('pass');
+        let p = await readPass();
+        assert.equal(p.status, 'YELLOW', 'pasted code: pass colour');
+        assert.equal(p.admitted, 'true', 'YELLOW at a pharmacy is admitted');
+        assert.ok(p.venue.includes(venue.pharmacy.name), `venue "${p.venue}"`);
+        assert.equal(p.direction, 'in');
+        await screenshot(page, 'none-pass-YELLOW-pharmacy');
+
+        // What a phone camera does with the exit poster: open its URL; one tap checks out.
+        await page.goto(entrance.exit_code);
+        await screen('checkin', 20_000);
+        await page.click('[data-testid=checkin-confirm]');
+        await screen('pass');
+        p = await readPass();
+        assert.equal(p.direction, 'out', 'the exit poster URL closes the visit');
+        const visits = await visitsOf(srv.origin, who.iin);
+        const closed = visits.find((v) => v.venue_id === venue.pharmacy.venue_id);
+        assert.ok(closed && closed.exited_at, 'the server diary shows the pharmacy visit closed');
+        await page.click('[data-testid=done]');
+        await screen('home');
+
+        // Server down: a pasted code gives the honest UNKNOWN screen, never a colour.
+        await srv.kill();
+        try {
+          await page.fill('[data-testid=code-input]', venue.grocery.entrances[0].entry_code);
+          await page.click('[data-testid=code-submit]');
+          await screen('unknown', TIMEOUT_MS + 5000);
+          const colours = await page.evaluate(
+            (cs) => [...document.querySelectorAll('[data-status]')].filter((el) => cs.includes(el.getAttribute('data-status'))).length,
+            COLOURS,
+          );
+          assert.equal(colours, 0, 'no colour while the backend is down');
+          assert.match(await page.locator('#app').innerText(), UNAVAILABLE_WORDS);
+          await screenshot(page, 'none-unknown');
+        } finally {
+          await srv.restart();
+        }
+        assert.deepEqual(problems.csp, [], 'CSP violations');
+        assert.deepEqual(problems.errors, [], 'uncaught errors');
+      } finally {
+        await context.close();
+      }
+    });
   });
 
   // ---- timings: printed and saved, never asserted ----
