@@ -130,7 +130,7 @@ ensure_wasm_bindgen() {
 ensure_npm() {
     have node || die "node not found (Debian package nodejs)"
     local stamp="node_modules/.package-lock.json"
-    if [[ -x "$NODE_BIN/wasm-opt" && -d node_modules/playwright-core && -f "$stamp" &&
+    if [[ -x "$NODE_BIN/wasm-opt" && -x "$NODE_BIN/terser" && -d node_modules/playwright-core && -f "$stamp" &&
         (! -f package-lock.json || ! package-lock.json -nt "$stamp") ]]; then
         ok "npm tools (wasm-opt $("$NODE_BIN/wasm-opt" --version | awk '{print $3}'), playwright-core)"
         return 0
@@ -192,6 +192,13 @@ cmd_build() {
         "$bg" -o "$work/opt.wasm" || die "wasm-opt failed"
     printf '     wasm: %s bytes after wasm-bindgen, %s after wasm-opt\n' "$(wc -c <"$bg")" "$(wc -c <"$work/opt.wasm")"
     mv "$work/opt.wasm" "$bg"
+
+    # The glue is shipped on every first load: minify it (terser keeps string literals, so
+    # the wasm file name that dist.mjs rewrites survives).
+    say "terser (wasm-bindgen glue)"
+    local glue="$work/bindgen/${APP_CRATE}.js"
+    "$NODE_BIN/terser" "$glue" --module --compress --mangle -o "$work/glue.min.js" || die "terser failed"
+    mv "$work/glue.min.js" "$glue"
 
     say "assembling dist/"
     local stage="$work/dist"
