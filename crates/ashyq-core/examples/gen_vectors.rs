@@ -1,6 +1,6 @@
 //! Writes tests/vectors/venue_codes.json and pass_tokens.json.
 //! Run: cargo run -p ashyq-core --example gen_vectors
-#[path = "../tests/vectors_gen.rs"]
+#[path = "../tests/support/vectors_gen.rs"]
 mod vectors_gen;
 
 fn main() -> std::io::Result<()> {

@@ -1,5 +1,6 @@
 //! The shared test vectors (tests/vectors/*.json) against the core's parsers.
 //! Run: cargo test -p ashyq-core --test vectors
+#[path = "support/vectors_gen.rs"]
 mod vectors_gen;
 
 use ashyq_core::codec::CodeError;
