@@ -5,17 +5,15 @@
 
 use std::cell::RefCell;
 
-use std::collections::BTreeMap;
-
 use ashyq_core::api::{
     CheckInRequest, CheckInResponse, DemoCitizen, PassResponse, SessionRequest, SessionResponse,
     StatusResponse, VisitList,
 };
 use ashyq_core::CodeError;
-use gloo_net::http::{Request, RequestBuilder};
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
 
-use crate::host::with_timeout;
+use crate::host::{js_error_text, with_timeout};
 use crate::json;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -85,44 +83,42 @@ impl Api {
         *self.token.borrow_mut() = token;
     }
 
-    fn build(&self, method: &Method, path: &str) -> RequestBuilder {
-        let b = match method {
-            Method::Get => Request::get(path),
-            Method::Post => Request::post(path),
-        };
-        let b = b.header("accept", "application/json");
-        match self.token.borrow().as_deref() {
-            Some(t) => {
-                let mut v = String::with_capacity(7 + t.len());
-                v.push_str("Bearer ");
-                v.push_str(t);
-                b.header("authorization", &v)
-            }
-            None => b,
-        }
-    }
-
+    /// One `fetch` (plain `web_sys`: gloo-net's request builder formats its errors, which
+    /// kept `core::fmt` machinery in the wasm), aborted after `ms`.
     async fn once(
         &self,
         method: &Method,
         path: &str,
         body: Option<&str>,
         ms: u32,
-    ) -> Result<gloo_net::http::Response> {
+    ) -> Result<web_sys::Response> {
         let abort = web_sys::AbortController::new().ok();
-        let b = self
-            .build(method, path)
-            .abort_signal(abort.as_ref().map(|a| a.signal()).as_ref());
-        let req = match body {
-            Some(json) => b
-                .header("content-type", "application/json")
-                .body(json)
-                .map_err(|e| ApiError::Network(js_text(e)))?,
-            None => b.build().map_err(|e| ApiError::Network(js_text(e)))?,
-        };
-        match with_timeout(ms, req.send()).await {
-            Some(Ok(resp)) => Ok(resp),
-            Some(Err(e)) => Err(ApiError::Network(js_text(e))),
+        let init = web_sys::RequestInit::new();
+        init.set_method(match method {
+            Method::Get => "GET",
+            Method::Post => "POST",
+        });
+        let headers = web_sys::Headers::new().map_err(|e| ApiError::Network(js_error_text(&e)))?;
+        // Setting a valid header name and value does not throw.
+        let _ = headers.set("accept", "application/json");
+        if let Some(t) = self.token.borrow().as_deref() {
+            let mut v = String::with_capacity(7 + t.len());
+            v.push_str("Bearer ");
+            v.push_str(t);
+            let _ = headers.set("authorization", &v);
+        }
+        if let Some(json) = body {
+            let _ = headers.set("content-type", "application/json");
+            init.set_body(&JsValue::from_str(json));
+        }
+        init.set_headers(&headers);
+        init.set_signal(abort.as_ref().map(|a| a.signal()).as_ref());
+        let promise = crate::host::js::window().fetch_with_str_and_init(path, &init);
+        match with_timeout(ms, JsFuture::from(promise)).await {
+            Some(Ok(resp)) => resp
+                .dyn_into::<web_sys::Response>()
+                .map_err(|e| ApiError::Network(js_error_text(&e))),
+            Some(Err(e)) => Err(ApiError::Network(js_error_text(&e))),
             None => {
                 if let Some(a) = abort {
                     a.abort();
@@ -160,7 +156,7 @@ impl Api {
     }
 
     /// `GET /v1/keys`: the venue keys (the app verifies posters only).
-    pub async fn keys(&self) -> Result<BTreeMap<String, String>> {
+    pub async fn keys(&self) -> Result<Vec<(String, String)>> {
         decode(
             self.call(Method::Get, "/v1/keys", None).await,
             json::venue_keys,
@@ -239,15 +235,6 @@ fn decode<T>(v: Result<JsValue>, f: fn(&JsValue) -> Option<T>) -> Result<T> {
     f(&v?).ok_or(ApiError::Decode)
 }
 
-/// The JavaScript error's message only: formatting gloo's error enum would pull the
-/// formatting machinery into the wasm.
-fn js_text(e: gloo_net::Error) -> String {
-    match e {
-        gloo_net::Error::JsError(j) => j.message,
-        gloo_net::Error::GlooError(s) => s,
-    }
-}
-
 fn visit_path(id: &str, tail: &str) -> String {
     let mut p = String::from("/v1/visits/");
     p.push_str(&ashyq_core::hostproof::uri_component_encode(id));
@@ -255,20 +242,23 @@ fn visit_path(id: &str, tail: &str) -> String {
     p
 }
 
-async fn read(resp: gloo_net::http::Response) -> Result<JsValue> {
+/// The body of a response as text (`None` when it cannot be read).
+async fn text(resp: &web_sys::Response) -> Option<String> {
+    JsFuture::from(resp.text().ok()?).await.ok()?.as_string()
+}
+
+async fn read(resp: web_sys::Response) -> Result<JsValue> {
     let status = resp.status();
     if (200..300).contains(&status) {
-        let text = resp.text().await.map_err(|_| ApiError::Decode)?;
+        let text = text(&resp).await.ok_or(ApiError::Decode)?;
         // Empty bodies (204) read as JSON null.
         if text.is_empty() {
             return Ok(JsValue::NULL);
         }
         return json::parse(&text).ok_or(ApiError::Decode);
     }
-    let code = resp
-        .text()
+    let code = text(&resp)
         .await
-        .ok()
         .and_then(|t| json::parse(&t))
         .and_then(|v| json::error_code(&v))
         .unwrap_or_default();

@@ -5,8 +5,6 @@
 //! `Option` may be absent or `null`, every other field is required and typed, integers
 //! must be whole numbers in range.
 
-use std::collections::BTreeMap;
-
 use ashyq_core::api::{
     CheckInRequest, CheckInResponse, DemoCitizen, ExitKind, HostProof, PassResponse, Profile,
     SessionRequest, SessionResponse, StatusResponse, Visit, VisitList,
@@ -69,7 +67,12 @@ fn obj_of(o: &JsValue, k: &str) -> Option<JsValue> {
 
 fn list<T>(o: &JsValue, k: &str, f: impl Fn(&JsValue) -> Option<T>) -> Option<Vec<T>> {
     let a = get(o, k).dyn_into::<Array>().ok()?;
-    a.iter().map(|v| f(&v)).collect()
+    // A loop, not `collect::<Option<Vec<_>>>()` (its `GenericShunt` is bigger).
+    let mut out = Vec::with_capacity(a.length() as usize);
+    for v in a.iter() {
+        out.push(f(&v)?);
+    }
+    Some(out)
 }
 
 fn enum_of<T>(o: &JsValue, k: &str, parse: impl Fn(&str) -> Option<T>) -> Option<T> {
@@ -77,20 +80,21 @@ fn enum_of<T>(o: &JsValue, k: &str, parse: impl Fn(&str) -> Option<T>) -> Option
 }
 
 /// A JSON object of strings, such as the key maps of `GET /v1/keys`.
-pub fn string_map(v: &JsValue) -> Option<BTreeMap<String, String>> {
+/// Pairs in the object's key order (no `BTreeMap<String, String>` in the wasm).
+pub fn string_map(v: &JsValue) -> Option<Vec<(String, String)>> {
     if !is_object(v) || Array::is_array(v) {
         return None;
     }
-    let mut m = BTreeMap::new();
+    let mut m = Vec::new();
     for k in Object::keys(v.unchecked_ref::<Object>()).iter() {
         let k = k.as_string()?;
         let val = get(v, &k).as_string()?;
-        m.insert(k, val);
+        m.push((k, val));
     }
     Some(m)
 }
 
-pub fn string_map_js(m: &BTreeMap<String, String>) -> JsValue {
+pub fn string_map_js(m: &[(String, String)]) -> JsValue {
     let o: JsValue = Object::new().into();
     for (k, v) in m {
         set(&o, k, &JsValue::from_str(v));
@@ -223,7 +227,7 @@ pub fn demo_citizens(v: &JsValue) -> Option<Vec<DemoCitizen>> {
 }
 
 /// The venue key map of `GET /v1/keys`.
-pub fn venue_keys(v: &JsValue) -> Option<BTreeMap<String, String>> {
+pub fn venue_keys(v: &JsValue) -> Option<Vec<(String, String)>> {
     string_map(&get(v, "venue_keys"))
 }
 

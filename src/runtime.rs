@@ -92,7 +92,9 @@ fn caches_session(kind: HostKind) -> bool {
 fn cached_keys() -> Option<KeySet> {
     let text = js::local_get(KEYS_CACHE)?;
     let map = crate::json::string_map(&crate::json::parse(&text)?)?;
-    KeySet::from_b64_map(&map).ok().filter(|k| !k.is_empty())
+    KeySet::from_b64_pairs(map.iter().map(|(k, v)| (k, v)))
+        .ok()
+        .filter(|k| !k.is_empty())
 }
 
 /// Mounts the app in `root` and starts it. The returned handle keeps it alive.
@@ -241,9 +243,19 @@ impl App {
     where
         F: std::future::Future<Output = Option<Msg>> + 'static,
     {
+        // Every `f` is an `async` block: calling it now only builds the future.
+        self.spawn_boxed(Box::pin(f(self.clone())));
+    }
+
+    /// The one copy of the task plumbing (`spawn` is generic over each effect's future).
+    #[inline(never)]
+    fn spawn_boxed(
+        self: &Rc<Self>,
+        fut: std::pin::Pin<Box<dyn std::future::Future<Output = Option<Msg>>>>,
+    ) {
         let a = self.clone();
         spawn_local(async move {
-            if let Some(msg) = f(a.clone()).await {
+            if let Some(msg) = fut.await {
                 a.dispatch(msg);
             }
         });
@@ -253,7 +265,7 @@ impl App {
         match e {
             Effect::LoadKeys => self.spawn(|a| async move {
                 Some(match a.api.keys().await {
-                    Ok(k) => match KeySet::from_b64_map(&k) {
+                    Ok(k) => match KeySet::from_b64_pairs(k.iter().map(|(k, v)| (k, v))) {
                         Ok(set) if !set.is_empty() => Msg::KeysLoaded(set),
                         _ => Msg::KeysFailed,
                     },
@@ -261,7 +273,7 @@ impl App {
                 })
             }),
             Effect::SaveKeys => {
-                let map = self.model.borrow().keys.to_b64_map();
+                let map = self.model.borrow().keys.to_b64_pairs();
                 let text = crate::json::stringify(&crate::json::string_map_js(&map));
                 js::local_set(KEYS_CACHE, &text);
             }

@@ -62,7 +62,7 @@ pub fn classify_error(data: &JsValue) -> HostError {
     ]
     .join(" ")
     .to_ascii_lowercase();
-    if text.contains("permission") {
+    if has(&text, "permission") {
         HostError::PermissionDenied
     } else if code == Some(4.0) {
         // "User denied": the user closed the reader.
@@ -70,6 +70,13 @@ pub fn classify_error(data: &JsValue) -> HostError {
     } else {
         HostError::Host(js::get(data, "error_type").as_string().unwrap_or_default())
     }
+}
+
+/// `hay.contains(needle)` without `str`'s two-way searcher (and its panic paths) in the wasm.
+fn has(hay: &str, needle: &str) -> bool {
+    hay.as_bytes()
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
 }
 
 impl Vk {
@@ -188,7 +195,7 @@ impl Host for Vk {
     fn proof(&self) -> Fut<'_, Result<Option<HostProof>>> {
         let launch = launch_params(&self.search);
         Box::pin(async move {
-            if launch.contains("sign=") {
+            if has(&launch, "sign=") {
                 Ok(Some(HostProof::Vk {
                     launch_params: launch,
                 }))

@@ -36,6 +36,7 @@ impl Ui {
     }
 
     /// `<tag class=…>`; creating an element with a literal tag name cannot fail.
+    #[inline(never)]
     pub fn el(&self, tag: &str, class: &str) -> Element {
         let e = self
             .doc
@@ -52,12 +53,14 @@ impl Ui {
     }
 
     /// An element holding `text` as text.
+    #[inline(never)]
     pub fn text(&self, tag: &str, class: &str, text: &str) -> Element {
         let e = self.el(tag, class);
         e.set_text_content(Some(text));
         e
     }
 
+    #[inline(never)]
     pub fn svg(&self, tag: &str) -> Element {
         self.doc
             .create_element_ns(Some(SVG_NS), tag)
@@ -67,6 +70,7 @@ impl Ui {
     }
 
     /// A `<button>` that sends `msg` when clicked.
+    #[inline(never)]
     pub fn button(&self, label: &str, testid: &str, class: &str, msg: Msg) -> Element {
         let b = self.text("button", class, label);
         set(&b, "type", "button");
@@ -79,6 +83,12 @@ impl Ui {
     }
 
     pub fn on(&self, target: &Element, event: &'static str, f: impl Fn() + 'static) {
+        self.on_dyn(target, event, Box::new(f));
+    }
+
+    /// The one copy of the listener plumbing (`on` is generic over the closure).
+    #[inline(never)]
+    fn on_dyn(&self, target: &Element, event: &'static str, f: Box<dyn Fn()>) {
         let l = EventListener::new(target, event, move |_| f());
         self.listeners.borrow_mut().push(l);
     }
@@ -124,10 +134,12 @@ impl Ui {
 }
 
 /// Sets an attribute; our literal attribute names are always valid.
+#[inline(never)]
 pub fn set(e: &Element, name: &str, value: &str) {
     let _ = e.set_attribute(name, value);
 }
 
+#[inline(never)]
 pub fn append(parent: &Element, child: &Element) {
     let _ = parent.append_child(child);
 }

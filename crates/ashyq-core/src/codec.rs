@@ -2,8 +2,6 @@
 //! a tiny binary reader/writer (LEB128 varints, length-prefixed UTF-8) and the
 //! `payload.signature` envelope.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
 use ed25519_dalek::Signature;
 
 use crate::keys::{KeyId, KeySet, Signer};
@@ -72,16 +70,60 @@ pub type Result<T> = core::result::Result<T, CodeError>;
 /// rejected without being looked at.
 pub const MAX_TEXT_LEN: usize = 1024;
 
+const B64_ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/// base64url without padding.
 pub fn b64_encode(bytes: &[u8]) -> String {
-    URL_SAFE_NO_PAD.encode(bytes)
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let mut n = 0u32;
+        for (i, b) in chunk.iter().enumerate() {
+            n |= u32::from(*b) << (16 - 8 * i);
+        }
+        for i in 0..=chunk.len() {
+            let six = (n >> (18 - 6 * i)) & 0x3f;
+            out.push(char::from(B64_ALPHABET[six as usize]));
+        }
+    }
+    out
+}
+
+fn b64_value(c: u8) -> Option<u32> {
+    let v = match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'-' => 62,
+        b'_' => 63,
+        _ => return None,
+    };
+    Some(u32::from(v))
 }
 
 /// Strict base64url without padding (non-canonical trailing bits are rejected, so every
 /// byte string has exactly one text form).
 pub fn b64_decode(text: &str) -> Result<Vec<u8>> {
-    URL_SAFE_NO_PAD
-        .decode(text)
-        .map_err(|_| CodeError::BadBase64)
+    let text = text.as_bytes();
+    // A lone trailing character carries fewer than 8 bits: never valid.
+    if text.len() % 4 == 1 {
+        return Err(CodeError::BadBase64);
+    }
+    let mut out = Vec::with_capacity(text.len() / 4 * 3 + 2);
+    for chunk in text.chunks(4) {
+        let mut n = 0u32;
+        for (i, c) in chunk.iter().enumerate() {
+            n |= b64_value(*c).ok_or(CodeError::BadBase64)? << (18 - 6 * i);
+        }
+        let bytes = chunk.len() - 1;
+        // The bits below the last whole byte must be zero (canonical form).
+        if n & (0xff_ffff >> (8 * bytes)) != 0 {
+            return Err(CodeError::BadBase64);
+        }
+        for i in 0..bytes {
+            out.push((n >> (16 - 8 * i)) as u8);
+        }
+    }
+    Ok(out)
 }
 
 /// Appends fields to a payload.
@@ -264,5 +306,27 @@ mod tests {
         assert_eq!(b64_decode("AAE="), Err(CodeError::BadBase64));
         assert_eq!(b64_decode("AAF"), Err(CodeError::BadBase64)); // trailing bits set
         assert_eq!(b64_decode("AA+E"), Err(CodeError::BadBase64)); // not url-safe
+        assert_eq!(b64_decode("A"), Err(CodeError::BadBase64)); // six bits
+        assert_eq!(b64_decode("AAAAA"), Err(CodeError::BadBase64));
+        assert_eq!(b64_decode("AB"), Err(CodeError::BadBase64)); // trailing bits set
+        assert_eq!(b64_decode(""), Ok(vec![]));
+        // RFC 4648 §10, url-safe alphabet, no padding.
+        for (raw, text) in [
+            (&b""[..], ""),
+            (b"f", "Zg"),
+            (b"fo", "Zm8"),
+            (b"foo", "Zm9v"),
+            (b"foob", "Zm9vYg"),
+            (b"fooba", "Zm9vYmE"),
+            (b"foobar", "Zm9vYmFy"),
+            (b"\xfb\xff\xfe", "-__-"),
+        ] {
+            assert_eq!(b64_encode(raw), text);
+            assert_eq!(b64_decode(text).as_deref(), Ok(raw));
+        }
+        let all: Vec<u8> = (0..=255).collect();
+        for n in 0..all.len() {
+            assert_eq!(b64_decode(&b64_encode(&all[..n])).as_deref(), Ok(&all[..n]));
+        }
     }
 }

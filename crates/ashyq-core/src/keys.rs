@@ -32,12 +32,22 @@ impl KeyId {
     }
 }
 
+impl KeyId {
+    /// The eight lowercase hex digits (what `Display` writes), without `core::fmt`.
+    pub fn hex(&self) -> String {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut s = String::with_capacity(8);
+        for b in self.0 {
+            s.push(char::from(HEX[usize::from(b >> 4)]));
+            s.push(char::from(HEX[usize::from(b & 15)]));
+        }
+        s
+    }
+}
+
 impl fmt::Display for KeyId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for b in self.0 {
-            write!(f, "{b:02x}")?;
-        }
-        Ok(())
+        f.write_str(&self.hex())
     }
 }
 
@@ -83,7 +93,8 @@ impl fmt::Debug for Signer {
 /// The public keys a verifier trusts, by key id.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct KeySet {
-    keys: BTreeMap<KeyId, VerifyingKey>,
+    /// Sorted by id, ids unique (a sorted `Vec` is smaller in the wasm than a `BTreeMap`).
+    keys: Vec<(KeyId, VerifyingKey)>,
 }
 
 /// Why a published key set could not be read.
@@ -99,10 +110,13 @@ pub enum KeySetError {
 
 impl KeySet {
     pub fn insert(&mut self, id: KeyId, key: VerifyingKey) {
-        self.keys.insert(id, key);
+        match self.keys.binary_search_by(|(k, _)| k.cmp(&id)) {
+            Ok(i) => self.keys[i].1 = key,
+            Err(i) => self.keys.insert(i, (id, key)),
+        }
     }
     pub fn get(&self, id: &KeyId) -> Option<&VerifyingKey> {
-        self.keys.get(id)
+        self.keys.iter().find(|(k, _)| k == id).map(|(_, v)| v)
     }
     pub fn len(&self) -> usize {
         self.keys.len()
@@ -112,16 +126,35 @@ impl KeySet {
     }
     /// The `{key id hex: base64url key}` map of `/v1/keys` and the test vectors.
     pub fn to_b64_map(&self) -> BTreeMap<String, String> {
-        self.keys
-            .iter()
-            .map(|(id, k)| (id.to_string(), b64_encode(k.as_bytes())))
-            .collect()
+        // Inserts, not `collect`: `BTreeMap::from_iter` brings a whole stable sort along.
+        let mut map = BTreeMap::new();
+        for (id, k) in self.to_b64_pairs() {
+            map.insert(id, k);
+        }
+        map
+    }
+    /// [`KeySet::to_b64_map`] as `(key id hex, base64url key)` pairs in key id order (the
+    /// wasm app uses these: no `BTreeMap<String, String>` in it).
+    pub fn to_b64_pairs(&self) -> Vec<(String, String)> {
+        let mut out = Vec::with_capacity(self.keys.len());
+        for (id, k) in &self.keys {
+            out.push((id.hex(), b64_encode(k.as_bytes())));
+        }
+        out
     }
     /// Reads a `{key id hex: base64url key}` map. Fails when an id is malformed, a key is
     /// not a valid point, or a key does not hash to its id.
     pub fn from_b64_map(map: &BTreeMap<String, String>) -> Result<KeySet, KeySetError> {
+        KeySet::from_b64_pairs(map)
+    }
+    /// [`KeySet::from_b64_map`] over any `(key id hex, base64url key)` pairs; the first
+    /// bad pair (in iteration order) is the error.
+    pub fn from_b64_pairs<'a, I>(pairs: I) -> Result<KeySet, KeySetError>
+    where
+        I: IntoIterator<Item = (&'a String, &'a String)>,
+    {
         let mut set = KeySet::default();
-        for (id_hex, key_b64) in map {
+        for (id_hex, key_b64) in pairs {
             let id =
                 KeyId::from_hex(id_hex).ok_or_else(|| KeySetError::BadKeyId(id_hex.clone()))?;
             let raw: [u8; 32] = b64_decode(key_b64)
@@ -154,6 +187,29 @@ mod tests {
         set.insert(id, s.verifying_key());
         let back = KeySet::from_b64_map(&set.to_b64_map()).expect("own map reads back");
         assert_eq!(back, set);
+    }
+
+    #[test]
+    fn pairs_match_the_map_and_the_set_stays_sorted() {
+        let signers: Vec<Signer> = (1..=5).map(|i| Signer::from_seed([i; 32])).collect();
+        let mut set = KeySet::default();
+        for s in signers.iter().rev() {
+            set.insert(s.key_id(), s.verifying_key());
+        }
+        // Inserting a known id again replaces, never duplicates.
+        set.insert(signers[0].key_id(), signers[0].verifying_key());
+        assert_eq!(set.len(), 5);
+        let pairs = set.to_b64_pairs();
+        let from_map: Vec<(String, String)> = set.to_b64_map().into_iter().collect();
+        assert_eq!(pairs, from_map);
+        assert_eq!(pairs[0].0.len(), 8);
+        assert_eq!(pairs[0].0, set.keys[0].0.to_string());
+        let back = KeySet::from_b64_pairs(pairs.iter().map(|(k, v)| (k, v))).expect("reads back");
+        assert_eq!(back, set);
+        for s in &signers {
+            assert_eq!(set.get(&s.key_id()), Some(&s.verifying_key()));
+        }
+        assert_eq!(set.get(&KeyId([0; 4])), None);
     }
 
     #[test]

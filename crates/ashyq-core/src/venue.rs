@@ -247,7 +247,11 @@ fn strip_form(text: &str) -> Result<&str> {
         return Err(CodeError::BadPrefix);
     };
     let slash = rest.find('/').ok_or(CodeError::BadPrefix)?;
-    let host = &rest[..slash];
+    // `get`, not indexing: no slicing panic path (and its formatting) in the wasm.
+    let (host, path) = (
+        rest.get(..slash).unwrap_or_default(),
+        rest.get(slash..).unwrap_or_default(),
+    );
     let host_ok = !host.is_empty()
         && host
             .bytes()
@@ -255,9 +259,7 @@ fn strip_form(text: &str) -> Result<&str> {
     if !host_ok {
         return Err(CodeError::BadPrefix);
     }
-    rest[slash..]
-        .strip_prefix(URL_PATH)
-        .ok_or(CodeError::BadPrefix)
+    path.strip_prefix(URL_PATH).ok_or(CodeError::BadPrefix)
 }
 
 /// Parses and verifies a scanned venue code (either text form; surrounding whitespace is
@@ -273,6 +275,16 @@ pub fn parse(text: &str, keys: &KeySet) -> Result<VenueCode> {
     let info = read_fields(&mut r)?;
     r.finish()?;
     Ok(VenueCode { key_id, info })
+}
+
+/// `n` as at least 12 decimal digits, zero-padded (`format!("{n:012}")` without `core::fmt`).
+fn bin_digits(mut n: u64) -> String {
+    let mut digits = Vec::with_capacity(20);
+    while n > 0 || digits.len() < 12 {
+        digits.push(b'0' + (n % 10) as u8);
+        n /= 10;
+    }
+    digits.iter().rev().map(|&d| char::from(d)).collect()
 }
 
 fn read_fields(r: &mut Reader<'_>) -> Result<VenueInfo> {
@@ -298,7 +310,7 @@ fn read_fields(r: &mut Reader<'_>) -> Result<VenueInfo> {
     let bin_raw = r.array::<5>()?;
     let mut n = [0u8; 8];
     n[3..].copy_from_slice(&bin_raw);
-    let bin = format!("{:012}", u64::from_be_bytes(n));
+    let bin = bin_digits(u64::from_be_bytes(n));
     if id::validate_bin(&bin).is_err() {
         return Err(CodeError::FieldOutOfRange);
     }
