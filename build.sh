@@ -130,7 +130,7 @@ ensure_wasm_bindgen() {
 ensure_npm() {
     have node || die "node not found (Debian package nodejs)"
     local stamp="node_modules/.package-lock.json"
-    if [[ -x "$NODE_BIN/wasm-opt" && -x "$NODE_BIN/terser" && -d node_modules/playwright-core && -f "$stamp" &&
+    if [[ -x "$NODE_BIN/wasm-opt" && -x "$NODE_BIN/terser" && -x "$NODE_BIN/csso" && -d node_modules/playwright-core && -f "$stamp" &&
         (! -f package-lock.json || ! package-lock.json -nt "$stamp") ]]; then
         ok "npm tools (wasm-opt $("$NODE_BIN/wasm-opt" --version | awk '{print $3}'), playwright-core)"
         return 0
@@ -206,6 +206,12 @@ cmd_build() {
     cp -a www/. "$stage/"
     mkdir -p "$stage/assets"
     cp -a "$work/bindgen/." "$stage/assets/"
+    # The stylesheet ships on every first load too: minify it (csso keeps the cascade).
+    local css
+    for css in "$stage"/assets/*.css; do
+        "$NODE_BIN/csso" "$css" -o "$css.min" || die "csso failed on $css"
+        mv "$css.min" "$css"
+    done
     [[ -f manifest.json ]] || die "manifest.json not found at the repo root"
     node scripts/dist.mjs "$stage" manifest.json "$CRATE_VERSION" "$FIRST_LOAD_BUDGET" || die "hashing assets / writing the manifest failed"
     rm -rf dist.old

@@ -6,8 +6,8 @@
 use std::cell::RefCell;
 
 use ashyq_core::api::{
-    CheckInRequest, CheckInResponse, DemoCitizen, PassResponse, SessionRequest, SessionResponse,
-    StatusResponse, VisitList,
+    CheckInRequest, CheckInResponse, DemoCitizen, PassResponse, SessionResponse, StatusResponse,
+    VisitList,
 };
 use ashyq_core::CodeError;
 use wasm_bindgen::{JsCast, JsValue};
@@ -15,6 +15,30 @@ use wasm_bindgen_futures::JsFuture;
 
 use crate::host::{js_error_text, with_timeout};
 use crate::json;
+
+/// The identity proof of `POST /v1/session` as the app carries it: the wire form of
+/// `ashyq_core::api::HostProof` (`{"proof":{"kind":…,…}}`, see [`json::session_request`]),
+/// except that Aitu's bridge results are held as the text `JSON.stringify` wrote for them
+/// and are put back into the body as they are. The server still reads them as
+/// `serde_json::Value`s; the wasm never builds one (serde_json's `Value`, `Map` and printer
+/// were 6.5 KB of it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Proof {
+    /// `JSON.stringify` of the results of `invoke('GetMe')` and `invoke('GetPhone')`.
+    Aitu {
+        me: String,
+        phone: String,
+    },
+    Telegram {
+        init_data: String,
+    },
+    Vk {
+        launch_params: String,
+    },
+    Dev {
+        iin: String,
+    },
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ApiError {
@@ -178,8 +202,8 @@ impl Api {
     }
 
     /// `POST /v1/session`.
-    pub async fn session(&self, req: &SessionRequest) -> Result<SessionResponse> {
-        let body = json::session_request(req);
+    pub async fn session(&self, proof: &Proof) -> Result<SessionResponse> {
+        let body = json::session_request(proof);
         decode(
             self.call(Method::Post, "/v1/session", Some(body)).await,
             json::session,

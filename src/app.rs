@@ -10,14 +10,14 @@
 //!   this is not a pass"); an earlier status is kept only as history, never shown as a pass.
 
 use ashyq_core::api::{
-    CheckInRequest, CheckInResponse, DemoCitizen, HostProof, PassResponse, SessionResponse,
-    StatusResponse, Visit, VisitList,
+    CheckInRequest, CheckInResponse, DemoCitizen, PassResponse, SessionResponse, StatusResponse,
+    Visit, VisitList,
 };
 use ashyq_core::keys::KeySet;
 use ashyq_core::venue::{self, Direction, VenueInfo};
 use ashyq_core::{CodeError, Timestamp};
 
-use crate::api::ApiError;
+use crate::api::{ApiError, Proof};
 use crate::host::{Haptic, HostError, HostKind};
 use crate::i18n::Lang;
 
@@ -213,7 +213,7 @@ pub enum Effect {
     LoadDemo,
     /// Ask the host for its identity proof, then `POST /v1/session`.
     HostSession,
-    Session(HostProof),
+    Session(Proof),
     SaveSession(Option<SessionResponse>),
     LoadStatus,
     Scan,
@@ -497,7 +497,7 @@ impl Model {
             }
             Msg::PickCitizen(iin) => {
                 self.screen = Screen::SignIn(SignIn::Busy);
-                fx.push(Effect::Session(HostProof::Dev { iin }));
+                fx.push(Effect::Session(Proof::Dev { iin }));
             }
             Msg::SessionDone(Ok(s)) => {
                 self.retry_attempt = 0;

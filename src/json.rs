@@ -6,8 +6,8 @@
 //! must be whole numbers in range.
 
 use ashyq_core::api::{
-    CheckInRequest, CheckInResponse, DemoCitizen, ExitKind, HostProof, PassResponse, Profile,
-    SessionRequest, SessionResponse, StatusResponse, Visit, VisitList,
+    CheckInRequest, CheckInResponse, DemoCitizen, ExitKind, PassResponse, Profile, SessionResponse,
+    StatusResponse, Visit, VisitList,
 };
 use ashyq_core::status::{Admission, AdmissionReason};
 use ashyq_core::venue::{Category, Direction};
@@ -15,6 +15,7 @@ use ashyq_core::Status;
 use js_sys::{Array, Object, JSON};
 use wasm_bindgen::{JsCast, JsValue};
 
+use crate::api::Proof;
 use crate::host::js::{get, is_object, obj, set};
 
 /// `JSON.parse(text)`; `None` for invalid JSON.
@@ -243,86 +244,29 @@ pub fn check_in_request(r: &CheckInRequest) -> String {
     ]))
 }
 
-/// `{"proof":{"kind":…,…}}`, as serde writes the internally tagged `HostProof`.
-pub fn session_request(r: &SessionRequest) -> String {
-    let p = match &r.proof {
-        HostProof::Aitu { me, phone } => obj(&[
+/// `{"proof":{"kind":…,…}}`, as serde writes the internally tagged `HostProof` (Aitu's
+/// `me` and `phone` are the host's results, parsed back from the text they were kept as).
+pub fn session_request(p: &Proof) -> String {
+    let p = match p {
+        Proof::Aitu { me, phone } => obj(&[
             ("kind", JsValue::from_str("aitu")),
-            ("me", value_js(me)),
-            ("phone", value_js(phone)),
+            ("me", parse(me).unwrap_or(JsValue::NULL)),
+            ("phone", parse(phone).unwrap_or(JsValue::NULL)),
         ]),
-        HostProof::Telegram { init_data } => obj(&[
+        Proof::Telegram { init_data } => obj(&[
             ("kind", JsValue::from_str("telegram")),
             ("init_data", JsValue::from_str(init_data)),
         ]),
-        HostProof::Vk { launch_params } => obj(&[
+        Proof::Vk { launch_params } => obj(&[
             ("kind", JsValue::from_str("vk")),
             ("launch_params", JsValue::from_str(launch_params)),
         ]),
-        HostProof::Dev { iin } => obj(&[
+        Proof::Dev { iin } => obj(&[
             ("kind", JsValue::from_str("dev")),
             ("iin", JsValue::from_str(iin)),
         ]),
     };
     stringify(&obj(&[("proof", p)]))
-}
-
-/// A JavaScript value as a `serde_json::Value` (what `JSON.stringify` would write; functions
-/// and `undefined` become `null`).
-pub fn js_value(v: &JsValue) -> serde_json::Value {
-    use serde_json::Value;
-    if let Some(b) = v.as_bool() {
-        return Value::Bool(b);
-    }
-    if let Some(f) = v.as_f64() {
-        return match int(v) {
-            Some(i) => Value::from(i),
-            None => serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number),
-        };
-    }
-    if let Some(t) = v.as_string() {
-        return Value::String(t);
-    }
-    if Array::is_array(v) {
-        let a: &Array = v.unchecked_ref();
-        return Value::Array(a.iter().map(|x| js_value(&x)).collect());
-    }
-    if v.is_object() {
-        let mut m = serde_json::Map::new();
-        for k in Object::keys(v.unchecked_ref::<Object>()).iter() {
-            if let Some(k) = k.as_string() {
-                let x = get(v, &k);
-                if !x.is_undefined() && !x.is_function() {
-                    m.insert(k, js_value(&x));
-                }
-            }
-        }
-        return Value::Object(m);
-    }
-    Value::Null
-}
-
-/// A `serde_json::Value` as a JavaScript value.
-pub fn value_js(v: &serde_json::Value) -> JsValue {
-    use serde_json::Value;
-    match v {
-        Value::Null => JsValue::NULL,
-        Value::Bool(b) => JsValue::from_bool(*b),
-        Value::Number(n) => match (n.as_i64(), n.as_u64()) {
-            (Some(i), _) => JsValue::from_f64(i as f64),
-            (_, Some(u)) => JsValue::from_f64(u as f64),
-            _ => JsValue::from_f64(n.as_f64().unwrap_or(0.0)),
-        },
-        Value::String(t) => JsValue::from_str(t),
-        Value::Array(a) => a.iter().map(value_js).collect::<Array>().into(),
-        Value::Object(m) => {
-            let o: JsValue = Object::new().into();
-            for (k, x) in m {
-                set(&o, k, &value_js(x));
-            }
-            o
-        }
-    }
 }
 
 #[cfg(test)]

@@ -280,18 +280,14 @@ impl App {
             Effect::LoadDemo => self.spawn(|a| async move { Some(Msg::Demo(a.api.demo().await)) }),
             Effect::HostSession => self.spawn(|a| async move {
                 Some(match a.host.proof().await {
-                    Ok(Some(proof)) => {
-                        let req = ashyq_core::api::SessionRequest { proof };
-                        Msg::SessionDone(a.api.session(&req).await)
-                    }
+                    Ok(Some(proof)) => Msg::SessionDone(a.api.session(&proof).await),
                     Ok(None) => Msg::NoProof,
                     Err(e) => Msg::ProofFailed(e),
                 })
             }),
-            Effect::Session(proof) => self.spawn(|a| async move {
-                let req = ashyq_core::api::SessionRequest { proof };
-                Some(Msg::SessionDone(a.api.session(&req).await))
-            }),
+            Effect::Session(proof) => {
+                self.spawn(|a| async move { Some(Msg::SessionDone(a.api.session(&proof).await)) })
+            }
             Effect::SaveSession(s) => {
                 self.api.set_token(s.as_ref().map(|s| s.token.clone()));
                 if caches_session(self.host.kind()) {

@@ -4,11 +4,12 @@
 //! Run: `CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown -p ashyq`
 #![cfg(target_arch = "wasm32")]
 
+use ashyq::api::Proof;
 use ashyq::host::aitu::Aitu;
 use ashyq::host::telegram::Telegram;
 use ashyq::host::vk::Vk;
 use ashyq::host::{detect, read_env, Host, HostError, HostKind, Timeouts, Transport};
-use ashyq_core::api::HostProof;
+use ashyq_core::api::{HostProof, SessionRequest};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 
@@ -193,12 +194,26 @@ async fn aitu_android_speaks_android_bridge() {
         .proof()
         .await
         .expect("proof");
-    let Some(HostProof::Aitu { me, phone }) = proof else {
+    let Some(p @ Proof::Aitu { .. }) = proof else {
         panic!("expected an Aitu proof, got {proof:?}")
     };
-    assert_eq!(me["sign"], "me-sign");
-    assert_eq!(me["name"], "Айгерим");
-    assert_eq!(phone["phone"], "+77010000001");
+    // The session body carries both results verbatim, `sign` and empty `avatar` included,
+    // as the server's serde reads them into `HostProof::Aitu`.
+    let body = ashyq::json::session_request(&p);
+    let req: SessionRequest = serde_json::from_str(&body).expect("a session request");
+    assert_eq!(
+        req.proof,
+        HostProof::Aitu {
+            me: serde_json::json!({
+                "id": "u-1", "name": "Айгерим", "lastname": "Сейтқали", "avatar": "", "sign": "me-sign"
+            }),
+            phone: serde_json::json!({ "phone": "+77010000001", "sign": "phone-sign" }),
+        }
+    );
+    assert!(
+        body.starts_with(r#"{"proof":{"kind":"aitu","me":{"#),
+        "{body}"
+    );
     // invoke(reqId, method, JSON.stringify(data)).
     let c = calls();
     assert_eq!(
@@ -348,7 +363,7 @@ async fn telegram_proof_is_the_raw_init_data() {
     w.location().set_hash("").expect("hash");
     assert_eq!(
         proof,
-        Ok(Some(HostProof::Telegram {
+        Ok(Some(Proof::Telegram {
             init_data: String::from(init)
         }))
     );

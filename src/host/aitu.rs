@@ -11,11 +11,11 @@
 
 use std::cell::{Cell, RefCell};
 
-use ashyq_core::api::HostProof;
 use gloo_events::EventListener;
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::{js, Fut, Haptic, Host, HostError, HostKind, Result, Theme, Timeouts, Transport};
+use crate::api::Proof;
 
 const EVENT: &str = "aituEvents";
 const DOMAIN_PARAM: &str = "__aitu-domain";
@@ -78,7 +78,7 @@ impl Aitu {
         self.counter.set(n);
         let mut id = String::from(key);
         id.push(':');
-        id.push_str(&n.to_string());
+        ashyq_core::codec::push_decimal(&mut id, u64::from(n), 0);
         id
     }
 
@@ -219,9 +219,9 @@ pub fn classify_error(error: &JsValue) -> HostError {
     }
 }
 
-/// A JSON value of a bridge reply, verbatim (the backend checks its `sign`).
-fn to_json(v: &JsValue) -> serde_json::Value {
-    crate::json::js_value(v)
+/// A bridge reply as JSON text, verbatim (the backend checks its `sign`).
+fn to_json(v: &JsValue) -> String {
+    crate::json::stringify(v)
 }
 
 impl Host for Aitu {
@@ -245,11 +245,11 @@ impl Host for Aitu {
             }
         })
     }
-    fn proof(&self) -> Fut<'_, Result<Option<HostProof>>> {
+    fn proof(&self) -> Fut<'_, Result<Option<Proof>>> {
         Box::pin(async move {
             let me = self.invoke("GetMe").await?;
             let phone = self.invoke("GetPhone").await?;
-            Ok(Some(HostProof::Aitu {
+            Ok(Some(Proof::Aitu {
                 me: to_json(&me),
                 phone: to_json(&phone),
             }))

@@ -2,9 +2,8 @@
 //! dev endpoint or not at all) and no scanner yet (the camera decoder is separate work):
 //! codes are pasted or arrive as the poster URL. Storage is `localStorage`.
 
-use ashyq_core::api::HostProof;
-
 use super::{js, Fut, Haptic, Host, HostError, HostKind, Result, Theme};
+use crate::api::Proof;
 
 #[derive(Default)]
 pub struct Browser;
@@ -25,7 +24,7 @@ impl Host for Browser {
     fn scan_qr(&self) -> Fut<'_, Result<String>> {
         Box::pin(async { Err(HostError::Unsupported) })
     }
-    fn proof(&self) -> Fut<'_, Result<Option<HostProof>>> {
+    fn proof(&self) -> Fut<'_, Result<Option<Proof>>> {
         Box::pin(async { Ok(None) })
     }
     fn haptic(&self, kind: Haptic) {

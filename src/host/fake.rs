@@ -3,16 +3,15 @@
 use std::cell::RefCell;
 use std::collections::{BTreeMap, VecDeque};
 
-use ashyq_core::api::HostProof;
-
 use super::{Fut, Haptic, Host, HostError, HostKind, Result, Theme};
+use crate::api::Proof;
 
 #[derive(Default)]
 pub struct FakeHost {
     /// Answers for the next scans, in order; an empty queue never answers (a host that
     /// hangs), so the caller's timeout is what ends the scan.
     pub scans: RefCell<VecDeque<Result<String>>>,
-    pub proof: RefCell<Option<HostProof>>,
+    pub proof: RefCell<Option<Proof>>,
     pub calls: RefCell<Vec<String>>,
     pub storage: RefCell<BTreeMap<String, String>>,
     pub lang: Option<String>,
@@ -51,7 +50,7 @@ impl Host for FakeHost {
             }
         })
     }
-    fn proof(&self) -> Fut<'_, Result<Option<HostProof>>> {
+    fn proof(&self) -> Fut<'_, Result<Option<Proof>>> {
         self.record("proof");
         let p = self.proof.borrow().clone();
         Box::pin(async move { Ok(p) })

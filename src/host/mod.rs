@@ -7,9 +7,10 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use ashyq_core::api::HostProof;
 use futures_util::future::{select, Either};
 use wasm_bindgen::{JsCast, JsValue};
+
+use crate::api::Proof;
 
 pub mod aitu;
 pub mod browser;
@@ -108,7 +109,7 @@ pub trait Host {
     fn scan_qr(&self) -> Fut<'_, Result<String>>;
     /// The signed identity the backend turns into a session; `None` when the host has none
     /// (plain browser).
-    fn proof(&self) -> Fut<'_, Result<Option<HostProof>>>;
+    fn proof(&self) -> Fut<'_, Result<Option<Proof>>>;
     fn haptic(&self, kind: Haptic);
     fn set_title(&self, title: &str);
     /// Shows or hides the host's back control; presses arrive through `on_back`.

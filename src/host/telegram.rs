@@ -10,12 +10,12 @@
 
 use std::cell::RefCell;
 
-use ashyq_core::api::HostProof;
 use gloo_events::EventListener;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::{js, Fut, Haptic, Host, HostError, HostKind, Result, Theme, Timeouts, Transport};
+use crate::api::Proof;
 use crate::params::Query;
 
 /// The window event carrying every Telegram event inside the app.
@@ -186,9 +186,13 @@ impl Telegram {
 }
 
 fn event_of(e: &web_sys::Event) -> (String, JsValue) {
-    let d = js::detail(e);
-    let t = js::get(&d, "eventType").as_string().unwrap_or_default();
-    (t, js::get(&d, "eventData"))
+    reply_event(&js::detail(e))
+}
+
+/// `(eventType, eventData)` of a re-dispatched event's `detail`.
+fn reply_event(d: &JsValue) -> (String, JsValue) {
+    let t = js::get(d, "eventType").as_string().unwrap_or_default();
+    (t, js::get(d, "eventData"))
 }
 
 impl Host for Telegram {
@@ -213,41 +217,40 @@ impl Host for Telegram {
             // The popup text is limited to 64 characters.
             let text: String = prompt.chars().take(64).collect();
             let data = js::obj(&[("text", JsValue::from_str(&text))]);
+            // The reply is picked as the event's `detail` and read below: a `JsValue`, like
+            // the other hosts' replies, so `js::request` and its channel have one instance.
             let r = js::request(
                 EVENT,
                 self.timeouts.scan_ms,
                 |e| {
-                    let (t, d) = event_of(e);
-                    match t.as_str() {
-                        "qr_text_received" => {
-                            Some(js::get(&d, "data").as_string().ok_or_else(|| {
-                                HostError::Host(String::from("scan result is not text"))
-                            }))
-                        }
-                        "scan_qr_popup_closed" => Some(Err(HostError::Cancelled)),
-                        _ => None,
-                    }
+                    let d = js::detail(e);
+                    let t = js::get(&d, "eventType").as_string()?;
+                    matches!(t.as_str(), "qr_text_received" | "scan_qr_popup_closed").then_some(d)
                 },
                 || self.post("web_app_open_scan_qr_popup", Some(&data)),
             )
-            .await;
-            // The popup stays open after a scan (and after a timeout): close it ourselves.
-            match &r {
-                Ok(Ok(_)) | Err(HostError::Timeout) => {
-                    let _ = self.post("web_app_close_scan_qr_popup", None);
+            .await
+            .and_then(|d| {
+                let (t, d) = reply_event(&d);
+                if t == "scan_qr_popup_closed" {
+                    return Err(HostError::Cancelled);
                 }
-                _ => {}
+                js::get(&d, "data")
+                    .as_string()
+                    .ok_or_else(|| HostError::Host(String::from("scan result is not text")))
+            });
+            // The popup stays open after a scan (and after a timeout): close it ourselves.
+            if matches!(r, Ok(_) | Err(HostError::Timeout)) {
+                let _ = self.post("web_app_close_scan_qr_popup", None);
             }
-            r?
+            r
         })
     }
-    fn proof(&self) -> Fut<'_, Result<Option<HostProof>>> {
+    fn proof(&self) -> Fut<'_, Result<Option<Proof>>> {
         let init = self.launch.get("tgWebAppData").map(str::to_owned);
         Box::pin(async move {
             match init {
-                Some(init_data) if !init_data.is_empty() => {
-                    Ok(Some(HostProof::Telegram { init_data }))
-                }
+                Some(init_data) if !init_data.is_empty() => Ok(Some(Proof::Telegram { init_data })),
                 _ => Err(HostError::Host(String::from("no tgWebAppData"))),
             }
         })

@@ -10,10 +10,10 @@
 
 use std::cell::Cell;
 
-use ashyq_core::api::HostProof;
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::{js, Fut, Haptic, Host, HostError, HostKind, Result, Theme, Timeouts, Transport};
+use crate::api::Proof;
 use crate::params::Query;
 
 pub struct Vk {
@@ -139,7 +139,8 @@ impl Vk {
     async fn call(&self, method: &str, params: JsValue, ms: u32) -> Result<JsValue> {
         let n = self.counter.get().wrapping_add(1);
         self.counter.set(n);
-        let mut id = n.to_string();
+        let mut id = String::new();
+        ashyq_core::codec::push_decimal(&mut id, u64::from(n), 0);
         id.push_str("_ashyq");
         js::set(&params, "request_id", &JsValue::from_str(&id));
         let data = js::request(
@@ -192,11 +193,11 @@ impl Host for Vk {
                 .ok_or_else(|| HostError::Host(String::from("no code_data")))
         })
     }
-    fn proof(&self) -> Fut<'_, Result<Option<HostProof>>> {
+    fn proof(&self) -> Fut<'_, Result<Option<Proof>>> {
         let launch = launch_params(&self.search);
         Box::pin(async move {
             if has(&launch, "sign=") {
-                Ok(Some(HostProof::Vk {
+                Ok(Some(Proof::Vk {
                     launch_params: launch,
                 }))
             } else {

@@ -1,6 +1,7 @@
 //! The pass QR as SVG built node by node: one `<path>` whose `d` lists the dark modules
 //! (our own numbers, never text from the network), on a white quiet zone.
 
+use ashyq_core::codec::push_decimal;
 use qrcode::{Color, EcLevel, QrCode};
 use web_sys::Element;
 
@@ -23,13 +24,13 @@ pub fn path_data(code: &QrCode) -> String {
                     x += 1;
                 }
                 d.push('M');
-                d.push_str(&(start + QUIET).to_string());
+                push_decimal(&mut d, (start + QUIET) as u64, 0);
                 d.push(' ');
-                d.push_str(&(y + QUIET).to_string());
+                push_decimal(&mut d, (y + QUIET) as u64, 0);
                 d.push('h');
-                d.push_str(&(x - start).to_string());
+                push_decimal(&mut d, (x - start) as u64, 0);
                 d.push_str("v1h-");
-                d.push_str(&(x - start).to_string());
+                push_decimal(&mut d, (x - start) as u64, 0);
                 d.push('z');
             } else {
                 x += 1;
@@ -42,7 +43,8 @@ pub fn path_data(code: &QrCode) -> String {
 /// An `<svg>` of `text` as a QR code, or `None` when it does not fit in a QR code.
 pub fn render(ui: &Ui, text: &str, label: &str) -> Option<Element> {
     let code = QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M).ok()?;
-    let size = (code.width() + 2 * QUIET).to_string();
+    let mut size = String::new();
+    push_decimal(&mut size, (code.width() + 2 * QUIET) as u64, 0);
     let mut view_box = String::from("0 0 ");
     view_box.push_str(&size);
     view_box.push(' ');

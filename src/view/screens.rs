@@ -1,6 +1,7 @@
 //! One render function per screen. The DOM contract the end-to-end tests drive
 //! (`data-screen`, `data-testid`, `data-status`, …) is produced here and only here.
 
+use ashyq_core::codec::push_decimal;
 use ashyq_core::status::Policy;
 use ashyq_core::venue::Direction;
 use ashyq_core::{Status, Timestamp};
@@ -31,7 +32,7 @@ pub fn render(ui: &Ui, m: &Model) {
             append(&main, &busy(ui, t(l, Key::ScanPrompt)));
             append(
                 &main,
-                &ui.button(t(l, Key::CancelScan), "scan-cancel", "btn", Msg::Back),
+                &ui.button(t(l, Key::CancelScan), "scan-cancel", "btn", || Msg::Back),
             );
         }
         Screen::CheckIn { venue, busy: b, .. } => {
@@ -63,10 +64,13 @@ pub fn render(ui: &Ui, m: &Model) {
                         t(l, Key::CheckInConfirm),
                         "checkin-confirm",
                         "btn primary",
-                        Msg::ConfirmCheckIn,
+                        || Msg::ConfirmCheckIn,
                     ),
                 );
-                append(&main, &ui.button(t(l, Key::Back), "back", "btn", Msg::Back));
+                append(
+                    &main,
+                    &ui.button(t(l, Key::Back), "back", "btn", || Msg::Back),
+                );
             }
         }
         Screen::Pass(p) => pass(ui, m, p, &main),
@@ -83,7 +87,7 @@ pub fn render(ui: &Ui, m: &Model) {
             append(&main, &msg);
             append(
                 &main,
-                &ui.button(t(l, Key::Back), "back", "btn primary", Msg::Back),
+                &ui.button(t(l, Key::Back), "back", "btn primary", || Msg::Back),
             );
         }
         Screen::Error { code } => {
@@ -95,7 +99,7 @@ pub fn render(ui: &Ui, m: &Model) {
             append(&main, &msg);
             append(
                 &main,
-                &ui.button(t(l, Key::Back), "back", "btn primary", Msg::Back),
+                &ui.button(t(l, Key::Back), "back", "btn primary", || Msg::Back),
             );
         }
         Screen::Diary(d) => diary(ui, m, d, &main),
@@ -142,7 +146,9 @@ fn testid(e: Element, id: &str) -> Element {
 fn header(ui: &Ui, m: &Model) -> Element {
     let h = ui.el("header", "bar");
     append(&h, &ui.text("span", "brand", t(m.lang, Key::AppName)));
-    let lang = ui.button(m.lang.next().name(), "lang", "btn small", Msg::SwitchLang);
+    let lang = ui.button(m.lang.next().name(), "lang", "btn small", || {
+        Msg::SwitchLang
+    });
     set(&lang, "lang", m.lang.next().code());
     append(&h, &lang);
     h
@@ -186,10 +192,7 @@ fn status_class(s: Status) -> &'static str {
 // ---------------------------------------------------------------- time
 
 fn two(out: &mut String, n: u32) {
-    if n < 10 {
-        out.push('0');
-    }
-    out.push_str(&n.to_string());
+    push_decimal(out, u64::from(n), 2);
 }
 
 /// Local `HH:MM` (with `:SS` when `secs`).
@@ -231,7 +234,8 @@ fn age(l: Lang, now: Timestamp, then: Timestamp) -> String {
     } else {
         (secs / 86_400, Key::DaysAgo)
     };
-    let mut s = n.to_string();
+    let mut s = String::new();
+    push_decimal(&mut s, n as u64, 0);
     s.push(' ');
     s.push_str(t(l, unit));
     s
@@ -248,7 +252,7 @@ fn entrance_line(ui: &Ui, l: Lang, entrance: u8, dir: Direction) -> Element {
     let p = ui.el("p", "entrance");
     let mut s = String::from(t(l, Key::Entrance));
     s.push(' ');
-    s.push_str(&entrance.to_string());
+    push_decimal(&mut s, u64::from(entrance), 0);
     append(&p, &ui.text("span", "", &s));
     let d = ui.text(
         "span",
@@ -308,7 +312,7 @@ fn sign_in(ui: &Ui, m: &Model, s: &SignIn, main: &Element) {
             append(main, &p);
             append(
                 main,
-                &ui.button(t(l, Key::Retry), "retry", "btn primary", Msg::SignOut),
+                &ui.button(t(l, Key::Retry), "retry", "btn primary", || Msg::SignOut),
             );
         }
     }
@@ -359,7 +363,7 @@ fn status_card(ui: &Ui, m: &Model, h: &HomeStatus) -> Element {
             history(ui, m, &card);
             append(
                 &card,
-                &ui.button(t(l, Key::Retry), "retry", "btn", Msg::Retry),
+                &ui.button(t(l, Key::Retry), "retry", "btn", || Msg::Retry),
             );
         }
     }
@@ -430,7 +434,7 @@ fn home(ui: &Ui, m: &Model, h: &HomeStatus, main: &Element) {
         append(main, &ui.text("p", "muted who", &s.profile.masked_name));
     }
     append(main, &status_card(ui, m, h));
-    let scan = ui.button(t(l, Key::Scan), "scan", "btn primary big", Msg::ScanTap);
+    let scan = ui.button(t(l, Key::Scan), "scan", "btn primary big", || Msg::ScanTap);
     if m.host == HostKind::Browser {
         // No camera scanner in a plain browser yet: the button leads to the paste box.
         let doc = ui.doc.clone();
@@ -450,12 +454,12 @@ fn home(ui: &Ui, m: &Model, h: &HomeStatus, main: &Element) {
     let row = ui.el("div", "row");
     append(
         &row,
-        &ui.button(t(l, Key::Diary), "diary-open", "btn", Msg::OpenDiary),
+        &ui.button(t(l, Key::Diary), "diary-open", "btn", || Msg::OpenDiary),
     );
     if m.host == HostKind::Browser {
         append(
             &row,
-            &ui.button(t(l, Key::SignOut), "sign-out", "btn", Msg::SignOut),
+            &ui.button(t(l, Key::SignOut), "sign-out", "btn", || Msg::SignOut),
         );
     }
     append(main, &row);
@@ -474,7 +478,7 @@ fn pass(ui: &Ui, m: &Model, p: &PassView, main: &Element) {
     append(&sec, &ui.el("div", "live-band"));
     let top = ui.el("div", "pass-top");
     append(&top, &ui.text("span", "brand", t(l, Key::AppName)));
-    let lang = ui.button(l.next().name(), "lang", "btn small", Msg::SwitchLang);
+    let lang = ui.button(l.next().name(), "lang", "btn small", || Msg::SwitchLang);
     append(&top, &lang);
     append(&sec, &top);
     let clock_el = ui.text("p", "clock", &clock(js_sys::Date::now(), true));
@@ -550,7 +554,7 @@ fn pass(ui: &Ui, m: &Model, p: &PassView, main: &Element) {
     append(&sec, &ui.text("p", "muted-on", &expiry));
     append(
         &sec,
-        &ui.button(t(l, Key::Done), "done", "btn big", Msg::Done),
+        &ui.button(t(l, Key::Done), "done", "btn big", || Msg::Done),
     );
     append(main, &sec);
 }
@@ -568,9 +572,12 @@ fn unknown(ui: &Ui, m: &Model, reason: &str, main: &Element) {
     append(main, &card);
     append(
         main,
-        &ui.button(t(l, Key::Retry), "retry", "btn primary", Msg::Retry),
+        &ui.button(t(l, Key::Retry), "retry", "btn primary", || Msg::Retry),
     );
-    append(main, &ui.button(t(l, Key::Back), "back", "btn", Msg::Back));
+    append(
+        main,
+        &ui.button(t(l, Key::Back), "back", "btn", || Msg::Back),
+    );
 }
 
 fn diary(ui: &Ui, m: &Model, d: &DiaryView, main: &Element) {
@@ -623,12 +630,10 @@ fn diary(ui: &Ui, m: &Model, d: &DiaryView, main: &Element) {
                 {
                     append(
                         &row,
-                        &ui.button(
-                            t(l, Key::CancelVisit),
-                            "cancel-visit",
-                            "btn small",
-                            Msg::CancelVisit(v.id.clone()),
-                        ),
+                        &ui.button(t(l, Key::CancelVisit), "cancel-visit", "btn small", {
+                            let id = v.id.clone();
+                            move || Msg::CancelVisit(id.clone())
+                        }),
                     );
                 }
                 append(&list, &row);
@@ -636,5 +641,8 @@ fn diary(ui: &Ui, m: &Model, d: &DiaryView, main: &Element) {
         }
     }
     append(main, &list);
-    append(main, &ui.button(t(l, Key::Back), "back", "btn", Msg::Back));
+    append(
+        main,
+        &ui.button(t(l, Key::Back), "back", "btn", || Msg::Back),
+    );
 }

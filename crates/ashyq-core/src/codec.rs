@@ -222,6 +222,41 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// Two hex digits (either case) as a byte: `u8::from_str_radix(s, 16)` without its sign
+/// handling (which took `"+f"`) and its generic code. `None` unless `s` is exactly two digits.
+pub fn hex_byte(s: &[u8]) -> Option<u8> {
+    fn digit(c: u8) -> Option<u8> {
+        match c {
+            b'0'..=b'9' => Some(c - b'0'),
+            b'a'..=b'f' => Some(c - b'a' + 10),
+            b'A'..=b'F' => Some(c - b'A' + 10),
+            _ => None,
+        }
+    }
+    match s {
+        [hi, lo] => Some(digit(*hi)? << 4 | digit(*lo)?),
+        _ => None,
+    }
+}
+
+/// Appends `n` in decimal, zero-padded to at least `min_digits` digits: `n.to_string()`
+/// and `format!("{n:0w$}")` without `core::fmt` (which the app's wasm would have to carry).
+pub fn push_decimal(out: &mut String, mut n: u64, min_digits: usize) {
+    let mut digits = [0u8; 20];
+    let mut len = 0;
+    while len < digits.len() && (n > 0 || len == 0 || len < min_digits) {
+        digits[len] = b'0' + (n % 10) as u8;
+        n /= 10;
+        len += 1;
+    }
+    for _ in len..min_digits {
+        out.push('0');
+    }
+    for &d in digits[..len].iter().rev() {
+        out.push(char::from(d));
+    }
+}
+
 /// Text fields may hold any printable Unicode (HTML-looking text included: it is always
 /// rendered as text) but no control characters.
 pub fn text_is_printable(s: &str) -> bool {
@@ -269,6 +304,42 @@ pub(crate) fn open<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hex_byte_reads_two_hex_digits_only() {
+        for b in 0..=255u8 {
+            for t in [format!("{b:02x}"), format!("{b:02X}")] {
+                assert_eq!(hex_byte(t.as_bytes()), Some(b));
+            }
+        }
+        for bad in ["", "0", "000", "+f", "-1", "g0", "0g", " 1", "é"] {
+            assert_eq!(hex_byte(bad.as_bytes()), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn push_decimal_is_to_string_and_zero_pads() {
+        for n in [
+            0u64,
+            1,
+            9,
+            10,
+            99,
+            100,
+            4_294_967_295,
+            123_456_789_012,
+            u64::MAX,
+        ] {
+            let mut s = String::from("x");
+            push_decimal(&mut s, n, 0);
+            assert_eq!(s, format!("x{n}"));
+            for w in [1, 2, 12, 25] {
+                let mut s = String::new();
+                push_decimal(&mut s, n, w);
+                assert_eq!(s, format!("{n:0w$}"));
+            }
+        }
+    }
 
     #[test]
     fn varint_round_trips_and_rejects_overlong() {

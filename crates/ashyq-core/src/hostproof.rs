@@ -63,7 +63,7 @@ pub fn hex_decode(s: &str) -> Option<Vec<u8>> {
     }
     (0..s.len())
         .step_by(2)
-        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .map(|i| crate::codec::hex_byte(s.as_bytes().get(i..i + 2)?))
         .collect()
 }
 
@@ -161,8 +161,7 @@ pub fn form_decode(s: &str) -> Option<String> {
         match bytes[i] {
             b'+' => out.push(b' '),
             b'%' => {
-                let hex = s.get(i + 1..i + 3)?;
-                out.push(u8::from_str_radix(hex, 16).ok()?);
+                out.push(crate::codec::hex_byte(bytes.get(i + 1..i + 3)?)?);
                 i += 2;
             }
             b => out.push(b),

@@ -26,7 +26,7 @@ impl KeyId {
         }
         let mut out = [0u8; 4];
         for (i, byte) in out.iter_mut().enumerate() {
-            *byte = u8::from_str_radix(s.get(2 * i..2 * i + 2)?, 16).ok()?;
+            *byte = crate::codec::hex_byte(s.as_bytes().get(2 * i..2 * i + 2)?)?;
         }
         Some(KeyId(out))
     }

@@ -278,13 +278,10 @@ pub fn parse(text: &str, keys: &KeySet) -> Result<VenueCode> {
 }
 
 /// `n` as at least 12 decimal digits, zero-padded (`format!("{n:012}")` without `core::fmt`).
-fn bin_digits(mut n: u64) -> String {
-    let mut digits = Vec::with_capacity(20);
-    while n > 0 || digits.len() < 12 {
-        digits.push(b'0' + (n % 10) as u8);
-        n /= 10;
-    }
-    digits.iter().rev().map(|&d| char::from(d)).collect()
+fn bin_digits(n: u64) -> String {
+    let mut s = String::with_capacity(20);
+    crate::codec::push_decimal(&mut s, n, 12);
+    s
 }
 
 fn read_fields(r: &mut Reader<'_>) -> Result<VenueInfo> {
