@@ -348,7 +348,8 @@ fn status_card(ui: &Ui, m: &Model, h: &HomeStatus) -> Element {
         }
         HomeStatus::Loading => {
             card.set_class_name("card status st-unknown");
-            set(&card, "data-status", "UNKNOWN");
+            // Not UNKNOWN: nothing has failed yet, the status is on its way.
+            set(&card, "data-status", "LOADING");
             set(&card, "aria-busy", "true");
             append(&card, &busy(ui, t(l, Key::Loading)));
         }
