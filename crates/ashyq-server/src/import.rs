@@ -1,7 +1,7 @@
 //! Health-data import: per-row validation (IINs by the core's rule), idempotent batches,
 //! CSV as well as JSON, and contact tracing for every person a batch turns RED.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::Ordering;
 
 use ashyq_core::api::{
@@ -9,7 +9,7 @@ use ashyq_core::api::{
     VaccinationRow,
 };
 use ashyq_core::status::{self, Status};
-use ashyq_core::{id, visit};
+use ashyq_core::{id, visit, Timestamp};
 
 use crate::error::{AppError, AppResult};
 use crate::store::{normalize_phone, ImportResult, ValidRows};
@@ -162,6 +162,12 @@ pub async fn run(
         .store
         .import(&batch.batch_id, &rows, errors.len(), now)
         .await?;
+    // Traces this batch's positives, and any a crash or an error left queued before (a
+    // retried batch repairs its own tracing too). The rows are committed: a tracing error
+    // leaves the queue for the next run rather than failing the import.
+    if let Err(e) = trace_pending(state).await {
+        tracing::error!(error = %e.message, "contact tracing failed; left queued for a retry");
+    }
     match result {
         ImportResult::Duplicate { accepted, rejected } => Ok(ImportReport {
             batch_id: batch.batch_id.clone(),
@@ -189,18 +195,6 @@ pub async fn run(
                 .metrics
                 .rows_imported
                 .fetch_add(accepted as u64, Ordering::Relaxed);
-            let positives: BTreeSet<&str> = rows
-                .pcr
-                .iter()
-                .filter(|(_, p)| p.positive)
-                .map(|(_, p)| p.iin.as_str())
-                .collect();
-            for iin in positives {
-                let listed = trace(state, iin).await?;
-                if listed > 0 {
-                    tracing::info!(person = %id::mask(iin), listed, "contacts listed");
-                }
-            }
             errors.sort_by(|a, b| (&a.kind, a.row).cmp(&(&b.kind, b.row)));
             Ok(ImportReport {
                 batch_id: batch.batch_id.clone(),
@@ -210,6 +204,49 @@ pub async fn run(
                 errors,
             })
         }
+    }
+}
+
+/// Traces every positive PCR result queued by an import (`Store::pending_tracing`) and
+/// takes it off the queue once its person's contacts are listed. Listing is idempotent, so
+/// running twice, or on two nodes at once, lists nobody twice. Runs after each import and
+/// in housekeeping (at start, so a crash between an import and its tracing is repaired).
+/// Returns how many contacts were newly listed; on an error the rest stays queued.
+pub async fn trace_pending(state: &AppState) -> AppResult<u64> {
+    let pending = state.store.pending_tracing().await?;
+    let mut by_person: BTreeMap<String, Vec<(String, Timestamp)>> = BTreeMap::new();
+    for (iin, taken_at) in pending {
+        by_person
+            .entry(iin.clone())
+            .or_default()
+            .push((iin, taken_at));
+    }
+    let mut total = 0;
+    let mut failure = None;
+    for (iin, done) in by_person {
+        // The queue was read first, so the records `trace` reads include these results.
+        let traced = match trace(state, &iin).await {
+            Ok(listed) => state
+                .store
+                .done_tracing(&done)
+                .await
+                .map(|()| listed)
+                .map_err(AppError::from),
+            Err(e) => Err(e),
+        };
+        match traced {
+            Ok(listed) => {
+                total += listed;
+                if listed > 0 {
+                    tracing::info!(person = %id::mask(&iin), listed, "contacts listed");
+                }
+            }
+            Err(e) => failure = Some(e),
+        }
+    }
+    match failure {
+        Some(e) => Err(e),
+        None => Ok(total),
     }
 }
 

@@ -14,7 +14,6 @@ use std::time::Duration;
 
 use ashyq_core::api::{ImportBatch, RegisterVenueRequest};
 use ashyq_core::venue::{Category, Direction};
-use ashyq_core::visit;
 use ashyq_server::store::{PgStore, SqliteStore, Store};
 use ashyq_server::{api, app, demo, import, keystore, venues, AppState, Config};
 use clap::{Args, Parser, Subcommand};
@@ -227,7 +226,7 @@ async fn serve(common: Common, s: Serve) -> Result<(), Failure> {
     }
     let store = open_store(&common, s.pg_max_connections).await?;
     let state = AppState::new(config, store, &common.data_dir)?;
-    housekeeping(&state).await;
+    ashyq_server::housekeeping(&state).await;
     if s.demo {
         let info = demo::seed(&state)
             .await
@@ -242,7 +241,7 @@ async fn serve(common: Common, s: Serve) -> Result<(), Failure> {
             tick.tick().await;
             loop {
                 tick.tick().await;
-                housekeeping(&state).await;
+                ashyq_server::housekeeping(&state).await;
             }
         });
     }
@@ -258,26 +257,6 @@ async fn serve(common: Common, s: Serve) -> Result<(), Failure> {
     })
     .await?;
     Ok(())
-}
-
-/// Closes visits whose default stay is over and deletes visits past retention.
-async fn housekeeping(state: &AppState) {
-    let now = state.now();
-    let policy = &state.config.policy;
-    match state.store.auto_close_due(now, policy).await {
-        Ok(n) if n > 0 => tracing::info!(closed = n, "auto-closed visits"),
-        Ok(_) => {}
-        Err(e) => tracing::error!(error = %e, "auto-close failed"),
-    }
-    match state
-        .store
-        .purge_visits(visit::retention_cutoff(now, policy))
-        .await
-    {
-        Ok(n) if n > 0 => tracing::info!(deleted = n, "purged visits past retention"),
-        Ok(_) => {}
-        Err(e) => tracing::error!(error = %e, "retention purge failed"),
-    }
 }
 
 async fn run(cli: Cli) -> Result<(), Failure> {

@@ -543,6 +543,10 @@ async fn contacts_from_overlapping_visits(t: T) {
     )
     .await;
     assert_eq!(report["accepted"], 1);
+    assert!(
+        t.state.store.pending_tracing().await.unwrap().is_empty(),
+        "traced by the import, off the queue"
+    );
     assert_eq!(t.status(&tok[0]).await, "RED");
     assert_eq!(
         t.status(&tok[1]).await,
@@ -561,6 +565,82 @@ async fn contacts_from_overlapping_visits(t: T) {
     );
 }
 on_both!(contacts_from_overlapping_visits);
+
+/// A crash between an import's commit and its tracing: the positive stays queued (in the
+/// import's own transaction), a retried batch is a no-op, and housekeeping at the next
+/// start lists the contact.
+async fn tracing_survives_a_crash_after_import(t: T) {
+    use ashyq_core::api::PcrRow;
+    use ashyq_server::store::{ImportResult, ValidRows};
+
+    t.citizens(&[1, 2]).await;
+    let (case, near) = (t.login(1).await, t.login(2).await);
+    let (_, cafe, cafe_out) = t.venue("restaurant", "170540033").await;
+    t.scan(&case, &cafe, "crash-case-000001").await;
+    t.state.clock.advance(10 * MINUTE);
+    t.scan(&near, &cafe, "crash-near-000001").await;
+    t.state.clock.advance(20 * MINUTE);
+    t.scan(&case, &cafe_out, "crash-case-000002").await;
+    let now = t.state.now();
+    let rows = ValidRows {
+        pcr: vec![(
+            0,
+            PcrRow {
+                iin: person(1).iin,
+                taken_at: now,
+                positive: true,
+            },
+        )],
+        ..Default::default()
+    };
+    // The store's import commits; the process "dies" before tracing.
+    let store = t.state.store.clone();
+    let first = store.import("pcr-crash", &rows, 0, now).await.unwrap();
+    assert_eq!(first, ImportResult::Imported { clashes: vec![] });
+    assert_eq!(
+        store.pending_tracing().await.unwrap(),
+        vec![(person(1).iin, now)]
+    );
+    assert_eq!(t.status(&case).await, "RED");
+    assert_eq!(t.status(&near).await, "BLUE", "not traced yet");
+    let again = store.import("pcr-crash", &rows, 0, now).await.unwrap();
+    assert!(matches!(again, ImportResult::Duplicate { .. }));
+    assert_eq!(
+        t.status(&near).await,
+        "BLUE",
+        "a retried batch writes nothing"
+    );
+
+    // Restart: fresh app state on the same database, housekeeping as at start.
+    let state = ashyq_server::AppState::new(common::config(), store.clone(), &t.dir).unwrap();
+    state.clock.advance(now - state.now());
+    ashyq_server::housekeeping(&state).await;
+    assert!(store.pending_tracing().await.unwrap().is_empty());
+    assert_eq!(t.status(&near).await, "YELLOW", "listed on restart");
+    let records = store.health_records(&person(2).iin).await.unwrap();
+    assert_eq!(records.contacts.len(), 1);
+    // Idempotent: tracing again lists nobody twice.
+    assert_eq!(
+        ashyq_server::import::trace_pending(&state).await.unwrap(),
+        0
+    );
+    assert_eq!(
+        ashyq_server::import::trace(&state, &person(1).iin)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        store
+            .health_records(&person(2).iin)
+            .await
+            .unwrap()
+            .contacts
+            .len(),
+        1
+    );
+}
+on_both!(tracing_survives_a_crash_after_import);
 
 // ---------------------------------------------------------------- imports
 

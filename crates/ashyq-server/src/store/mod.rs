@@ -156,7 +156,8 @@ pub trait Store: Send + Sync + 'static {
     /// Closes every open visit whose default stay is over. Returns how many.
     async fn auto_close_due(&self, now: Timestamp, policy: &Policy) -> StoreResult<u64>;
 
-    /// Writes a batch in one transaction, unless its id was seen before.
+    /// Writes a batch in one transaction, unless its id was seen before. Its positive PCR
+    /// results are queued for tracing in the same transaction (see `pending_tracing`).
     async fn import(
         &self,
         batch_id: &str,
@@ -183,6 +184,12 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Vec<Stay>>;
     /// Adds contact listings (ignoring ones already present). Returns how many were new.
     async fn add_contacts(&self, contacts: &[(String, Timestamp)]) -> StoreResult<u64>;
+
+    /// Positive PCR results (iin, taken_at) whose contacts are still to be traced: each
+    /// import queues its positives in its own transaction.
+    async fn pending_tracing(&self) -> StoreResult<Vec<(String, Timestamp)>>;
+    /// Removes results from the tracing queue once their person's contacts are listed.
+    async fn done_tracing(&self, done: &[(String, Timestamp)]) -> StoreResult<()>;
 
     /// Deletes visits and scans older than `cutoff`. Returns how many visits.
     async fn purge_visits(&self, cutoff: Timestamp) -> StoreResult<u64>;

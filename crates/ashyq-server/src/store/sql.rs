@@ -23,10 +23,20 @@ use super::{
 };
 
 /// Versioned migrations, applied in order once each; never edit one that has shipped.
-const SQLITE_MIGRATIONS: &[(i64, &str)] =
-    &[(1, include_str!("../../migrations/sqlite/0001_init.sql"))];
-const PG_MIGRATIONS: &[(i64, &str)] =
-    &[(1, include_str!("../../migrations/postgres/0001_init.sql"))];
+const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../../migrations/sqlite/0001_init.sql")),
+    (
+        2,
+        include_str!("../../migrations/sqlite/0002_pending_tracing.sql"),
+    ),
+];
+const PG_MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../../migrations/postgres/0001_init.sql")),
+    (
+        2,
+        include_str!("../../migrations/postgres/0002_pending_tracing.sql"),
+    ),
+];
 
 /// SQLite in WAL mode with `synchronous=FULL`: a commit is on disk before it returns, so
 /// an acknowledged check-in survives `kill -9` and power loss. One writer connection
@@ -688,6 +698,18 @@ macro_rules! sql_store {
                         .bind(p.positive)
                         .execute(&mut *tx)
                         .await?;
+                    if p.positive {
+                        // Committed with the result itself: tracing cannot be lost to a crash.
+                        sqlx::query(
+                            "INSERT INTO pending_tracing (iin, taken_at, queued_at) VALUES ($1, $2, $3) \
+                             ON CONFLICT DO NOTHING",
+                        )
+                        .bind(&p.iin)
+                        .bind(p.taken_at)
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
                 }
                 for (_, c) in &rows.contacts {
                     sqlx::query("INSERT INTO contacts (iin, listed_at) VALUES ($1, $2) ON CONFLICT DO NOTHING")
@@ -763,6 +785,28 @@ macro_rules! sql_store {
                 }
                 tx.commit().await?;
                 Ok(added)
+            }
+
+            async fn pending_tracing(&self) -> StoreResult<Vec<(String, Timestamp)>> {
+                let rows = sqlx::query("SELECT iin, taken_at FROM pending_tracing ORDER BY queued_at, iin, taken_at")
+                    .fetch_all(self.r())
+                    .await?;
+                rows.iter()
+                    .map(|r| Ok((r.try_get("iin")?, r.try_get("taken_at")?)))
+                    .collect()
+            }
+
+            async fn done_tracing(&self, done: &[(String, Timestamp)]) -> StoreResult<()> {
+                let mut tx = self.w().begin().await?;
+                for (iin, taken_at) in done {
+                    sqlx::query("DELETE FROM pending_tracing WHERE iin = $1 AND taken_at = $2")
+                        .bind(iin)
+                        .bind(*taken_at)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(())
             }
 
             async fn purge_visits(&self, cutoff: Timestamp) -> StoreResult<u64> {
