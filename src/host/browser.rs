@@ -43,14 +43,6 @@ impl Host for Browser {
     }
     fn set_back_button(&self, _visible: bool) {}
     fn on_back(&self, _f: Box<dyn Fn()>) {}
-    fn storage_get(&self, key: &str) -> Fut<'_, Result<Option<String>>> {
-        let v = js::local_get(key);
-        Box::pin(async move { Ok(v) })
-    }
-    fn storage_set(&self, key: &str, value: &str) -> Fut<'_, Result<()>> {
-        js::local_set(key, value);
-        Box::pin(async { Ok(()) })
-    }
     fn language(&self) -> Option<String> {
         js::window().navigator().language()
     }

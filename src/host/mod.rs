@@ -115,8 +115,15 @@ pub trait Host {
     /// Shows or hides the host's back control; presses arrive through `on_back`.
     fn set_back_button(&self, visible: bool);
     fn on_back(&self, f: Box<dyn Fn()>);
-    fn storage_get(&self, key: &str) -> Fut<'_, Result<Option<String>>>;
-    fn storage_set(&self, key: &str, value: &str) -> Fut<'_, Result<()>>;
+    /// Host storage; the page's localStorage unless the host has its own.
+    fn storage_get(&self, key: &str) -> Fut<'_, Result<Option<String>>> {
+        let v = js::local_get(key);
+        Box::pin(async move { Ok(v) })
+    }
+    fn storage_set(&self, key: &str, value: &str) -> Fut<'_, Result<()>> {
+        js::local_set(key, value);
+        Box::pin(async { Ok(()) })
+    }
     /// The user's language as the host reports it (a BCP 47 tag), if it does.
     fn language(&self) -> Option<String>;
     fn theme(&self) -> Option<Theme>;

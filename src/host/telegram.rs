@@ -290,14 +290,6 @@ impl Host for Telegram {
         });
         *self.back.borrow_mut() = Some(l);
     }
-    fn storage_get(&self, key: &str) -> Fut<'_, Result<Option<String>>> {
-        let v = js::local_get(key);
-        Box::pin(async move { Ok(v) })
-    }
-    fn storage_set(&self, key: &str, value: &str) -> Fut<'_, Result<()>> {
-        js::local_set(key, value);
-        Box::pin(async { Ok(()) })
-    }
     fn language(&self) -> Option<String> {
         let init = self.launch.get("tgWebAppData")?;
         let user = Query::parse(init).get("user").map(str::to_owned)?;

@@ -231,6 +231,17 @@ pub fn telegram_hash(pairs: &[(String, String)], bot_token: &str) -> String {
     hex_encode(&hmac(&telegram_secret(bot_token), check.as_bytes()))
 }
 
+/// Init data as a Telegram client hands it over: the pairs URL-encoded in order, then
+/// their `hash` (for emulators and tests).
+pub fn telegram_init_data(pairs: &[(String, String)], bot_token: &str) -> String {
+    let mut q: Vec<String> = pairs
+        .iter()
+        .map(|(k, v)| format!("{k}={}", uri_component_encode(v)))
+        .collect();
+    q.push(format!("hash={}", telegram_hash(pairs, bot_token)));
+    q.join("&")
+}
+
 /// Checks Telegram Mini App init data (the raw `tgWebAppData` string). Fails when it is
 /// malformed, the hash does not match the bot token, or `auth_date` is older than
 /// `max_age` seconds (or more than a minute in the future).
@@ -300,6 +311,17 @@ pub fn vk_sign(pairs: &[(String, String)], app_secret: &str) -> String {
         app_secret.as_bytes(),
         vk_check_string(pairs).as_bytes(),
     ))
+}
+
+/// A launch query as VK builds it: the pairs URL-encoded in order, then their `sign`
+/// (for emulators and tests).
+pub fn vk_launch_query(pairs: &[(String, String)], app_secret: &str) -> String {
+    let mut q: Vec<String> = pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", uri_component_encode(k), uri_component_encode(v)))
+        .collect();
+    q.push(format!("sign={}", vk_sign(pairs, app_secret)));
+    q.join("&")
 }
 
 /// Checks VK launch parameters (the query string). Fails when malformed, when `sign`
@@ -383,13 +405,7 @@ mod tests {
             ),
             ("auth_date".to_string(), auth_date.to_string()),
         ];
-        let hash = telegram_hash(&pairs, bot);
-        let mut q: Vec<String> = pairs
-            .iter()
-            .map(|(k, v)| format!("{k}={}", uri_component_encode(v)))
-            .collect();
-        q.push(format!("hash={hash}"));
-        q.join("&")
+        telegram_init_data(&pairs, bot)
     }
 
     #[test]
@@ -449,13 +465,7 @@ mod tests {
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-        let sign = vk_sign(&pairs, "secret");
-        let q: String = pairs
-            .iter()
-            .map(|(k, v)| format!("{k}={v}&"))
-            .collect::<String>()
-            + "sign="
-            + &sign;
+        let q = vk_launch_query(&pairs, "secret");
         let launch = verify_vk(&q, "secret", now, 86_400).expect("valid");
         assert_eq!((launch.user_id, launch.app_id), (2000001, 51234567));
         assert_eq!(

@@ -38,20 +38,7 @@ pub fn check_registration(req: &RegisterVenueRequest, now: i64) -> AppResult<New
     };
     // Encode a code with these fields now, so a venue that cannot get posters is refused
     // before it is registered.
-    let probe = info(
-        &Venue {
-            id: 1,
-            bin: v.bin.clone(),
-            business_name: v.business_name.clone(),
-            address: v.address.clone(),
-            category: v.category,
-            pcr_required: v.pcr_required,
-            entrances: v.entrances,
-            created_at: now.max(1),
-        },
-        1,
-        Direction::In,
-    );
+    let probe = info(&v.registered(1, now.max(1)), 1, Direction::In);
     venue::encode_payload(&probe, ashyq_core::keys::KeyId([0; 4])).map_err(|e| {
         AppError::bad_request(e.code(), format!("the venue cannot be encoded: {e}"))
     })?;

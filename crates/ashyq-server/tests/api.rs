@@ -5,7 +5,7 @@
 
 mod common;
 
-use ashyq_core::hostproof::{aitu_sign, telegram_hash, uri_component_encode, vk_sign};
+use ashyq_core::hostproof::{aitu_sign, telegram_init_data, vk_launch_query};
 use ashyq_core::keys::Signer;
 use ashyq_core::venue::{self, Category, Direction, VenueInfo};
 use ashyq_core::{pass, DAY, HOUR, MINUTE};
@@ -38,13 +38,7 @@ fn telegram_init(user_id: i64, auth_date: i64, bot: &str) -> String {
         ),
         ("auth_date".to_string(), auth_date.to_string()),
     ];
-    let hash = telegram_hash(&pairs, bot);
-    let mut q: Vec<String> = pairs
-        .iter()
-        .map(|(k, v)| format!("{k}={}", uri_component_encode(v)))
-        .collect();
-    q.push(format!("hash={hash}"));
-    q.join("&")
+    telegram_init_data(&pairs, bot)
 }
 
 fn vk_params(user_id: i64, app_id: i64, ts: i64, secret: &str) -> String {
@@ -57,11 +51,7 @@ fn vk_params(user_id: i64, app_id: i64, ts: i64, secret: &str) -> String {
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
     .collect();
-    let sign = vk_sign(&pairs, secret);
-    let mut q: String = pairs.iter().map(|(k, v)| format!("{k}={v}&")).collect();
-    q.push_str("sign=");
-    q.push_str(&sign);
-    q
+    vk_launch_query(&pairs, secret)
 }
 
 async fn host_proofs(t: T) {

@@ -68,6 +68,22 @@ pub struct NewVenue {
     pub entrances: u8,
 }
 
+impl NewVenue {
+    /// The registered venue once the store has given it an id.
+    pub fn registered(&self, id: u64, created_at: Timestamp) -> Venue {
+        Venue {
+            id,
+            bin: self.bin.clone(),
+            business_name: self.business_name.clone(),
+            address: self.address.clone(),
+            category: self.category,
+            pcr_required: self.pcr_required,
+            entrances: self.entrances,
+            created_at,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Venue {
     pub id: u64,

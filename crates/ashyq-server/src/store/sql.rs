@@ -542,16 +542,7 @@ macro_rules! sql_store {
                 .bind(now)
                 .fetch_one(self.w())
                 .await?;
-                Ok(Venue {
-                    id: row.try_get::<i64, _>("id")? as u64,
-                    bin: v.bin.clone(),
-                    business_name: v.business_name.clone(),
-                    address: v.address.clone(),
-                    category: v.category,
-                    pcr_required: v.pcr_required,
-                    entrances: v.entrances,
-                    created_at: now,
-                })
+                Ok(v.registered(row.try_get::<i64, _>("id")? as u64, now))
             }
 
             async fn venue(&self, id: u64) -> StoreResult<Option<Venue>> {
