@@ -16,7 +16,6 @@ WASM_TARGET=wasm32-unknown-unknown
 APP_CRATE=ashyq
 SERVER_CRATE=ashyq-server
 NODE_BIN="$ROOT/node_modules/.bin"
-FIRST_LOAD_BUDGET=$((100 * 1024))
 
 # ---------------------------------------------------------------- output helpers
 if [[ -t 1 && -z "${NO_COLOR:-}" ]]; then
@@ -130,7 +129,7 @@ ensure_wasm_bindgen() {
 ensure_npm() {
     have node || die "node not found (Debian package nodejs)"
     local stamp="node_modules/.package-lock.json"
-    if [[ -x "$NODE_BIN/wasm-opt" && -x "$NODE_BIN/terser" && -x "$NODE_BIN/csso" && -d node_modules/playwright-core && -f "$stamp" &&
+    if [[ -x "$NODE_BIN/wasm-opt" && -x "$NODE_BIN/terser" && -x "$NODE_BIN/csso" && -d node_modules/playwright-core && -d node_modules/fflate && -f "$stamp" &&
         (! -f package-lock.json || ! package-lock.json -nt "$stamp") ]]; then
         ok "npm tools (wasm-opt $("$NODE_BIN/wasm-opt" --version | awk '{print $3}'), playwright-core)"
         return 0
@@ -170,105 +169,21 @@ cmd_build() {
     ensure_wasm_bindgen
     ensure_npm
     cargo_facts
-    [[ -f www/index.html ]] || die "www/index.html not found: the static shell is missing"
-
     say "cargo build --release --target $WASM_TARGET -p $APP_CRATE"
     cargo build --release --target "$WASM_TARGET" -p "$APP_CRATE" || die "wasm build failed"
     local wasm="$TARGET_DIR/$WASM_TARGET/release/$APP_CRATE.wasm"
     [[ -f "$wasm" ]] || die "expected $wasm after the build (is the crate a cdylib?)"
-
-    local work
-    work=$(mktemp -d "${TMPDIR:-/tmp}/ashyq-build.XXXXXX")
-    CLEANUP+=("$work")
-    say "wasm-bindgen --target web"
-    wasm-bindgen "$wasm" --target web --no-typescript --out-dir "$work/bindgen" || die "wasm-bindgen failed"
-
-    say "wasm-opt -Oz"
-    local bg="$work/bindgen/${APP_CRATE}_bg.wasm"
-    # rustc's wasm32 target emits these features by default; wasm-opt must be allowed them.
-    "$NODE_BIN/wasm-opt" -Oz --strip-debug --strip-producers \
-        --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-        --enable-mutable-globals --enable-reference-types --enable-multivalue \
-        "$bg" -o "$work/opt.wasm" || die "wasm-opt failed"
-    printf '     wasm: %s bytes after wasm-bindgen, %s after wasm-opt\n' "$(wc -c <"$bg")" "$(wc -c <"$work/opt.wasm")"
-    mv "$work/opt.wasm" "$bg"
-
-    # The glue is shipped on every first load: minify it (terser keeps string literals, so
-    # the wasm file name that dist.mjs rewrites survives).
-    say "terser (wasm-bindgen glue)"
-    local glue="$work/bindgen/${APP_CRATE}.js"
-    "$NODE_BIN/terser" "$glue" --module --compress --mangle -o "$work/glue.min.js" || die "terser failed"
-    mv "$work/glue.min.js" "$glue"
-
-    say "assembling dist/"
-    local stage="$work/dist"
-    mkdir -p "$stage"
-    cp -a www/. "$stage/"
-    mkdir -p "$stage/assets"
-    cp -a "$work/bindgen/." "$stage/assets/"
-    # The stylesheet ships on every first load too: minify it (csso keeps the cascade).
-    local css
-    for css in "$stage"/assets/*.css; do
-        "$NODE_BIN/csso" "$css" -o "$css.min" || die "csso failed on $css"
-        mv "$css.min" "$css"
-    done
-    [[ -f manifest.json ]] || die "manifest.json not found at the repo root"
-    node scripts/dist.mjs "$stage" manifest.json "$CRATE_VERSION" "$FIRST_LOAD_BUDGET" || die "hashing assets / writing the manifest failed"
-    rm -rf dist.old
-    [[ -d dist ]] && mv dist dist.old
-    mv "$stage" dist
-    rm -rf dist.old
+    # wasm-bindgen, wasm-opt, terser, csso, hashed names, manifest, .br/.gz siblings, sizes.
+    node scripts/build.mjs dist --wasm "$wasm" --version "$CRATE_VERSION" --out "$ROOT/dist" ||
+        die "assembling dist/ failed (see above)"
     ok "dist/ ready"
 }
 
 # ---------------------------------------------------------------- test
-STAGES=()
-FAILED=0
-stage_result() { # name status
-    STAGES+=("$2|$1")
-    [[ "$2" == FAIL ]] && FAILED=1
-    return 0
-}
-run_stage() { # name cmd...
-    local name=$1
-    shift
-    say "stage: $name"
-    # Not in an `if`: there bash would ignore `set -e` inside the stage.
-    local rc=0
-    set +e
-    (
-        trap cleanup EXIT
-        set -euo pipefail
-        "$@"
-    )
-    rc=$?
-    set -e
-    if [[ $rc -eq 0 ]]; then
-        stage_result "$name" PASS
-    else
-        printf '%sFAILED:%s %s\n' "$C_RED" "$C_OFF" "$name" >&2
-        stage_result "$name" FAIL
-        [[ -n "${FAIL_FAST:-}" ]] && print_summary && exit 1
-    fi
-    return 0
-}
-skip_stage() { # name why
-    skipped "$1: $2"
-    stage_result "$1" SKIP
-}
-print_summary() {
-    local s
-    echo
-    say "summary"
-    for s in "${STAGES[@]}"; do
-        case "${s%%|*}" in
-        PASS) printf '  %sPASS%s  %s\n' "$C_GREEN" "$C_OFF" "${s#*|}" ;;
-        FAIL) printf '  %sFAIL%s  %s\n' "$C_RED" "$C_OFF" "${s#*|}" ;;
-        *) printf '  %sSKIP%s  %s\n' "$C_YELLOW" "$C_OFF" "${s#*|}" ;;
-        esac
-    done
-}
-stage_passed() { printf '%s\n' "${STAGES[@]}" | grep -qx "PASS|$1"; }
+# run_stage, skip_stage, stage_passed and print_summary: the same runner as .ci/run.
+# shellcheck source=scripts/stages.sh
+source "$ROOT/scripts/stages.sh"
+stage_cleanup() { cleanup; }
 
 pg_psql() { # sql... run as the postgres superuser
     (cd / && as_root runuser -u postgres -- psql -X -q -v ON_ERROR_STOP=1 -p "$PG_PORT" "$@")
@@ -350,8 +265,7 @@ cmd_test() {
             stage_result "end-to-end tests (needs dist/ and server)" FAIL
         fi
     fi
-    print_summary
-    if [[ $FAILED -ne 0 ]]; then
+    if ! print_summary; then
         printf '%sTESTS FAILED%s\n' "$C_RED" "$C_OFF"
         exit 1
     fi
@@ -399,27 +313,10 @@ cmd_bench() {
 # ---------------------------------------------------------------- bundle
 cmd_bundle() {
     cmd_build
-    have python3 || die "python3 is needed to write the zip (Debian package python3)"
-    local zip="$ROOT/ashyq-miniapp-$CRATE_VERSION.zip"
-    # Deterministic zip: sorted entries, fixed timestamps, so the same dist gives the same bytes.
-    python3 - "$ROOT/dist" "$zip" <<'PY' || die "writing the zip failed"
-import os, sys, zipfile
-src, out = sys.argv[1], sys.argv[2]
-paths = sorted(
-    os.path.relpath(os.path.join(d, f), src)
-    for d, _, fs in os.walk(src) for f in fs
-)
-with zipfile.ZipFile(out + ".tmp", "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
-    for p in paths:
-        info = zipfile.ZipInfo(p.replace(os.sep, "/"), date_time=(1980, 1, 1, 0, 0, 0))
-        info.compress_type = zipfile.ZIP_DEFLATED
-        info.external_attr = 0o644 << 16
-        with open(os.path.join(src, p), "rb") as f:
-            z.writestr(info, f.read())
-os.replace(out + ".tmp", out)
-print(f"     {len(paths)} files")
-PY
-    ok "$(basename "$zip") ($(wc -c <"$zip") bytes): upload this to the host's mini-app catalogue; manifest.json inside lists every file's SHA-384"
+    # A deterministic zip (sorted entries, fixed timestamps): the same dist/ gives the same bytes.
+    node scripts/build.mjs bundle --version "$CRATE_VERSION" --dist "$ROOT/dist" \
+        --zip "$ROOT/ashyq-miniapp-$CRATE_VERSION.zip" || die "writing the zip failed"
+    ok "ashyq-miniapp-$CRATE_VERSION.zip: upload this to the host's mini-app catalogue; manifest.json inside lists every file's SHA-384"
 }
 
 # ---------------------------------------------------------------- fuzz

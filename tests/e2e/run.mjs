@@ -2,18 +2,16 @@
 //
 // End-to-end: the real ashyq-server (--dev --demo, temporary data dir) and the built app,
 // driven in Debian's headless Chromium through the host emulator at /dev/, for Aitu web,
-// Telegram web and VK web. Screenshots go to test-results/screenshots/, timings to
-// test-results/timings.json (printed, not asserted).
+// Telegram web and VK web. Screenshots go to test-results/screenshots/. Timings are a
+// benchmark, not a test: tests/e2e/timings.mjs (./build.sh bench).
 //
 // Environment: ASHYQ_SERVER_BIN (default target/release/ashyq-server), ASHYQ_DIST
 // (default dist), ASHYQ_CHROMIUM (default /usr/bin/chromium), ASHYQ_E2E_HOSTS (default
-// "aitu,telegram,vk"), ASHYQ_E2E_TIMEOUT_MS (the app's bridge timeout, default 3000),
-// ASHYQ_E2E_SCANS (timed scans, default 25).
+// "aitu,telegram,vk"), ASHYQ_E2E_TIMEOUT_MS (the app's bridge timeout, default 3000).
 
 import { after, before, describe, test as nodeTest } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { mkdirSync } from 'node:fs';
 
 import { launch, screenshot, watchPage } from './lib/browser.mjs';
 import { COLOURS, Emu, STATUS_WORDS, UNAVAILABLE_WORDS } from './lib/emu.mjs';
@@ -25,7 +23,6 @@ import './emulator_page.test.mjs';
 
 const HOSTS = (process.env.ASHYQ_E2E_HOSTS || 'aitu,telegram,vk').split(',').map((s) => s.trim()).filter(Boolean);
 const TIMEOUT_MS = Number(process.env.ASHYQ_E2E_TIMEOUT_MS || 3000);
-const SCANS = Math.max(20, Number(process.env.ASHYQ_E2E_SCANS || 25));
 
 /** DESIGN §1: who may enter where. */
 function expectedAdmission(status, venue) {
@@ -363,75 +360,5 @@ describe('end to end: server + app + host emulator', () => {
         await context.close();
       }
     });
-  });
-
-  // ---- timings: printed and saved, never asserted ----
-
-  function stats(xs) {
-    const s = [...xs].sort((a, b) => a - b);
-    const q = (p) => s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)];
-    const r = (x) => Math.round(x * 10) / 10;
-    return { n: s.length, median: r(q(0.5)), p95: r(q(0.95)), min: r(s[0]), max: r(s.at(-1)) };
-  }
-
-  test('timings (printed, not asserted)', async () => {
-    const out = { when: new Date().toISOString(), chromium: browser.version(), bridge_timeout_ms: TIMEOUT_MS };
-
-    // A blank page and the app, each loaded top-level in the same browser.
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    const blank = [];
-    const appReady = [];
-    const appLoad = [];
-    for (let i = 0; i < 10; i++) {
-      await page.goto(srv.origin + '/dev/blank.html');
-      await page.waitForLoadState('load');
-      blank.push(await page.evaluate(() => performance.getEntriesByType('navigation')[0]?.loadEventEnd ?? NaN));
-      await page.goto(srv.origin + '/');
-      await page.locator('html[data-ready="1"]').waitFor({ state: 'attached', timeout: 20_000 });
-      await page.waitForLoadState('load');
-      const t = await page.evaluate(() => ({
-        ready: performance.getEntriesByName('ashyq-ready')[0]?.startTime ?? NaN,
-        load: performance.getEntriesByType('navigation')[0]?.loadEventEnd ?? NaN,
-      }));
-      appReady.push(t.ready);
-      appLoad.push(t.load);
-    }
-    await context.close();
-    out.blank_page_load_ms = stats(blank.filter(Number.isFinite));
-    out.app_navigation_to_ready_ms = stats(appReady.filter(Number.isFinite));
-    out.app_load_event_ms = stats(appLoad.filter(Number.isFinite));
-
-    // Inside the host emulator (Aitu web), as the GREEN citizen.
-    const emu = await Emu.open(browser, srv.origin, { host: HOSTS[0] ?? 'aitu', citizen: 'GREEN', timeoutMs: TIMEOUT_MS });
-    try {
-      const inFrameReady = [];
-      for (let i = 0; i < 5; i++) {
-        await emu.reload();
-        const f = await emu.frame();
-        inFrameReady.push(await f.evaluate(() => performance.getEntriesByName('ashyq-ready')[0]?.startTime ?? NaN));
-      }
-      out.app_in_host_navigation_to_ready_ms = stats(inFrameReady.filter(Number.isFinite));
-      const dom = [];
-      const painted = [];
-      for (let i = 0; i < SCANS; i++) {
-        const t = await emu.timedScan(poster(venue.grocery, 'in'));
-        dom.push(t.dom);
-        painted.push(t.painted);
-        await emu.done();
-      }
-      out.scan_to_pass_dom_ms = stats(dom);
-      out.scan_to_pass_painted_ms = stats(painted);
-      out.scan_host = emu.host;
-    } finally {
-      await emu.close();
-    }
-
-    const line = (k, s) => (s?.n ? `  ${k.padEnd(36)} n=${String(s.n).padStart(3)}  median ${s.median} ms  p95 ${s.p95} ms` : `  ${k}: no samples`);
-    console.log('\nTimings (DESIGN §7 targets: ready ≤ 100 ms, scan → pass p95 ≤ 50 ms)');
-    for (const k of ['blank_page_load_ms', 'app_load_event_ms', 'app_navigation_to_ready_ms', 'app_in_host_navigation_to_ready_ms', 'scan_to_pass_dom_ms', 'scan_to_pass_painted_ms']) {
-      console.log(line(k, out[k]));
-    }
-    writeFileSync(path.join(RESULTS, 'timings.json'), JSON.stringify(out, null, 2) + '\n');
   });
 });

@@ -1,0 +1,356 @@
+// The app's build and bundle pipeline; run by `./build.sh build` / `./build.sh bundle`:
+//   node scripts/build.mjs dist   --wasm TARGET/…/ashyq.wasm --version X.Y.Z [--out dist]
+//   node scripts/build.mjs bundle --version X.Y.Z [--dist dist] [--zip ashyq-miniapp-X.Y.Z.zip]
+//
+// `dist`: wasm-bindgen (--target web) → wasm-opt -Oz → terser on the JS glue → csso on the
+// CSS → a staged copy of www/ with the outputs under assets/, then:
+//  1. every file under assets/ gets a content hash in its name (ashyq.js → ashyq.3f2a9c1b.js)
+//     and the references to it in every text file are rewritten, hashing a file only after
+//     the files it references, so a hash covers what it loads. The server caches /assets/*
+//     forever and never caches index.html: a new build is picked up by a reload and an old
+//     cached asset is never mixed with a new one;
+//  2. manifest.json: the root manifest (version checked against the crate) plus `files`,
+//     each file's SHA-384 as an SRI string ("sha384-<base64>");
+//  3. a `.br` (brotli, quality 11) and a `.gz` (gzip -9) sibling for every text and wasm
+//     file, which the server sends to clients that accept them;
+//  4. a table of every file's size raw, gzip and brotli, and the first load (the entry page
+//     and everything it loads, transitively, lazily loaded modules apart) as transferred
+//     with brotli, against the budget (DESIGN §7).
+// The staged directory replaces dist/ only when every step succeeded.
+//
+// `bundle`: a zip of dist/ for host installers, byte-identical for the same dist/: entries
+// sorted, fixed timestamps and modes, no precompressed siblings (the installer's host
+// compresses what it serves).
+
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { brotliCompressSync, constants as zc, gzipSync } from "node:zlib";
+
+const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
+const BIN = path.join(ROOT, "node_modules", ".bin");
+const BUDGET = Number(process.env.ASHYQ_FIRST_LOAD_BUDGET || 100 * 1024);
+const TEXT = new Set([".html", ".htm", ".js", ".mjs", ".css", ".svg", ".json", ".webmanifest", ".txt", ".map"]);
+const COMPRESSIBLE = (rel) => TEXT.has(path.extname(rel).toLowerCase()) || rel.endsWith(".wasm");
+const PRECOMPRESSED = /\.(br|gz)$/;
+// Modules loaded only when needed (role screens, the camera decoder); not part of the first load.
+const LAZY = /decoder|worker|lazy/i;
+// Only testers open the host emulator: never part of the first load.
+const DEV = (rel) => rel.startsWith("dev/");
+
+let errors = 0;
+const fail = (msg) => {
+  console.error(`ERROR: ${msg}`);
+  errors++;
+};
+const warn = (msg) => console.error(`WARNING: ${msg}`);
+const die = (msg) => {
+  console.error(`ERROR: ${msg}`);
+  process.exit(1);
+};
+
+function args(argv) {
+  const out = { _: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a.startsWith("--")) out[a.slice(2)] = argv[++i];
+    else out._.push(a);
+  }
+  return out;
+}
+
+function run(cmd, argv) {
+  const r = spawnSync(cmd, argv, { stdio: "inherit" });
+  if (r.error) die(`${cmd}: ${r.error.message}`);
+  if (r.status !== 0) die(`${path.basename(cmd)} failed (exit ${r.status})`);
+}
+
+function walk(dir, base = dir) {
+  const out = [];
+  for (const ent of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, ent.name);
+    if (ent.isDirectory()) out.push(...walk(p, base));
+    else if (ent.isFile()) out.push(path.relative(base, p).split(path.sep).join("/"));
+  }
+  return out.sort();
+}
+
+const isText = (rel) => TEXT.has(path.extname(rel).toLowerCase());
+const escapeRe = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+// A reference is the key not glued to a longer name on either side: it matches
+// "assets/ashyq.js", "./ashyq.js", 'ashyq.js', but not "my-ashyq.js" or "ashyq.js.map".
+const refRe = (key) => new RegExp(`(?<![\\w.-])${escapeRe(key)}(?![\\w-]|\\.\\w)`, "g");
+const kb = (n) => (n / 1024).toFixed(1) + " KB";
+const brotli = (buf) =>
+  brotliCompressSync(buf, {
+    params: {
+      [zc.BROTLI_PARAM_QUALITY]: 11,
+      [zc.BROTLI_PARAM_LGWIN]: 24,
+      [zc.BROTLI_PARAM_SIZE_HINT]: buf.length,
+    },
+  });
+
+// ---------------------------------------------------------------- dist
+
+/** wasm-bindgen, wasm-opt, terser and csso into STAGE (a copy of www/ plus assets/). */
+function compile(wasm, stage) {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), "ashyq-build-"));
+  try {
+    const bindgen = path.join(work, "bindgen");
+    console.log("==> wasm-bindgen --target web");
+    run("wasm-bindgen", [wasm, "--target", "web", "--no-typescript", "--out-dir", bindgen]);
+    const name = path.basename(wasm, ".wasm");
+    const bg = path.join(bindgen, `${name}_bg.wasm`);
+    const opt = path.join(work, "opt.wasm");
+    console.log("==> wasm-opt -Oz");
+    // rustc's wasm32 target emits these features by default; wasm-opt must be allowed them.
+    run(path.join(BIN, "wasm-opt"), [
+      "-Oz", "--strip-debug", "--strip-producers",
+      "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext",
+      "--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue",
+      bg, "-o", opt,
+    ]);
+    console.log(`     wasm: ${fs.statSync(bg).size} bytes after wasm-bindgen, ${fs.statSync(opt).size} after wasm-opt`);
+    fs.renameSync(opt, bg);
+    // The glue ships on every first load: minify it (terser keeps string literals, so the
+    // wasm file name that the hashing step rewrites survives).
+    console.log("==> terser (wasm-bindgen glue)");
+    const glue = path.join(bindgen, `${name}.js`);
+    run(path.join(BIN, "terser"), [glue, "--module", "--compress", "--mangle", "-o", glue + ".min"]);
+    fs.renameSync(glue + ".min", glue);
+
+    console.log("==> assembling dist/");
+    fs.cpSync(path.join(ROOT, "www"), stage, { recursive: true });
+    fs.cpSync(bindgen, path.join(stage, "assets"), { recursive: true });
+    // The stylesheet ships on every first load too: minify it (csso keeps the cascade).
+    for (const rel of walk(path.join(stage, "assets")).filter((r) => r.endsWith(".css"))) {
+      const css = path.join(stage, "assets", rel);
+      run(path.join(BIN, "csso"), [css, "-o", css + ".min"]);
+      fs.renameSync(css + ".min", css);
+    }
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** Content hashes in asset names, references rewritten. */
+function hashAssets(stage) {
+  const read = (rel) => fs.readFileSync(path.join(stage, rel));
+  const assetsDir = path.join(stage, "assets");
+  const assets = fs.existsSync(assetsDir) ? walk(assetsDir).map((r) => `assets/${r}`) : [];
+  // The string other files use to name an asset: its file name when that is unique among
+  // the assets, else its path below assets/ (e.g. wasm-bindgen's snippets/<crate>/inline0.js).
+  const byBase = new Map();
+  for (const a of assets) byBase.set(path.posix.basename(a), (byBase.get(path.posix.basename(a)) || 0) + 1);
+  const keyOf = (a) => (byBase.get(path.posix.basename(a)) === 1 ? path.posix.basename(a) : a.slice("assets/".length));
+
+  const replacements = []; // [regexp, new key] for assets already hashed
+  const rewrite = (rel) => {
+    if (!isText(rel)) return;
+    let text = read(rel).toString("utf8");
+    const before = text;
+    for (const [re, newKey] of replacements) text = text.replace(re, newKey);
+    if (text !== before) fs.writeFileSync(path.join(stage, rel), text);
+  };
+  const hashed = new Set();
+  let pending = assets.slice();
+  while (pending.length) {
+    const pendingKeys = pending.map((a) => [a, refRe(keyOf(a))]);
+    const ready = pending.filter((a) => {
+      if (!isText(a)) return true;
+      const text = read(a).toString("utf8");
+      return !pendingKeys.some(([other, re]) => other !== a && text.search(re) !== -1);
+    });
+    if (!ready.length) {
+      fail(`assets reference each other in a cycle, cannot hash: ${pending.join(", ")}`);
+      break;
+    }
+    for (const a of ready) {
+      rewrite(a);
+      const hash = createHash("sha256").update(read(a)).digest("hex").slice(0, 8);
+      const base = path.posix.basename(a);
+      const ext = path.posix.extname(base);
+      const hashedBase = ext ? `${base.slice(0, -ext.length)}.${hash}${ext}` : `${base}.${hash}`;
+      const to = `${path.posix.dirname(a)}/${hashedBase}`;
+      fs.renameSync(path.join(stage, a), path.join(stage, to));
+      hashed.add(to);
+      const oldKey = keyOf(a);
+      replacements.push([refRe(oldKey), oldKey.slice(0, oldKey.length - base.length) + hashedBase]);
+    }
+    pending = pending.filter((a) => !ready.includes(a));
+  }
+  for (const rel of walk(stage)) if (!hashed.has(rel)) rewrite(rel);
+
+  // Every "assets/…" named in HTML or CSS must exist; in JS only warn (it may be a comment).
+  for (const rel of walk(stage).filter(isText)) {
+    const text = read(rel).toString("utf8");
+    for (const m of text.matchAll(/(?<![\w-])assets\/([\w./-]*[\w])/g)) {
+      if (!fs.existsSync(path.join(assetsDir, m[1]))) {
+        const msg = `${rel} references assets/${m[1]}, which is not in dist/assets/`;
+        if (/\.(html?|css)$/.test(rel)) fail(msg);
+        else warn(msg);
+      }
+    }
+  }
+}
+
+/** manifest.json with every file's SHA-384; returns the manifest. */
+function writeManifest(stage, version) {
+  const manifestPath = path.join(ROOT, "manifest.json");
+  let manifest;
+  try {
+    manifest = JSON.parse(fs.readFileSync(manifestPath, "utf8"));
+  } catch (e) {
+    die(`${manifestPath} is not valid JSON: ${e.message}`);
+  }
+  if (manifest.version !== version) {
+    fail(`manifest.json says version ${JSON.stringify(manifest.version)} but the ashyq crate is ${version}; update manifest.json`);
+  }
+  if (!manifest.entry || !fs.existsSync(path.join(stage, manifest.entry))) {
+    fail(`manifest entry ${JSON.stringify(manifest.entry)} is not in dist/`);
+  }
+  for (const icon of manifest.icons || []) {
+    if (!fs.existsSync(path.join(stage, icon.src))) warn(`manifest icon ${icon.src} is missing from www/`);
+  }
+  if (process.env.ASHYQ_BACKEND_ORIGIN !== undefined) {
+    manifest.backend = { ...(manifest.backend || {}), origin: process.env.ASHYQ_BACKEND_ORIGIN };
+  }
+  const files = {};
+  for (const rel of walk(stage)) {
+    if (rel === "manifest.json") continue;
+    files[rel] = "sha384-" + createHash("sha384").update(fs.readFileSync(path.join(stage, rel))).digest("base64");
+  }
+  manifest.files = files;
+  fs.writeFileSync(path.join(stage, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
+  return manifest;
+}
+
+/** `.br` and `.gz` siblings; returns the sizes of every file. */
+function precompress(stage) {
+  const sizes = new Map();
+  for (const rel of walk(stage)) {
+    const buf = fs.readFileSync(path.join(stage, rel));
+    const s = { raw: buf.length, gz: buf.length, br: buf.length };
+    if (COMPRESSIBLE(rel)) {
+      const gz = gzipSync(buf, { level: 9 });
+      const br = brotli(buf);
+      s.gz = gz.length;
+      s.br = br.length;
+      // A sibling that is not smaller is not worth a lookup: the plain file is served.
+      if (gz.length < buf.length) fs.writeFileSync(path.join(stage, rel + ".gz"), gz);
+      if (br.length < buf.length) fs.writeFileSync(path.join(stage, rel + ".br"), br);
+    }
+    sizes.set(rel, s);
+  }
+  return sizes;
+}
+
+/** The entry page and everything it loads, transitively, lazy modules and dev/ apart. */
+function firstLoadOf(stage, entry) {
+  const files = walk(stage).filter((r) => !PRECOMPRESSED.test(r));
+  const loadable = files.filter((r) => r !== "manifest.json" && r !== entry && !DEV(r));
+  const seen = new Set();
+  const queue = fs.existsSync(path.join(stage, entry)) ? [entry] : [];
+  while (queue.length) {
+    const rel = queue.shift();
+    if (seen.has(rel)) continue;
+    seen.add(rel);
+    if (!isText(rel)) continue;
+    const text = fs.readFileSync(path.join(stage, rel), "utf8");
+    for (const a of loadable) {
+      if (seen.has(a) || LAZY.test(path.posix.basename(a))) continue;
+      if (text.search(refRe(path.posix.basename(a))) !== -1) queue.push(a);
+    }
+  }
+  const lazy = loadable.filter((r) => !seen.has(r) && LAZY.test(path.posix.basename(r)));
+  return { first: seen, lazy: new Set(lazy) };
+}
+
+function report(sizes, first, lazy, entry) {
+  const pad = (s, n) => String(s).padStart(n);
+  const width = Math.max(...[...sizes.keys()].map((k) => k.length), 10);
+  console.log(`     ${"file".padEnd(width)} ${pad("bytes", 9)} ${pad("gzip -9", 9)} ${pad("brotli", 9)}`);
+  const sum = (set) => {
+    const t = { raw: 0, gz: 0, br: 0 };
+    for (const rel of set) for (const k of Object.keys(t)) t[k] += sizes.get(rel)[k];
+    return t;
+  };
+  for (const [rel, s] of sizes) {
+    const mark = first.has(rel) ? " *" : lazy.has(rel) ? " (lazy)" : "";
+    console.log(`     ${rel.padEnd(width)} ${pad(s.raw, 9)} ${pad(s.gz, 9)} ${pad(s.br, 9)}${mark}`);
+  }
+  const all = sum(sizes.keys());
+  console.log(`     ${"all files".padEnd(width)} ${pad(all.raw, 9)} ${pad(all.gz, 9)} ${pad(all.br, 9)}`);
+  const f = sum(first);
+  console.log(
+    `     first load (*: ${entry} and what it loads): ${kb(f.br)} brotli as transferred ` +
+      `(${kb(f.gz)} gzip, ${kb(f.raw)} raw); budget ${kb(BUDGET)} brotli`,
+  );
+  if (lazy.size) {
+    const l = sum(lazy);
+    console.log(`     lazy parts (loaded on demand, not in the first load): ${kb(l.br)} brotli (${kb(l.gz)} gzip)`);
+  }
+  if (f.br > BUDGET) warn(`first load is ${kb(f.br)} brotli, over the ${kb(BUDGET)} budget (DESIGN §7)`);
+  if (![...first].some((r) => r.endsWith(".wasm"))) warn(`${entry} does not seem to load any .wasm (no reference found)`);
+}
+
+function cmdDist(opts) {
+  const { wasm, version } = opts;
+  const out = path.resolve(opts.out || path.join(ROOT, "dist"));
+  if (!wasm || !version) die("usage: node scripts/build.mjs dist --wasm FILE.wasm --version X.Y.Z [--out DIR]");
+  if (!fs.existsSync(wasm)) die(`${wasm} not found (did cargo build it?)`);
+  if (!fs.existsSync(path.join(ROOT, "www", "index.html"))) die("www/index.html not found: the static shell is missing");
+  const stage = fs.mkdtempSync(path.join(path.dirname(out), ".dist-stage-"));
+  try {
+    compile(wasm, stage);
+    hashAssets(stage);
+    const manifest = writeManifest(stage, version);
+    const sizes = precompress(stage);
+    const entry = manifest.entry || "index.html";
+    const { first, lazy } = firstLoadOf(stage, entry);
+    report(sizes, first, lazy, entry);
+    if (errors) die(`${errors} problem(s) in dist/, listed above`);
+    fs.rmSync(out, { recursive: true, force: true });
+    fs.renameSync(stage, out);
+  } finally {
+    fs.rmSync(stage, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------- bundle
+
+async function cmdBundle(opts) {
+  const dist = path.resolve(opts.dist || path.join(ROOT, "dist"));
+  const version = opts.version;
+  if (!version) die("usage: node scripts/build.mjs bundle --version X.Y.Z [--dist DIR] [--zip FILE]");
+  if (!fs.existsSync(path.join(dist, "manifest.json"))) die(`${dist} has no manifest.json: run ./build.sh build first`);
+  const zipPath = path.resolve(opts.zip || path.join(ROOT, `ashyq-miniapp-${version}.zip`));
+  const { zipSync } = await import("fflate");
+  // Fixed time (the zip format's earliest, 1980-01-01) and order: the same dist/ gives the
+  // same bytes, so an installer can compare a rebuild with what was uploaded.
+  const mtime = new Date(1980, 0, 1, 0, 0, 0);
+  const files = walk(dist).filter((r) => !PRECOMPRESSED.test(r));
+  const entries = {};
+  for (const rel of files) {
+    entries[rel] = [new Uint8Array(fs.readFileSync(path.join(dist, rel))), { level: 9, mtime, os: 3, attrs: 0o100644 << 16 }];
+  }
+  fs.writeFileSync(zipPath + ".tmp", zipSync(entries));
+  fs.renameSync(zipPath + ".tmp", zipPath);
+  const sha = createHash("sha256").update(fs.readFileSync(zipPath)).digest("hex");
+  console.log(`     ${files.length} files, ${fs.statSync(zipPath).size} bytes, sha256 ${sha}`);
+  console.log(`     ${zipPath}`);
+}
+
+const opts = args(process.argv.slice(2));
+switch (opts._[0]) {
+  case "dist":
+    cmdDist(opts);
+    break;
+  case "bundle":
+    await cmdBundle(opts);
+    break;
+  default:
+    die("usage: node scripts/build.mjs dist|bundle … (see the top of this file)");
+}
