@@ -261,7 +261,7 @@ fn decode<T>(v: Result<JsValue>, f: fn(&JsValue) -> Option<T>) -> Result<T> {
 
 fn visit_path(id: &str, tail: &str) -> String {
     let mut p = String::from("/v1/visits/");
-    p.push_str(&ashyq_core::hostproof::uri_component_encode(id));
+    p.push_str(&ashyq_core::encoding::uri_component_encode(id));
     p.push_str(tail);
     p
 }

@@ -103,30 +103,6 @@ pub fn string_map_js(m: &[(String, String)]) -> JsValue {
     o
 }
 
-/// `ExitKind` by its snake_case name.
-pub fn exit_kind(s: &str) -> Option<ExitKind> {
-    Some(match s {
-        "scan" => ExitKind::Scan,
-        "new_entry" => ExitKind::NewEntry,
-        "auto" => ExitKind::Auto,
-        _ => return None,
-    })
-}
-
-/// `AdmissionReason` by its snake_case name.
-pub fn admission_reason(s: &str) -> Option<AdmissionReason> {
-    use AdmissionReason::*;
-    Some(match s {
-        "isolation" => Isolation,
-        "contact_essential_only" => ContactEssentialOnly,
-        "contact_essential_venue" => ContactEssentialVenue,
-        "pcr_required" => PcrRequired,
-        "allowed" => Allowed,
-        "status_unknown" => StatusUnknown,
-        _ => return None,
-    })
-}
-
 pub fn profile(v: &JsValue) -> Option<Profile> {
     Some(Profile {
         masked_name: str_of(v, "masked_name")?,
@@ -175,7 +151,7 @@ pub fn visit(v: &JsValue) -> Option<Visit> {
         entrance: uint_of(v, "entrance")?,
         entered_at: int_of(v, "entered_at")?,
         exited_at: opt(v, "exited_at", int)?,
-        exit_kind: opt(v, "exit_kind", |k| exit_kind(&k.as_string()?))?,
+        exit_kind: opt(v, "exit_kind", |k| ExitKind::parse(&k.as_string()?))?,
         cancelled: bool_of(v, "cancelled")?,
     })
 }
@@ -202,7 +178,7 @@ pub fn check_in(v: &JsValue) -> Option<CheckInResponse> {
         status: status(&obj_of(v, "status")?)?,
         admission: Admission {
             admitted: bool_of(&adm, "admitted")?,
-            reason: enum_of(&adm, "reason", admission_reason)?,
+            reason: enum_of(&adm, "reason", AdmissionReason::parse)?,
         },
         pass: pass(&obj_of(v, "pass")?)?,
         closed_visit_id: opt(v, "closed_visit_id", JsValue::as_string)?,
@@ -267,32 +243,4 @@ pub fn session_request(p: &Proof) -> String {
         ]),
     };
     stringify(&obj(&[("proof", p)]))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The hand-written names are serde's names (the server writes these with serde).
-    #[test]
-    fn enum_names_match_serde() {
-        for k in [ExitKind::Scan, ExitKind::NewEntry, ExitKind::Auto] {
-            let name = serde_json::to_string(&k).expect("serializes");
-            assert_eq!(exit_kind(name.trim_matches('"')), Some(k));
-        }
-        use AdmissionReason::*;
-        for r in [
-            Isolation,
-            ContactEssentialOnly,
-            ContactEssentialVenue,
-            PcrRequired,
-            Allowed,
-            StatusUnknown,
-        ] {
-            let name = serde_json::to_string(&r).expect("serializes");
-            assert_eq!(admission_reason(name.trim_matches('"')), Some(r));
-        }
-        assert_eq!(exit_kind("Scan"), None);
-        assert_eq!(admission_reason(""), None);
-    }
 }

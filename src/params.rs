@@ -2,7 +2,7 @@
 //! venue code when the app was opened at `/v/1#<payload>.<signature>` (what a phone camera
 //! opens from a poster). Pure string handling, tested natively.
 
-use ashyq_core::hostproof::parse_query;
+use ashyq_core::encoding::parse_query;
 use ashyq_core::venue;
 
 /// Decoded `key=value` pairs of a query string or a hash; a malformed one reads as empty.

@@ -52,17 +52,7 @@ pub fn uuid_v4() -> String {
             *x = (js_sys::Math::random() * 256.0) as u8;
         }
     }
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let hex = ashyq_core::hostproof::hex_encode(&b);
-    let mut s = String::with_capacity(36);
-    for (i, c) in hex.chars().enumerate() {
-        if matches!(i, 8 | 12 | 16 | 20) {
-            s.push('-');
-        }
-        s.push(c);
-    }
-    s
+    ashyq_core::visit::new_client_visit_id(b)
 }
 
 /// The UI language: `?lang=`, the user's earlier choice, the host, the browser, Kazakh.

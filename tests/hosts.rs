@@ -355,7 +355,7 @@ async fn telegram_proof_is_the_raw_init_data() {
     let w = web_sys::window().expect("w");
     let init = "query_id=AA1&user=%7B%22id%22%3A7%2C%22language_code%22%3A%22kk%22%7D&auth_date=1800000000&hash=ab12";
     let mut hash = String::from("#tgWebAppData=");
-    hash.push_str(&ashyq_core::hostproof::uri_component_encode(init));
+    hash.push_str(&ashyq_core::encoding::uri_component_encode(init));
     hash.push_str("&tgWebAppVersion=7.10&tgWebAppPlatform=ios");
     w.location().set_hash(&hash).expect("hash");
     let tg = Telegram::new(Transport::Native, fast());

@@ -78,7 +78,7 @@ impl Aitu {
         self.counter.set(n);
         let mut id = String::from(key);
         id.push(':');
-        ashyq_core::codec::push_decimal(&mut id, u64::from(n), 0);
+        ashyq_core::encoding::push_decimal(&mut id, u64::from(n), 0);
         id
     }
 

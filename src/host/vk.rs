@@ -140,7 +140,7 @@ impl Vk {
         let n = self.counter.get().wrapping_add(1);
         self.counter.set(n);
         let mut id = String::new();
-        ashyq_core::codec::push_decimal(&mut id, u64::from(n), 0);
+        ashyq_core::encoding::push_decimal(&mut id, u64::from(n), 0);
         id.push_str("_ashyq");
         js::set(&params, "request_id", &JsValue::from_str(&id));
         let data = js::request(

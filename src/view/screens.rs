@@ -1,7 +1,7 @@
 //! One render function per screen. The DOM contract the end-to-end tests drive
 //! (`data-screen`, `data-testid`, `data-status`, …) is produced here and only here.
 
-use ashyq_core::codec::push_decimal;
+use ashyq_core::encoding::push_decimal;
 use ashyq_core::status::Policy;
 use ashyq_core::venue::Direction;
 use ashyq_core::{Status, Timestamp};

@@ -5,6 +5,7 @@ use hmac::{Hmac, Mac};
 use serde_json::Value;
 use sha2::Sha256;
 
+use crate::encoding::{b64_encode, hex_decode, hex_encode, parse_query, uri_component_encode};
 use crate::Timestamp;
 
 type HmacSha256 = Hmac<Sha256>;
@@ -45,26 +46,6 @@ fn hmac_matches(key: &[u8], msg: &[u8], hex_tag: &str) -> bool {
         HmacSha256::new_from_slice(key).expect("unreachable: HMAC takes keys of any length");
     mac.update(msg);
     mac.verify_slice(&tag).is_ok()
-}
-
-pub fn hex_encode(bytes: &[u8]) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for &b in bytes {
-        s.push(HEX[usize::from(b >> 4)] as char);
-        s.push(HEX[usize::from(b & 15)] as char);
-    }
-    s
-}
-
-pub fn hex_decode(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
-        return None;
-    }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| crate::codec::hex_byte(s.as_bytes().get(i..i + 2)?))
-        .collect()
 }
 
 // ---------------------------------------------------------------- Aitu
@@ -147,57 +128,6 @@ pub fn verify_aitu(result: &Value, api_key: &str) -> Result<(), ProofError> {
     } else {
         Err(ProofError::BadSignature)
     }
-}
-
-// ---------------------------------------------------------------- query strings
-
-/// Decodes `application/x-www-form-urlencoded` (`+` is a space). Fails on bad escapes or
-/// invalid UTF-8.
-pub fn form_decode(s: &str) -> Option<String> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' => {
-                out.push(crate::codec::hex_byte(bytes.get(i + 1..i + 3)?)?);
-                i += 2;
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8(out).ok()
-}
-
-/// Encodes like JavaScript's `encodeURIComponent`.
-pub fn uri_component_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&b) {
-            out.push(b as char);
-        } else {
-            // ASCII only: `str::to_uppercase` would pull Unicode case tables into the wasm.
-            const HEX: &[u8; 16] = b"0123456789ABCDEF";
-            out.push('%');
-            out.push(HEX[usize::from(b >> 4)] as char);
-            out.push(HEX[usize::from(b & 15)] as char);
-        }
-    }
-    out
-}
-
-/// Splits a query string into decoded pairs, in order. Fails on a bad escape.
-pub fn parse_query(q: &str) -> Option<Vec<(String, String)>> {
-    q.trim_start_matches(['?', '#'])
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            Some((form_decode(k)?, form_decode(v)?))
-        })
-        .collect()
 }
 
 // ---------------------------------------------------------------- Telegram
@@ -307,7 +237,7 @@ fn vk_check_string(pairs: &[(String, String)]) -> String {
 /// The `sign` for launch parameters: base64url (no padding) of HMAC-SHA256 with the app
 /// secret over the sorted `vk_*` pairs joined with `&` (values percent-encoded).
 pub fn vk_sign(pairs: &[(String, String)], app_secret: &str) -> String {
-    crate::codec::b64_encode(&hmac(
+    b64_encode(&hmac(
         app_secret.as_bytes(),
         vk_check_string(pairs).as_bytes(),
     ))
@@ -481,13 +411,5 @@ mod tests {
             verify_vk(&q, "secret", now + 100_000, 86_400),
             Err(ProofError::Stale)
         );
-    }
-
-    #[test]
-    fn query_decoding() {
-        assert_eq!(form_decode("a+b%20c%D0%90"), Some("a b cА".to_string()));
-        assert_eq!(form_decode("%G0"), None);
-        assert_eq!(form_decode("%"), None);
-        assert_eq!(uri_component_encode("a b/А"), "a%20b%2F%D0%90");
     }
 }

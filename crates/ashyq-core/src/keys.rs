@@ -8,7 +8,7 @@ use std::fmt;
 use ed25519_dalek::{Signature, Signer as _, SigningKey, VerifyingKey};
 use sha2::{Digest, Sha256};
 
-use crate::codec::{b64_decode, b64_encode};
+use crate::encoding::{b64_decode, b64_encode, hex_byte, hex_encode};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct KeyId(pub [u8; 4]);
@@ -26,7 +26,7 @@ impl KeyId {
         }
         let mut out = [0u8; 4];
         for (i, byte) in out.iter_mut().enumerate() {
-            *byte = crate::codec::hex_byte(s.as_bytes().get(2 * i..2 * i + 2)?)?;
+            *byte = hex_byte(s.as_bytes().get(2 * i..2 * i + 2)?)?;
         }
         Some(KeyId(out))
     }
@@ -35,13 +35,7 @@ impl KeyId {
 impl KeyId {
     /// The eight lowercase hex digits (what `Display` writes), without `core::fmt`.
     pub fn hex(&self) -> String {
-        const HEX: &[u8; 16] = b"0123456789abcdef";
-        let mut s = String::with_capacity(8);
-        for b in self.0 {
-            s.push(char::from(HEX[usize::from(b >> 4)]));
-            s.push(char::from(HEX[usize::from(b & 15)]));
-        }
-        s
+        hex_encode(&self.0)
     }
 }
 
@@ -158,7 +152,6 @@ impl KeySet {
             let id =
                 KeyId::from_hex(id_hex).ok_or_else(|| KeySetError::BadKeyId(id_hex.clone()))?;
             let raw: [u8; 32] = b64_decode(key_b64)
-                .ok()
                 .and_then(|v| v.try_into().ok())
                 .ok_or_else(|| KeySetError::BadKey(id_hex.clone()))?;
             let key =

@@ -5,6 +5,11 @@
 //! format (venue codes, pass tokens, host proofs) and every rule (status, admission,
 //! visits) lives here exactly once.
 //!
+//! The modules form layers, each importing only from those before it: `encoding`
+//! (base64url, hex, query strings, the byte reader/writer) and `id`; `keys`; `codec` (the
+//! signed envelope and its error codes); `venue`; `status`, `pass`, `api`, `visit`; and
+//! beside them `hostproof` and `qr`.
+//!
 //! ```
 //! use ashyq_core::keys::{KeySet, Signer};
 //! use ashyq_core::venue::{self, Category, Direction, VenueInfo};
@@ -30,10 +35,12 @@
 
 pub mod api;
 pub mod codec;
+pub mod encoding;
 pub mod hostproof;
 pub mod id;
 pub mod keys;
 pub mod pass;
+pub mod qr;
 pub mod status;
 pub mod venue;
 pub mod visit;

@@ -4,7 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::codec::{self, CodeError, Reader, Result, Writer};
+use crate::codec::{self, CodeError, Result};
+use crate::encoding::{self, Reader, Writer};
 use crate::keys::{KeyId, KeySet, Signer};
 use crate::status::Status;
 use crate::venue::{Direction, MAX_VENUE_ID};
@@ -33,8 +34,8 @@ pub struct PassClaims {
 fn check(c: &PassClaims) -> Result<()> {
     let ok = !c.visit_id.is_empty()
         && c.visit_id.len() <= MAX_VISIT_ID_BYTES
-        && codec::text_is_printable(&c.visit_id)
-        && codec::text_is_printable(&c.masked_name)
+        && encoding::text_is_printable(&c.visit_id)
+        && encoding::text_is_printable(&c.masked_name)
         && c.masked_name.len() <= MAX_MASKED_NAME_BYTES
         && c.status != Status::Unknown
         && (1..=MAX_VENUE_ID).contains(&c.venue_id)

@@ -248,6 +248,34 @@ pub enum AdmissionReason {
     StatusUnknown,
 }
 
+impl AdmissionReason {
+    pub const ALL: [AdmissionReason; 6] = [
+        AdmissionReason::Isolation,
+        AdmissionReason::ContactEssentialOnly,
+        AdmissionReason::ContactEssentialVenue,
+        AdmissionReason::PcrRequired,
+        AdmissionReason::Allowed,
+        AdmissionReason::StatusUnknown,
+    ];
+
+    /// The wire name (serde's), e.g. `pcr_required`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AdmissionReason::Isolation => "isolation",
+            AdmissionReason::ContactEssentialOnly => "contact_essential_only",
+            AdmissionReason::ContactEssentialVenue => "contact_essential_venue",
+            AdmissionReason::PcrRequired => "pcr_required",
+            AdmissionReason::Allowed => "allowed",
+            AdmissionReason::StatusUnknown => "status_unknown",
+        }
+    }
+
+    /// The inverse of [`AdmissionReason::as_str`]; `None` for any other text.
+    pub fn parse(s: &str) -> Option<AdmissionReason> {
+        AdmissionReason::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Admission {
     pub admitted: bool,
@@ -463,5 +491,16 @@ mod tests {
             serde_json::to_string(&Status::Yellow).expect("serializes"),
             "\"YELLOW\""
         );
+    }
+
+    #[test]
+    fn admission_reason_names_are_serde_names() {
+        for r in AdmissionReason::ALL {
+            let json = serde_json::to_string(&r).expect("serializes");
+            assert_eq!(json, format!("\"{}\"", r.as_str()));
+            assert_eq!(AdmissionReason::parse(r.as_str()), Some(r));
+        }
+        assert_eq!(AdmissionReason::parse("PcrRequired"), None);
+        assert_eq!(AdmissionReason::parse(""), None);
     }
 }

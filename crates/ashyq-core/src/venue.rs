@@ -7,7 +7,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::codec::{self, CodeError, Reader, Result, Writer};
+use crate::codec::{self, CodeError, Result};
+use crate::encoding::{self, Reader, Writer};
 use crate::id;
 use crate::keys::{KeyId, KeySet, Signer};
 use crate::Timestamp;
@@ -177,8 +178,8 @@ fn check_fields(info: &VenueInfo) -> Result<()> {
         && id::validate_bin(&info.bin).is_ok()
         && info.issued_at > 0
         && info.issued_at < (1 << 40)
-        && codec::text_is_printable(&info.business_name)
-        && codec::text_is_printable(&info.address);
+        && encoding::text_is_printable(&info.business_name)
+        && encoding::text_is_printable(&info.address);
     if !ok {
         return Err(CodeError::FieldOutOfRange);
     }
@@ -280,7 +281,7 @@ pub fn parse(text: &str, keys: &KeySet) -> Result<VenueCode> {
 /// `n` as at least 12 decimal digits, zero-padded (`format!("{n:012}")` without `core::fmt`).
 fn bin_digits(n: u64) -> String {
     let mut s = String::with_capacity(20);
-    crate::codec::push_decimal(&mut s, n, 12);
+    encoding::push_decimal(&mut s, n, 12);
     s
 }
 

@@ -1,11 +1,45 @@
 //! Visit rules (DESIGN §4): an entry scan opens a visit, an exit scan at the same venue
 //! closes it, a new entry elsewhere closes the open one, an open visit closes itself after
 //! the default stay, a wrong check-in can be cancelled for a while, old visits are
-//! deleted, and overlapping stays make contacts.
+//! deleted, and overlapping stays make contacts. Also the client visit id, which makes a
+//! retried check-in land once.
 
+use crate::api::Visit;
+use crate::encoding::hex_encode;
 use crate::status::Policy;
 use crate::venue::Direction;
 use crate::Timestamp;
+
+/// Whether `id` may be a client visit id: 16–64 characters of `[A-Za-z0-9_-]` (a UUID is
+/// one). The id becomes the visit's id and appears in URL paths, hence the plain alphabet.
+pub fn is_valid_client_visit_id(id: &str) -> bool {
+    (16..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+/// A fresh client visit id: a version 4 UUID (`xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx`) made
+/// from 16 random bytes the caller draws (this crate has no randomness of its own).
+pub fn new_client_visit_id(mut random: [u8; 16]) -> String {
+    random[6] = (random[6] & 0x0f) | 0x40;
+    random[8] = (random[8] & 0x3f) | 0x80;
+    let hex = hex_encode(&random);
+    let mut s = String::with_capacity(36);
+    for (i, c) in hex.chars().enumerate() {
+        if matches!(i, 8 | 12 | 16 | 20) {
+            s.push('-');
+        }
+        s.push(c);
+    }
+    s
+}
+
+/// Whether `visit` is still open at `now`: not cancelled, not exited, and not past its
+/// default stay (an outstayed visit counts as closed even before the store closes it).
+pub fn is_open(visit: &Visit, now: Timestamp, policy: &Policy) -> bool {
+    !visit.cancelled && visit.exited_at.is_none() && now < auto_close_at(visit.entered_at, policy)
+}
 
 /// The visitor's currently open visit, as the store has it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -162,6 +196,70 @@ mod tests {
             venue_id: venue,
             entered_at: entered,
         }
+    }
+
+    #[test]
+    fn client_visit_ids_are_uuids_or_plain_words_of_16_to_64() {
+        for random in [[0u8; 16], [0xff; 16], [0x5a; 16]] {
+            let id = new_client_visit_id(random);
+            assert!(is_valid_client_visit_id(&id), "{id}");
+            assert_eq!(id.len(), 36);
+            assert_eq!(&id[14..15], "4", "version 4: {id}");
+            assert!(
+                matches!(&id[19..20], "8" | "9" | "a" | "b"),
+                "RFC 4122 variant: {id}"
+            );
+        }
+        assert_eq!(
+            new_client_visit_id([0xff; 16]),
+            "ffffffff-ffff-4fff-bfff-ffffffffffff"
+        );
+        assert_ne!(new_client_visit_id([1; 16]), new_client_visit_id([2; 16]));
+        assert!(is_valid_client_visit_id("abcdefghij_-0123"));
+        assert!(is_valid_client_visit_id(&"a".repeat(64)));
+        for bad in [
+            "",
+            "abcdefghij_-012",
+            &"a".repeat(65),
+            "abcdefghij 0123456",
+            "abcdefghij/0123456",
+            "abcdefghij.0123456",
+            "abcdefghijé0123456",
+        ] {
+            assert!(!is_valid_client_visit_id(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_visit_is_open_until_exit_cancel_or_the_default_stay() {
+        let p = Policy::default();
+        let v = Visit {
+            id: "a".repeat(16),
+            venue_id: 1,
+            venue_name: "Дәріхана".into(),
+            address: "Абай 10".into(),
+            category: crate::venue::Category::Pharmacy,
+            entrance: 1,
+            entered_at: NOW - HOUR,
+            exited_at: None,
+            exit_kind: None,
+            cancelled: false,
+        };
+        assert!(is_open(&v, NOW, &p));
+        let stay_ends = auto_close_at(v.entered_at, &p);
+        assert!(is_open(&v, stay_ends - 1, &p));
+        assert!(!is_open(&v, stay_ends, &p));
+        let left = Visit {
+            exited_at: Some(NOW - 10),
+            exit_kind: Some(crate::api::ExitKind::Scan),
+            ..v.clone()
+        };
+        assert!(!is_open(&left, NOW, &p));
+        let cancelled = Visit {
+            cancelled: true,
+            ..v.clone()
+        };
+        assert!(!is_open(&cancelled, NOW, &p));
     }
 
     #[test]

@@ -11,7 +11,7 @@ use ashyq_core::hostproof::{self, ProofError};
 use ashyq_core::pass::{self, PassClaims};
 use ashyq_core::status::{self, Status};
 use ashyq_core::venue::{self, Direction};
-use ashyq_core::visit::{self, CancelError, OpenVisit};
+use ashyq_core::visit::{self, CancelError};
 use ashyq_core::{id, Timestamp};
 use axum::extract::{Path, Query, Request, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
@@ -150,13 +150,6 @@ pub async fn me_status(
 
 // ---------------------------------------------------------------- visits
 
-/// A client visit id: 16–64 characters of `[A-Za-z0-9_-]` (a UUID is one).
-pub fn valid_visit_id(s: &str) -> bool {
-    (16..=64).contains(&s.len())
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-}
-
 fn issue_pass(
     state: &AppState,
     person: &Person,
@@ -190,7 +183,7 @@ pub async fn check_in(
     person: Person,
     ApiJson(req): ApiJson<CheckInRequest>,
 ) -> AppResult<Json<CheckInResponse>> {
-    if !valid_visit_id(&req.client_visit_id) {
+    if !visit::is_valid_client_visit_id(&req.client_visit_id) {
         return Err(AppError::bad_request(
             "bad_visit_id",
             "client_visit_id must be 16 to 64 characters of A-Z, a-z, 0-9, _ or -",
@@ -274,7 +267,7 @@ pub async fn list_visits(
 }
 
 async fn own_visit(state: &AppState, person: &Person, id: &str) -> AppResult<Visit> {
-    if !valid_visit_id(id) {
+    if !visit::is_valid_client_visit_id(id) {
         return Err(AppError::not_found("visit_not_found", "no such visit"));
     }
     state
@@ -313,13 +306,7 @@ pub async fn refresh_pass(
 ) -> AppResult<Json<PassResponse>> {
     let visit = own_visit(&state, &person, &id).await?;
     let now = state.now();
-    let open = OpenVisit {
-        id: visit.id.clone(),
-        venue_id: visit.venue_id,
-        entered_at: visit.entered_at,
-    };
-    let due = visit::due_auto_close(&open, now, &state.config.policy).is_some();
-    if visit.cancelled || visit.exited_at.is_some() || due {
+    if !visit::is_open(&visit, now, &state.config.policy) {
         return Err(AppError::conflict(
             "visit_closed",
             "this visit is over; scan the entry code again",

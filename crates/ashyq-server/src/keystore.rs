@@ -11,7 +11,7 @@ use std::io::{self, Write};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
-use ashyq_core::hostproof::{hex_decode, hex_encode};
+use ashyq_core::encoding::{hex_decode, hex_encode};
 use ashyq_core::keys::{KeySet, Signer};
 
 pub struct Keys {

@@ -2,8 +2,8 @@
 //! (error correction M) with the business name, address, entrance and direction in
 //! Kazakh, Russian and English. Every text is XML-escaped.
 
+use ashyq_core::qr::{svg_path, EcLevel, QrError};
 use ashyq_core::venue::Direction;
-use qrcode::{Color, EcLevel, QrCode};
 
 use crate::store::Venue;
 
@@ -22,34 +22,17 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-/// The QR symbol of `text` as one SVG path in module units, and its width in modules
-/// (without the quiet zone). Fails when the text does not fit a QR code.
-pub fn qr_path(text: &str) -> Result<(String, usize, i16), qrcode::types::QrError> {
-    let code = QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M)?;
-    let version = match code.version() {
-        qrcode::Version::Normal(v) | qrcode::Version::Micro(v) => v,
-    };
-    let width = code.width();
-    let mut d = String::new();
-    for (i, c) in code.to_colors().iter().enumerate() {
-        if *c == Color::Dark {
-            d.push_str(&format!("M{},{}h1v1h-1z", i % width, i / width));
-        }
-    }
-    Ok((d, width, version))
-}
-
 pub fn svg(
     venue: &Venue,
     entrance: u8,
     direction: Direction,
     code_text: &str,
-) -> Result<String, qrcode::types::QrError> {
-    let (path, width, _) = qr_path(code_text)?;
-    // A4 in millimetres; the QR (with a 4-module quiet zone) is 150 mm wide.
-    let modules = width + 8;
+) -> Result<String, QrError> {
+    let qr = svg_path(code_text, EcLevel::M)?;
+    // A4 in millimetres; the QR (with its quiet zone) is 150 mm wide.
+    let modules = qr.size;
     let size = 150.0;
-    let scale = size / modules as f64;
+    let scale = size / f64::from(modules);
     let (x0, y0) = ((210.0 - size) / 2.0, 62.0);
     let (title, colour) = match direction {
         Direction::In => ("КІРУ · ВХОД · ENTRY", "#1b7f3b"),
@@ -74,7 +57,7 @@ pub fn svg(
             "Кіреберіс · Вход · Entrance {entrance}  ·  БСН · БИН · BIN {bin}</text>\n",
             "<g transform=\"translate({x0} {y0}) scale({scale})\" shape-rendering=\"crispEdges\">",
             "<rect width=\"{modules}\" height=\"{modules}\" fill=\"#fff\"/>",
-            "<path transform=\"translate(4 4)\" fill=\"#000\" d=\"{path}\"/></g>\n",
+            "<path fill=\"#000\" d=\"{path}\"/></g>\n",
             "<text x=\"105\" y=\"232\" font-size=\"5.5\" text-anchor=\"middle\">Ashyq қосымшасында сканерлеңіз</text>\n",
             "<text x=\"105\" y=\"241\" font-size=\"5.5\" text-anchor=\"middle\">Отсканируйте в приложении Ashyq</text>\n",
             "<text x=\"105\" y=\"250\" font-size=\"5.5\" text-anchor=\"middle\">Scan with the Ashyq app</text>\n",
@@ -91,7 +74,7 @@ pub fn svg(
         y0 = y0,
         scale = scale,
         modules = modules,
-        path = path,
+        path = qr.d,
         pcr = pcr,
     ))
 }

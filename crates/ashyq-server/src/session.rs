@@ -2,7 +2,7 @@
 //! payload is `1.<citizen row id>.<expires-at>`. The token names a registry row, not an
 //! IIN, so a leaked token reveals nothing by itself; it expires and cannot be altered.
 
-use ashyq_core::codec::{b64_decode, b64_encode};
+use ashyq_core::encoding::{b64_decode, b64_encode};
 use ashyq_core::Timestamp;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -27,8 +27,8 @@ pub fn verify(secret: &[u8; 32], token: &str, now: Timestamp) -> Option<i64> {
         return None;
     }
     let (p, t) = token.split_once('.')?;
-    let payload = b64_decode(p).ok()?;
-    let tag = b64_decode(t).ok()?;
+    let payload = b64_decode(p)?;
+    let tag = b64_decode(t)?;
     let mut m = mac(secret);
     m.update(&payload);
     m.verify_slice(&tag).ok()?;

@@ -95,16 +95,16 @@ fn flip_char(body: &str, at: usize) -> String {
 /// Flips one bit of the decoded payload and re-encodes (keeps the signature).
 fn flip_payload_bit(code_body: &str, byte: usize) -> String {
     let (p, s) = code_body.split_once('.').expect("body has a dot");
-    let mut bytes = ashyq_core::codec::b64_decode(p).expect("valid b64");
+    let mut bytes = ashyq_core::encoding::b64_decode(p).expect("valid b64");
     bytes[byte] ^= 0x01;
-    format!("{}.{}", ashyq_core::codec::b64_encode(&bytes), s)
+    format!("{}.{}", ashyq_core::encoding::b64_encode(&bytes), s)
 }
 
 fn flip_sig_bit(code_body: &str) -> String {
     let (p, s) = code_body.split_once('.').expect("body has a dot");
-    let mut bytes = ashyq_core::codec::b64_decode(s).expect("valid b64");
+    let mut bytes = ashyq_core::encoding::b64_decode(s).expect("valid b64");
     bytes[17] ^= 0x80;
-    format!("{}.{}", p, ashyq_core::codec::b64_encode(&bytes))
+    format!("{}.{}", p, ashyq_core::encoding::b64_encode(&bytes))
 }
 
 /// Payload signed by `signer` but naming `claimed` as its key.

@@ -3,9 +3,7 @@
 //! PostgreSQL, for several stateless API nodes behind a load balancer. Rules (status,
 //! visits, contacts) come from `ashyq-core`; the store only keeps and fetches records.
 
-use ashyq_core::api::{
-    CitizenRow, ContactRow, ExitKind, PcrRow, RecoveryRow, VaccinationRow, Visit,
-};
+use ashyq_core::api::{CitizenRow, ContactRow, PcrRow, RecoveryRow, VaccinationRow, Visit};
 use ashyq_core::status::{HealthRecords, Policy};
 use ashyq_core::venue::{Category, Direction};
 use ashyq_core::visit::Stay;
@@ -209,23 +207,6 @@ pub trait Store: Send + Sync + 'static {
 
     /// Deletes visits and scans older than `cutoff`. Returns how many visits.
     async fn purge_visits(&self, cutoff: Timestamp) -> StoreResult<u64>;
-}
-
-pub(crate) fn exit_kind_str(k: ExitKind) -> &'static str {
-    match k {
-        ExitKind::Scan => "scan",
-        ExitKind::NewEntry => "new_entry",
-        ExitKind::Auto => "auto",
-    }
-}
-
-pub(crate) fn exit_kind_parse(s: &str) -> Option<ExitKind> {
-    match s {
-        "scan" => Some(ExitKind::Scan),
-        "new_entry" => Some(ExitKind::NewEntry),
-        "auto" => Some(ExitKind::Auto),
-        _ => None,
-    }
 }
 
 /// Normalizes a phone number for linking: digits only; a Kazakh `8XXXXXXXXXX` becomes

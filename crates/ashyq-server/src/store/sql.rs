@@ -18,8 +18,8 @@ use sqlx::{Pool, Postgres, Row, Sqlite};
 use tokio::sync::{mpsc, oneshot};
 
 use super::{
-    exit_kind_parse, exit_kind_str, Citizen, ImportResult, Lookup, NewVenue, Scan, ScanResult,
-    Store, StoreError, StoreResult, ValidRows, Venue,
+    Citizen, ImportResult, Lookup, NewVenue, Scan, ScanResult, Store, StoreError, StoreResult,
+    ValidRows, Venue,
 };
 
 /// Versioned migrations, applied in order once each; never edit one that has shipped.
@@ -380,7 +380,7 @@ macro_rules! sql_store {
                     exited_at: row.try_get("exited_at")?,
                     exit_kind: match exit_kind {
                         None => None,
-                        Some(k) => Some(exit_kind_parse(&k).ok_or_else(|| bad_row("exit kind"))?),
+                        Some(k) => Some(ExitKind::parse(&k).ok_or_else(|| bad_row("exit kind"))?),
                     },
                     cancelled: row.try_get("cancelled")?,
                 })
@@ -433,7 +433,7 @@ macro_rules! sql_store {
             async fn close(conn: &mut $conn, id: &str, at: Timestamp, kind: ExitKind) -> StoreResult<()> {
                 sqlx::query("UPDATE visits SET exited_at = $1, exit_kind = $2 WHERE id = $3 AND exited_at IS NULL")
                     .bind(at)
-                    .bind(exit_kind_str(kind))
+                    .bind(kind.as_str())
                     .bind(id)
                     .execute(&mut *conn)
                     .await?;
@@ -466,7 +466,7 @@ macro_rules! sql_store {
                 .bind(i64::from(scan.entrance))
                 .bind(entered)
                 .bind(exited)
-                .bind(exited.map(|_| exit_kind_str(ExitKind::Scan)))
+                .bind(exited.map(|_| ExitKind::Scan.as_str()))
                 .bind(false)
                 .execute(&mut *conn)
                 .await?;
