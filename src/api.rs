@@ -13,72 +13,9 @@ use ashyq_core::CodeError;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
-use crate::host::{js_error_text, with_timeout};
+use crate::host::js::{self, error_text, with_timeout};
 use crate::json;
-
-/// The identity proof of `POST /v1/session` as the app carries it: the wire form of
-/// `ashyq_core::api::HostProof` (`{"proof":{"kind":…,…}}`, see [`json::session_request`]),
-/// except that Aitu's bridge results are held as the text `JSON.stringify` wrote for them
-/// and are put back into the body as they are. The server still reads them as
-/// `serde_json::Value`s; the wasm never builds one (serde_json's `Value`, `Map` and printer
-/// were 6.5 KB of it).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Proof {
-    /// `JSON.stringify` of the results of `invoke('GetMe')` and `invoke('GetPhone')`.
-    Aitu {
-        me: String,
-        phone: String,
-    },
-    Telegram {
-        init_data: String,
-    },
-    Vk {
-        launch_params: String,
-    },
-    Dev {
-        iin: String,
-    },
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ApiError {
-    #[error("the backend did not answer in time")]
-    Timeout,
-    #[error("the backend cannot be reached: {0}")]
-    Network(String),
-    #[error("the backend failed ({status}): {code}")]
-    Server { status: u16, code: String },
-    #[error("the backend's answer could not be read")]
-    Decode,
-    #[error("the session is missing or expired")]
-    Unauthorized,
-    #[error("the code was rejected: {0}")]
-    Rejected(CodeError),
-    #[error("the request was refused ({status}): {code}")]
-    Refused { status: u16, code: String },
-}
-
-impl ApiError {
-    /// True when the honest answer is "status unavailable": the backend is down, slow or
-    /// broken, as opposed to having said no.
-    pub fn is_unavailable(&self) -> bool {
-        matches!(
-            self,
-            ApiError::Timeout | ApiError::Network(_) | ApiError::Server { .. } | ApiError::Decode
-        )
-    }
-    /// A stable code for screens and tests.
-    pub fn code(&self) -> String {
-        match self {
-            ApiError::Timeout => String::from("timeout"),
-            ApiError::Network(_) => String::from("network"),
-            ApiError::Server { code, .. } | ApiError::Refused { code, .. } => code.clone(),
-            ApiError::Decode => String::from("bad_response"),
-            ApiError::Unauthorized => String::from("unauthorized"),
-            ApiError::Rejected(e) => String::from(e.code()),
-        }
-    }
-}
+pub use crate::types::{ApiError, Proof};
 
 pub type Result<T> = core::result::Result<T, ApiError>;
 
@@ -122,7 +59,7 @@ impl Api {
             Method::Get => "GET",
             Method::Post => "POST",
         });
-        let headers = web_sys::Headers::new().map_err(|e| ApiError::Network(js_error_text(&e)))?;
+        let headers = web_sys::Headers::new().map_err(|e| ApiError::Network(error_text(&e)))?;
         // Setting a valid header name and value does not throw.
         let _ = headers.set("accept", "application/json");
         if let Some(t) = self.token.borrow().as_deref() {
@@ -137,12 +74,12 @@ impl Api {
         }
         init.set_headers(&headers);
         init.set_signal(abort.as_ref().map(|a| a.signal()).as_ref());
-        let promise = crate::host::js::window().fetch_with_str_and_init(path, &init);
+        let promise = js::window().fetch_with_str_and_init(path, &init);
         match with_timeout(ms, JsFuture::from(promise)).await {
             Some(Ok(resp)) => resp
                 .dyn_into::<web_sys::Response>()
-                .map_err(|e| ApiError::Network(js_error_text(&e))),
-            Some(Err(e)) => Err(ApiError::Network(js_error_text(&e))),
+                .map_err(|e| ApiError::Network(error_text(&e))),
+            Some(Err(e)) => Err(ApiError::Network(error_text(&e))),
             None => {
                 if let Some(a) = abort {
                     a.abort();

@@ -17,9 +17,8 @@ use ashyq_core::keys::KeySet;
 use ashyq_core::venue::{self, Direction, VenueInfo};
 use ashyq_core::{CodeError, Timestamp};
 
-use crate::api::{ApiError, Proof};
-use crate::host::{Haptic, HostError, HostKind};
 use crate::i18n::Lang;
+use crate::types::{ApiError, Haptic, HostError, HostKind, Proof};
 
 /// What the app shows.
 #[derive(Debug, Clone, PartialEq)]
@@ -277,7 +276,7 @@ impl Model {
         self.screen = Screen::Unknown {
             retry,
             attempt,
-            reason: err.code(),
+            reason: String::from(err.code()),
         };
         fx.push(Effect::ScheduleRetry {
             attempt,
@@ -509,7 +508,7 @@ impl Model {
                 if e.is_unavailable() {
                     self.unknown(Retry::Session, &e, &mut fx);
                 } else {
-                    self.screen = Screen::SignIn(SignIn::Failed(e.code()));
+                    self.screen = Screen::SignIn(SignIn::Failed(String::from(e.code())));
                 }
             }
             Msg::StatusDone(r) => {
@@ -634,7 +633,7 @@ impl Model {
                             d.error = None;
                         }
                         Err(ApiError::Unauthorized) => self.signed_out(&mut fx),
-                        Err(e) => d.error = Some(e.code()),
+                        Err(e) => d.error = Some(String::from(e.code())),
                     }
                 }
             }
@@ -656,7 +655,7 @@ impl Model {
                             }
                             d.error = None;
                         }
-                        Err(e) => d.error = Some(e.code()),
+                        Err(e) => d.error = Some(String::from(e.code())),
                     }
                 }
             }
@@ -749,7 +748,9 @@ impl Model {
                 self.unknown(retry, &e, fx);
             }
             Err(e) => {
-                self.screen = Screen::Error { code: e.code() };
+                self.screen = Screen::Error {
+                    code: String::from(e.code()),
+                };
             }
         }
     }

@@ -1,6 +1,8 @@
 //! JSON in and out through the browser's own `JSON`, into and from the `ashyq_core::api`
 //! types. The wasm carries no JSON parser or printer of its own: serde_json's
-//! deserializers (one per type) and its number formatting were a third of the app's size.
+//! deserializers (one per type) and its number formatting were a third of the app's size,
+//! and serde-wasm-bindgen over the core's serde types would add about 30 KB brotli to the
+//! first load (docs/BENCHMARKS.md, "serde-wasm-bindgen against the hand-written reader").
 //! The readers follow serde's rules for these types: unknown fields are ignored, an
 //! `Option` may be absent or `null`, every other field is required and typed, integers
 //! must be whole numbers in range.
@@ -15,8 +17,8 @@ use ashyq_core::Status;
 use js_sys::{Array, Object, JSON};
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::api::Proof;
-use crate::host::js::{get, is_object, obj, set};
+use crate::host::js::{self, get, is_object, obj, set};
+use crate::types::Proof;
 
 /// `JSON.parse(text)`; `None` for invalid JSON.
 pub fn parse(text: &str) -> Option<JsValue> {
@@ -25,7 +27,7 @@ pub fn parse(text: &str) -> Option<JsValue> {
 
 /// `JSON.stringify(v)`.
 pub fn stringify(v: &JsValue) -> String {
-    crate::host::js::stringify(v)
+    js::stringify(v)
 }
 
 /// A string field.

@@ -1,16 +1,22 @@
 //! Ashyq, the mini-app: a visitor scans a venue's poster inside a messenger (Aitu, Telegram,
 //! VK) or a plain browser, and shows a live pass with their health status.
 //!
-//! Layout: [`app`] is the pure state machine (every screen, every transition), [`view`]
-//! renders it as text-only DOM, [`host`] holds one adapter per host behind the
-//! [`host::Host`] trait, [`api`] talks to the backend, [`i18n`] has the words in Kazakh,
-//! Russian and English, and [`runtime`] ties them together. Formats and rules come from
-//! `ashyq_core`, never re-implemented here.
+//! Layout, from the bottom up (no module imports one above it):
+//! - [`types`]: what the state machine shares with its edges (proofs, errors, host kinds);
+//! - [`i18n`]: the words in Kazakh, Russian and English; [`params`]: the launch URL;
+//! - [`app`]: the pure state machine (every screen, every transition);
+//! - [`host`]: one adapter per host behind the [`host::Host`] trait, with the one
+//!   `extern "C"` door to the hosts' JavaScript in [`host::js`]; [`api`]: the backend,
+//!   reading and writing its JSON through [`json`];
+//! - [`view`]: renders the state as text-only DOM;
+//! - [`runtime`]: ties them together (messages in, effects out).
+//!
+//! Formats and rules come from `ashyq_core`, never re-implemented here.
 //!
 //! ```
-//! use ashyq::app::{Model, Msg, Screen};
-//! use ashyq::host::HostKind;
+//! use ashyq::app::{Model, Msg};
 //! use ashyq::i18n::Lang;
+//! use ashyq::types::HostKind;
 //!
 //! let mut m = Model::new(HostKind::Browser, Lang::En);
 //! m.update(Msg::Started { session: None, keys: None, venue_code: None });
@@ -26,6 +32,7 @@ pub mod i18n;
 pub mod json;
 pub mod params;
 pub mod runtime;
+pub mod types;
 pub mod view;
 
 /// Starts the app in `#app` (pages without one, such as the test runner's, are left alone).

@@ -12,9 +12,10 @@ use web_sys::Element;
 
 use crate::api::Api;
 use crate::app::{Effect, Model, Msg, Screen};
-use crate::host::{js, Host, HostKind, Theme};
+use crate::host::{js, Host, Theme};
 use crate::i18n::Lang;
 use crate::params::Params;
+use crate::types::HostKind;
 use crate::view::Ui;
 
 const KEYS_CACHE: &str = "ashyq.keys";

@@ -5,11 +5,10 @@
 
 use std::rc::Rc;
 
-use ashyq::api::Proof;
 use ashyq::host::fake::FakeHost;
-use ashyq::host::HostError;
 use ashyq::params::Params;
 use ashyq::runtime::{mount, App};
+use ashyq::types::{HostError, Proof};
 use ashyq_core::api::{
     CheckInResponse, DemoCitizen, HostProof, KeysResponse, PassResponse, Profile, SessionRequest,
     SessionResponse, StatusResponse, Visit, VisitList,

@@ -4,11 +4,11 @@
 //! Run: `CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown -p ashyq`
 #![cfg(target_arch = "wasm32")]
 
-use ashyq::api::Proof;
 use ashyq::host::aitu::Aitu;
 use ashyq::host::telegram::Telegram;
 use ashyq::host::vk::Vk;
-use ashyq::host::{detect, read_env, Host, HostError, HostKind, Timeouts, Transport};
+use ashyq::host::{detect, read_env, Host, Timeouts};
+use ashyq::types::{AituTransport, HostError, HostKind, Proof, TelegramTransport, VkTransport};
 use ashyq_core::api::{HostProof, SessionRequest};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
@@ -179,18 +179,18 @@ async fn aitu_android_speaks_android_bridge() {
     scan_cases(
         "aitu",
         "android",
-        || Aitu::new(Transport::Android, fast()),
+        || Aitu::new(AituTransport::Android, fast()),
         HostError::PermissionDenied,
     )
     .await;
     sim("aitu", "android", "ok", CODE);
-    Aitu::new(Transport::Android, fast())
+    Aitu::new(AituTransport::Android, fast())
         .scan_qr()
         .await
         .expect("scans");
     // getQr(reqId): the request id is the only argument.
     assert_eq!(calls()[0], r#"{"method":"getQr","args":["getQr:1"]}"#);
-    let proof = Aitu::new(Transport::Android, fast())
+    let proof = Aitu::new(AituTransport::Android, fast())
         .proof()
         .await
         .expect("proof");
@@ -231,12 +231,12 @@ async fn aitu_ios_posts_to_message_handlers() {
     scan_cases(
         "aitu",
         "ios",
-        || Aitu::new(Transport::Ios, fast()),
+        || Aitu::new(AituTransport::Ios, fast()),
         HostError::PermissionDenied,
     )
     .await;
     sim("aitu", "ios", "ok", CODE);
-    let a = Aitu::new(Transport::Ios, fast());
+    let a = Aitu::new(AituTransport::Ios, fast());
     a.scan_qr().await.expect("scans");
     a.proof().await.expect("proof");
     let c = calls();
@@ -253,12 +253,12 @@ async fn aitu_web_posts_to_top_with_the_aitu_origin() {
     scan_cases(
         "aitu",
         "web",
-        || Aitu::new(Transport::Web, fast()),
+        || Aitu::new(AituTransport::Web, fast()),
         HostError::PermissionDenied,
     )
     .await;
     sim("aitu", "web", "ok", CODE);
-    let a = Aitu::new(Transport::Web, fast());
+    let a = Aitu::new(AituTransport::Web, fast());
     assert_eq!(a.scan_qr().await, Ok(String::from(CODE)));
     assert_eq!(
         calls()[0],
@@ -274,7 +274,7 @@ async fn aitu_web_posts_to_top_with_the_aitu_origin() {
 #[wasm_bindgen_test]
 async fn aitu_web_ignores_replies_from_other_origins() {
     sim("aitu", "web", "never", CODE);
-    let a = Aitu::new(Transport::Web, fast());
+    let a = Aitu::new(AituTransport::Web, fast());
     let w = web_sys::window().expect("window");
     // A reply for getQr:1 posted with a foreign origin is not delivered as an aituEvent.
     let forge = js_sys::Function::new_no_args(
@@ -292,7 +292,7 @@ fn tg_web() -> Telegram {
         .location()
         .origin()
         .expect("origin");
-    Telegram::with_target_origin(Transport::Web, fast(), origin)
+    Telegram::with_target_origin(TelegramTransport::Web, fast(), origin)
 }
 
 #[wasm_bindgen_test]
@@ -300,12 +300,12 @@ async fn telegram_native_uses_the_webview_proxy() {
     scan_cases(
         "telegram",
         "native",
-        || Telegram::new(Transport::Native, fast()),
+        || Telegram::new(TelegramTransport::Native, fast()),
         HostError::Cancelled,
     )
     .await;
     sim("telegram", "native", "ok", CODE);
-    Telegram::new(Transport::Native, fast())
+    Telegram::new(TelegramTransport::Native, fast())
         .scan_qr()
         .await
         .expect("scans");
@@ -340,7 +340,9 @@ async fn telegram_web_posts_json_strings_to_the_parent() {
 async fn telegram_timeout_closes_the_popup() {
     sim("telegram", "native", "never", CODE);
     assert_eq!(
-        Telegram::new(Transport::Native, fast()).scan_qr().await,
+        Telegram::new(TelegramTransport::Native, fast())
+            .scan_qr()
+            .await,
         Err(HostError::Timeout)
     );
     assert_eq!(
@@ -358,7 +360,7 @@ async fn telegram_proof_is_the_raw_init_data() {
     hash.push_str(&ashyq_core::encoding::uri_component_encode(init));
     hash.push_str("&tgWebAppVersion=7.10&tgWebAppPlatform=ios");
     w.location().set_hash(&hash).expect("hash");
-    let tg = Telegram::new(Transport::Native, fast());
+    let tg = Telegram::new(TelegramTransport::Native, fast());
     let proof = tg.proof().await;
     w.location().set_hash("").expect("hash");
     assert_eq!(
@@ -377,12 +379,12 @@ async fn vk_android_sends_json_strings() {
     scan_cases(
         "vk",
         "android",
-        || Vk::new(Transport::Android, fast()),
+        || Vk::new(VkTransport::Android, fast()),
         HostError::PermissionDenied,
     )
     .await;
     sim("vk", "android", "ok", CODE);
-    let vk = Vk::new(Transport::Android, fast());
+    let vk = Vk::new(VkTransport::Android, fast());
     vk.ready().await;
     vk.scan_qr().await.expect("scans");
     let c = calls();
@@ -402,12 +404,12 @@ async fn vk_ios_posts_params_objects() {
     scan_cases(
         "vk",
         "ios",
-        || Vk::new(Transport::Ios, fast()),
+        || Vk::new(VkTransport::Ios, fast()),
         HostError::PermissionDenied,
     )
     .await;
     sim("vk", "ios", "ok", CODE);
-    let vk = Vk::new(Transport::Ios, fast());
+    let vk = Vk::new(VkTransport::Ios, fast());
     vk.scan_qr().await.expect("scans");
     assert_eq!(
         calls()[0],
@@ -420,12 +422,12 @@ async fn vk_web_posts_vk_connect_messages() {
     scan_cases(
         "vk",
         "web",
-        || Vk::new(Transport::Web, fast()),
+        || Vk::new(VkTransport::Web, fast()),
         HostError::PermissionDenied,
     )
     .await;
     sim("vk", "web", "ok", CODE);
-    Vk::new(Transport::Web, fast())
+    Vk::new(VkTransport::Web, fast())
         .scan_qr()
         .await
         .expect("scans");
@@ -438,7 +440,7 @@ async fn vk_web_posts_vk_connect_messages() {
 #[wasm_bindgen_test]
 async fn vk_replies_for_other_requests_are_ignored() {
     sim("vk", "android", "never", CODE);
-    let vk = Vk::new(Transport::Android, fast());
+    let vk = Vk::new(VkTransport::Android, fast());
     let w = web_sys::window().expect("window");
     let stray = js_sys::Function::new_no_args(
         "setTimeout(() => window.dispatchEvent(new CustomEvent('VKWebAppEvent', { detail: { type: 'VKWebAppOpenCodeReaderResult', data: { code_data: 'ASHYQ1:other', request_id: '99_other' } } })), 20);",
@@ -452,11 +454,15 @@ async fn vk_replies_for_other_requests_are_ignored() {
 #[wasm_bindgen_test]
 fn detection_tells_every_host_apart() {
     let cases = [
-        ("aitu", "android", HostKind::Aitu(Transport::Android)),
-        ("aitu", "ios", HostKind::Aitu(Transport::Ios)),
-        ("vk", "android", HostKind::Vk(Transport::Android)),
-        ("vk", "ios", HostKind::Vk(Transport::Ios)),
-        ("telegram", "native", HostKind::Telegram(Transport::Native)),
+        ("aitu", "android", HostKind::Aitu(AituTransport::Android)),
+        ("aitu", "ios", HostKind::Aitu(AituTransport::Ios)),
+        ("vk", "android", HostKind::Vk(VkTransport::Android)),
+        ("vk", "ios", HostKind::Vk(VkTransport::Ios)),
+        (
+            "telegram",
+            "native",
+            HostKind::Telegram(TelegramTransport::Native),
+        ),
         // Chrome on iOS has webkit.messageHandlers without `invoke`: a plain browser.
         ("chrome-ios", "", HostKind::Browser),
         ("none", "", HostKind::Browser),

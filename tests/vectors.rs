@@ -8,8 +8,8 @@
 use std::collections::BTreeMap;
 
 use ashyq::app::{Effect, Model, Msg, Screen};
-use ashyq::host::HostKind;
 use ashyq::i18n::Lang;
+use ashyq::types::HostKind;
 use ashyq_core::api::{Profile, SessionResponse};
 use ashyq_core::keys::KeySet;
 use ashyq_core::venue;

@@ -14,8 +14,8 @@ use std::cell::{Cell, RefCell};
 use gloo_events::EventListener;
 use wasm_bindgen::{JsCast, JsValue};
 
-use super::{js, Fut, Haptic, Host, HostError, HostKind, Result, Theme, Timeouts, Transport};
-use crate::api::Proof;
+use super::{js, Fut, Host, Result, Theme, Timeouts};
+use crate::types::{AituTransport as Transport, Haptic, HostError, HostKind, Proof};
 
 const EVENT: &str = "aituEvents";
 const DOMAIN_PARAM: &str = "__aitu-domain";
@@ -87,7 +87,7 @@ impl Aitu {
         let w = js::window();
         match self.transport {
             Transport::Android => {
-                let bridge = js::get(w.as_ref(), "AndroidBridge");
+                let bridge = js::android_bridge();
                 let mut args = vec![JsValue::from_str(req_id)];
                 match method {
                     "invoke" | "storage" => {
@@ -104,8 +104,7 @@ impl Aitu {
                 js::call_method(&bridge, method, &args).map(|_| ())
             }
             Transport::Ios => {
-                let handlers = js::get(&js::get(w.as_ref(), "webkit"), "messageHandlers");
-                let handler = js::get(&handlers, method);
+                let handler = js::get(&js::message_handlers(), method);
                 let msg = js::obj(&[("reqId", JsValue::from_str(req_id))]);
                 let first = payload.first().cloned().unwrap_or(JsValue::UNDEFINED);
                 match method {
@@ -122,7 +121,7 @@ impl Aitu {
                 }
                 js::call_method(&handler, "postMessage", &[msg]).map(|_| ())
             }
-            Transport::Web | Transport::Native => {
+            Transport::Web => {
                 let origin = self
                     .origin
                     .as_deref()
@@ -148,7 +147,7 @@ impl Aitu {
                     .flatten()
                     .ok_or_else(|| HostError::Bridge(String::from("no top window")))?;
                 top.post_message(&msg, origin)
-                    .map_err(|e| HostError::Bridge(super::js_error_text(&e)))
+                    .map_err(|e| HostError::Bridge(js::error_text(&e)))
             }
         }
     }
@@ -221,7 +220,7 @@ pub fn classify_error(error: &JsValue) -> HostError {
 
 /// A bridge reply as JSON text, verbatim (the backend checks its `sign`).
 fn to_json(v: &JsValue) -> String {
-    crate::json::stringify(v)
+    js::stringify(v)
 }
 
 impl Host for Aitu {

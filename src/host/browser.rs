@@ -2,8 +2,8 @@
 //! dev endpoint or not at all) and no scanner yet (the camera decoder is separate work):
 //! codes are pasted or arrive as the poster URL. Storage is `localStorage`.
 
-use super::{js, Fut, Haptic, Host, HostError, HostKind, Result, Theme};
-use crate::api::Proof;
+use super::{js, Fut, Host, Result, Theme};
+use crate::types::{Haptic, HostError, HostKind, Proof};
 
 #[derive(Default)]
 pub struct Browser;

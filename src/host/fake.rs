@@ -3,8 +3,8 @@
 use std::cell::RefCell;
 use std::collections::{BTreeMap, VecDeque};
 
-use super::{Fut, Haptic, Host, HostError, HostKind, Result, Theme};
-use crate::api::Proof;
+use super::{Fut, Host, Result, Theme};
+use crate::types::{Haptic, HostError, HostKind, Proof};
 
 #[derive(Default)]
 pub struct FakeHost {

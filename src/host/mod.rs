@@ -7,10 +7,9 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use futures_util::future::{select, Either};
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsValue;
 
-use crate::api::Proof;
+use crate::types::{AituTransport, Haptic, HostKind, Proof, TelegramTransport, VkTransport};
 
 pub mod aitu;
 pub mod browser;
@@ -19,79 +18,10 @@ pub mod js;
 pub mod telegram;
 pub mod vk;
 
+pub use js::Result;
+
 /// A boxed local future: wasm is single-threaded, nothing here is `Send`.
 pub type Fut<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
-
-pub type Result<T> = core::result::Result<T, HostError>;
-
-/// Why a host call failed. [`HostError::code`] is the `data-code` of the error screen.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum HostError {
-    #[error("the host did not answer in time")]
-    Timeout,
-    #[error("the user closed the scanner")]
-    Cancelled,
-    #[error("camera permission denied")]
-    PermissionDenied,
-    #[error("this host cannot scan QR codes")]
-    Unsupported,
-    #[error("the bridge call threw: {0}")]
-    Bridge(String),
-    #[error("the host answered with an error: {0}")]
-    Host(String),
-}
-
-impl HostError {
-    pub fn code(&self) -> &'static str {
-        match self {
-            HostError::Timeout => "host_timeout",
-            HostError::Cancelled => "scan_cancelled",
-            HostError::PermissionDenied => "permission_denied",
-            HostError::Unsupported => "scan_unsupported",
-            HostError::Bridge(_) => "host_bridge_error",
-            HostError::Host(_) => "host_error",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HostKind {
-    Aitu(Transport),
-    Telegram(Transport),
-    Vk(Transport),
-    Browser,
-    Fake,
-}
-
-impl HostKind {
-    pub fn name(self) -> &'static str {
-        match self {
-            HostKind::Aitu(_) => "aitu",
-            HostKind::Telegram(_) => "telegram",
-            HostKind::Vk(_) => "vk",
-            HostKind::Browser => "browser",
-            HostKind::Fake => "fake",
-        }
-    }
-}
-
-/// How the bridge reaches the host: a native webview object or the parent frame.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Transport {
-    Android,
-    /// Telegram's `TelegramWebviewProxy` (its iOS, Android and macOS clients alike).
-    Native,
-    Ios,
-    Web,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Haptic {
-    Success,
-    Warning,
-    Error,
-    Tap,
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Theme {
@@ -100,7 +30,7 @@ pub enum Theme {
 }
 
 /// What every host adapter offers the app. Methods a host lacks are no-ops (title,
-/// haptics) or fail with [`HostError::Unsupported`] (scan).
+/// haptics) or fail with [`crate::types::HostError::Unsupported`] (scan).
 pub trait Host {
     fn kind(&self) -> HostKind;
     /// Tells the host the app is ready (`VKWebAppInit`, `web_app_ready`).
@@ -128,17 +58,6 @@ pub trait Host {
     fn language(&self) -> Option<String>;
     fn theme(&self) -> Option<Theme>;
     fn close(&self);
-}
-
-/// Runs `fut` for at most `ms` milliseconds; `None` when time ran out (the future is
-/// dropped, which cancels it).
-pub async fn with_timeout<T>(ms: u32, fut: impl Future<Output = T>) -> Option<T> {
-    let fut = Box::pin(fut);
-    let timer = gloo_timers::future::TimeoutFuture::new(ms);
-    match select(fut, timer).await {
-        Either::Left((v, _)) => Some(v),
-        Either::Right(_) => None,
-    }
 }
 
 /// Timeouts for host calls, overridable with `ashyq_timeout_ms` so tests run fast.
@@ -197,30 +116,30 @@ pub struct Env {
 /// told apart by VK's launch parameters and by which methods the object has.
 pub fn detect(env: &Env) -> HostKind {
     if env.telegram_proxy {
-        return HostKind::Telegram(Transport::Native);
+        return HostKind::Telegram(TelegramTransport::Native);
     }
     if env.telegram_launch {
-        return HostKind::Telegram(Transport::Web);
+        return HostKind::Telegram(TelegramTransport::Web);
     }
     let vk_android = env.android_bridge
         && (env.android_has_vk_methods || (env.vk_launch && !env.android_has_aitu_methods));
     if vk_android {
-        return HostKind::Vk(Transport::Android);
+        return HostKind::Vk(VkTransport::Android);
     }
     if env.ios_vk && !env.ios_aitu {
-        return HostKind::Vk(Transport::Ios);
+        return HostKind::Vk(VkTransport::Ios);
     }
     if env.android_bridge && env.android_has_aitu_methods {
-        return HostKind::Aitu(Transport::Android);
+        return HostKind::Aitu(AituTransport::Android);
     }
     if env.ios_aitu {
-        return HostKind::Aitu(Transport::Ios);
+        return HostKind::Aitu(AituTransport::Ios);
     }
     if env.vk_launch && env.in_iframe {
-        return HostKind::Vk(Transport::Web);
+        return HostKind::Vk(VkTransport::Web);
     }
     if env.aitu_domain && env.in_iframe {
-        return HostKind::Aitu(Transport::Web);
+        return HostKind::Aitu(AituTransport::Web);
     }
     HostKind::Browser
 }
@@ -228,11 +147,10 @@ pub fn detect(env: &Env) -> HostKind {
 /// Reads [`Env`] from the current page.
 pub fn read_env() -> Env {
     let w = js::window();
-    let win: &JsValue = w.as_ref();
-    let android = js::get(win, "AndroidBridge");
+    let android = js::android_bridge();
     let android_bridge = js::is_object(&android);
     let fn_on = |o: &JsValue, name: &str| js::get(o, name).is_function();
-    let handlers = js::get(&js::get(win, "webkit"), "messageHandlers");
+    let handlers = js::message_handlers();
     let search = w.location().search().unwrap_or_default();
     let hash = w.location().hash().unwrap_or_default();
     let q = crate::params::Query::parse(&search);
@@ -246,7 +164,7 @@ pub fn read_env() -> Env {
             && (fn_on(&android, "getQr") || fn_on(&android, "invoke")),
         ios_aitu: js::is_object(&js::get(&handlers, "invoke")),
         ios_vk: js::is_object(&js::get(&handlers, "VKWebAppClose")),
-        telegram_proxy: js::is_object(&js::get(win, "TelegramWebviewProxy")),
+        telegram_proxy: js::is_object(&js::telegram_webview_proxy()),
         telegram_launch: h.get("tgWebAppData").is_some() || h.get("tgWebAppPlatform").is_some(),
         vk_launch: q.get("vk_app_id").is_some() && q.get("sign").is_some(),
         aitu_domain: q.get("__aitu-domain").is_some() || cached_aitu,
@@ -262,15 +180,6 @@ pub fn connect(kind: HostKind, t: Timeouts) -> std::rc::Rc<dyn Host> {
         HostKind::Vk(tr) => Rc::new(vk::Vk::new(tr, t)),
         HostKind::Browser | HostKind::Fake => Rc::new(browser::Browser::new()),
     }
-}
-
-/// A thrown JavaScript value as text, for [`HostError::Bridge`].
-pub(crate) fn js_error_text(e: &JsValue) -> String {
-    if let Some(err) = e.dyn_ref::<js_sys::Error>() {
-        return String::from(err.message());
-    }
-    e.as_string()
-        .unwrap_or_else(|| String::from("unknown error"))
 }
 
 #[cfg(test)]
@@ -300,21 +209,21 @@ mod tests {
             android_has_aitu_methods: true,
             ..Env::default()
         };
-        assert_eq!(detect(&aitu), HostKind::Aitu(Transport::Android));
+        assert_eq!(detect(&aitu), HostKind::Aitu(AituTransport::Android));
         let vk = Env {
             android_bridge: true,
             android_has_vk_methods: true,
             vk_launch: true,
             ..Env::default()
         };
-        assert_eq!(detect(&vk), HostKind::Vk(Transport::Android));
+        assert_eq!(detect(&vk), HostKind::Vk(VkTransport::Android));
         // VK launch params alone are enough when the object has no Aitu methods.
         let vk_params = Env {
             android_bridge: true,
             vk_launch: true,
             ..Env::default()
         };
-        assert_eq!(detect(&vk_params), HostKind::Vk(Transport::Android));
+        assert_eq!(detect(&vk_params), HostKind::Vk(VkTransport::Android));
     }
 
     #[test]
@@ -324,7 +233,7 @@ mod tests {
             in_iframe: true,
             ..Env::default()
         };
-        assert_eq!(detect(&aitu), HostKind::Aitu(Transport::Web));
+        assert_eq!(detect(&aitu), HostKind::Aitu(AituTransport::Web));
         let top = Env {
             aitu_domain: true,
             ..Env::default()
@@ -335,25 +244,21 @@ mod tests {
             in_iframe: true,
             ..Env::default()
         };
-        assert_eq!(detect(&vk), HostKind::Vk(Transport::Web));
+        assert_eq!(detect(&vk), HostKind::Vk(VkTransport::Web));
         let tg = Env {
             telegram_launch: true,
             in_iframe: true,
             ..Env::default()
         };
-        assert_eq!(detect(&tg), HostKind::Telegram(Transport::Web));
+        assert_eq!(detect(&tg), HostKind::Telegram(TelegramTransport::Web));
         let tg_native = Env {
             telegram_proxy: true,
             telegram_launch: true,
             ..Env::default()
         };
-        assert_eq!(detect(&tg_native), HostKind::Telegram(Transport::Native));
-    }
-
-    #[test]
-    fn error_codes_are_stable() {
-        assert_eq!(HostError::Timeout.code(), "host_timeout");
-        assert_eq!(HostError::Cancelled.code(), "scan_cancelled");
-        assert_eq!(HostError::PermissionDenied.code(), "permission_denied");
+        assert_eq!(
+            detect(&tg_native),
+            HostKind::Telegram(TelegramTransport::Native)
+        );
     }
 }

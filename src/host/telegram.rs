@@ -14,9 +14,9 @@ use gloo_events::EventListener;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 
-use super::{js, Fut, Haptic, Host, HostError, HostKind, Result, Theme, Timeouts, Transport};
-use crate::api::Proof;
+use super::{js, Fut, Host, Result, Theme, Timeouts};
 use crate::params::Query;
+use crate::types::{Haptic, HostError, HostKind, Proof, TelegramTransport as Transport};
 
 /// The window event carrying every Telegram event inside the app.
 pub const EVENT: &str = "ashyq-telegram";
@@ -149,8 +149,8 @@ impl Telegram {
     pub fn post(&self, event_type: &str, data: Option<&JsValue>) -> Result<()> {
         let w = js::window();
         match self.transport {
-            Transport::Native | Transport::Android | Transport::Ios => {
-                let proxy = js::get(w.as_ref(), "TelegramWebviewProxy");
+            Transport::Native => {
+                let proxy = js::telegram_webview_proxy();
                 let data = data
                     .map(js::stringify)
                     .map(|s| JsValue::from_str(&s))
@@ -171,7 +171,7 @@ impl Telegram {
                     .ok_or_else(|| HostError::Bridge(String::from("no parent window")))?;
                 parent
                     .post_message(&JsValue::from_str(&text), &self.target_origin)
-                    .map_err(|e| HostError::Bridge(super::js_error_text(&e)))
+                    .map_err(|e| HostError::Bridge(js::error_text(&e)))
             }
         }
     }
@@ -293,12 +293,12 @@ impl Host for Telegram {
     fn language(&self) -> Option<String> {
         let init = self.launch.get("tgWebAppData")?;
         let user = Query::parse(init).get("user").map(str::to_owned)?;
-        let v = crate::json::parse(&user)?;
-        crate::json::str_of(&v, "language_code")
+        let v = js_sys::JSON::parse(&user).ok()?;
+        js::get(&v, "language_code").as_string()
     }
     fn theme(&self) -> Option<Theme> {
-        let params = crate::json::parse(self.launch.get("tgWebAppThemeParams")?)?;
-        let bg = crate::json::str_of(&params, "bg_color")?;
+        let params = js_sys::JSON::parse(self.launch.get("tgWebAppThemeParams")?).ok()?;
+        let bg = js::get(&params, "bg_color").as_string()?;
         let bg = bg.trim_start_matches('#');
         let v = u32::from_str_radix(bg, 16).ok()?;
         let (r, g, b) = ((v >> 16) & 255, (v >> 8) & 255, v & 255);

@@ -12,9 +12,9 @@ use std::cell::Cell;
 
 use wasm_bindgen::{JsCast, JsValue};
 
-use super::{js, Fut, Haptic, Host, HostError, HostKind, Result, Theme, Timeouts, Transport};
-use crate::api::Proof;
+use super::{js, Fut, Host, Result, Theme, Timeouts};
 use crate::params::Query;
+use crate::types::{Haptic, HostError, HostKind, Proof, VkTransport as Transport};
 
 pub struct Vk {
     transport: Transport,
@@ -100,7 +100,7 @@ impl Vk {
         let w = js::window();
         match self.transport {
             Transport::Android => {
-                let bridge = js::get(w.as_ref(), "AndroidBridge");
+                let bridge = js::android_bridge();
                 js::call_method(
                     &bridge,
                     method,
@@ -108,16 +108,13 @@ impl Vk {
                 )
                 .map(|_| ())
             }
-            Transport::Ios => {
-                let handlers = js::get(&js::get(w.as_ref(), "webkit"), "messageHandlers");
-                js::call_method(
-                    &js::get(&handlers, method),
-                    "postMessage",
-                    std::slice::from_ref(params),
-                )
-                .map(|_| ())
-            }
-            Transport::Web | Transport::Native => {
+            Transport::Ios => js::call_method(
+                &js::get(&js::message_handlers(), method),
+                "postMessage",
+                std::slice::from_ref(params),
+            )
+            .map(|_| ()),
+            Transport::Web => {
                 let msg = js::obj(&[
                     ("handler", JsValue::from_str(method)),
                     ("params", params.clone()),
@@ -130,7 +127,7 @@ impl Vk {
                     .ok_or_else(|| HostError::Bridge(String::from("no parent window")))?;
                 parent
                     .post_message(&msg, "*")
-                    .map_err(|e| HostError::Bridge(super::js_error_text(&e)))
+                    .map_err(|e| HostError::Bridge(js::error_text(&e)))
             }
         }
     }

@@ -9,8 +9,8 @@ use wasm_bindgen::JsCast;
 
 use super::{append, set, Ui};
 use crate::app::{DiaryView, HomeStatus, Model, Msg, PassView, Screen, SignIn};
-use crate::host::HostKind;
 use crate::i18n::{self, t, Key, Lang};
+use crate::types::HostKind;
 use web_sys::Element;
 
 pub fn render(ui: &Ui, m: &Model) {
