@@ -475,3 +475,21 @@ fn detection_tells_every_host_apart() {
     }
     sim("none", "", "ok", CODE);
 }
+
+/// Chrome on iOS exposes `webkit.messageHandlers` too, with its own handlers but not Aitu's
+/// `invoke`: a plain browser. The same page with an `invoke` handler is Aitu on iOS, so
+/// detection looks at that handler, not at `messageHandlers` alone.
+#[wasm_bindgen_test]
+fn chrome_on_ios_is_not_aitu() {
+    sim("chrome-ios", "", "ok", CODE);
+    let env = read_env();
+    assert!(!env.ios_aitu, "{env:?}");
+    assert_eq!(detect(&env), HostKind::Browser);
+    js_sys::Function::new_no_args(
+        "window.webkit.messageHandlers.invoke = { postMessage: () => {} };",
+    )
+    .call0(&JsValue::NULL)
+    .expect("adds a handler");
+    assert_eq!(detect(&read_env()), HostKind::Aitu(AituTransport::Ios));
+    sim("none", "", "ok", CODE);
+}

@@ -192,17 +192,6 @@ mod tests {
     }
 
     #[test]
-    fn chrome_on_ios_is_not_aitu() {
-        // Chrome on iOS exposes webkit.messageHandlers, but neither `invoke` nor VK's methods.
-        let env = Env {
-            ios_aitu: false,
-            ios_vk: false,
-            ..Env::default()
-        };
-        assert_eq!(detect(&env), HostKind::Browser);
-    }
-
-    #[test]
     fn vk_and_aitu_on_android_are_told_apart() {
         let aitu = Env {
             android_bridge: true,
