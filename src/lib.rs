@@ -4,7 +4,7 @@
 //! Layout, from the bottom up (no module imports one above it):
 //! - [`types`]: what the state machine shares with its edges (proofs, errors, host kinds);
 //! - [`i18n`]: the words in Kazakh, Russian and English; [`params`]: the launch URL;
-//! - [`app`]: the pure state machine (every screen, every transition);
+//! - [`app`]: the pure state machine (every screen, every transition, the check-in flow);
 //! - [`host`]: one adapter per host behind the [`host::Host`] trait, with the one
 //!   `extern "C"` door to the hosts' JavaScript in [`host::js`]; [`api`]: the backend,
 //!   reading and writing its JSON through [`json`];
@@ -14,12 +14,13 @@
 //! Formats and rules come from `ashyq_core`, never re-implemented here.
 //!
 //! ```
-//! use ashyq::app::{Model, Msg};
+//! use ashyq::app::{Input, Model, Msg};
 //! use ashyq::i18n::Lang;
 //! use ashyq::types::HostKind;
 //!
 //! let mut m = Model::new(HostKind::Browser, Lang::En);
-//! m.update(Msg::Started { session: None, keys: None, venue_code: None });
+//! let input = Input { now: 1_800_000_000, visit_id: String::from("id-1") };
+//! m.update(Msg::Started { session: None, keys: None, venue_code: None }, input);
 //! assert_eq!(m.screen.name(), "signin");
 //! ```
 

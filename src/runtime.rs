@@ -11,7 +11,7 @@ use wasm_bindgen_futures::spawn_local;
 use web_sys::Element;
 
 use crate::api::Api;
-use crate::app::{Effect, Model, Msg, Screen};
+use crate::app::{Effect, Input, Model, Msg, Screen};
 use crate::host::{js, Host, Theme};
 use crate::i18n::Lang;
 use crate::params::Params;
@@ -129,9 +129,10 @@ pub fn mount(root: Element, host: Rc<dyn Host>, params: Params) -> Rc<App> {
     }
     {
         let w = Rc::downgrade(&app);
+        // Every second: the pass clock, and the end of an expired pass.
         let clock = Interval::new(1000, move || {
             if let Some(app) = w.upgrade() {
-                app.tick();
+                app.dispatch(Msg::Tick);
             }
         });
         *app._clock.borrow_mut() = Some(clock);
@@ -170,15 +171,23 @@ impl App {
     }
 
     pub fn dispatch(self: &Rc<Self>, msg: Msg) {
-        let fx = {
+        let tick = matches!(msg, Msg::Tick);
+        let (fx, same_screen) = {
             let mut m = self.model.borrow_mut();
-            m.now = now_secs();
-            if m.next_visit_id.is_empty() {
-                m.next_visit_id = uuid_v4();
-            }
-            m.update(msg)
+            let before = m.screen.name();
+            let input = Input {
+                now: now_secs(),
+                visit_id: uuid_v4(),
+            };
+            let fx = m.update(msg, input);
+            (fx, m.screen.name() == before)
         };
-        self.ui.render(&self.model.borrow());
+        if tick && same_screen {
+            // Only the time moved: the clock, not a new screen.
+            self.ui.tick(&self.model.borrow());
+        } else {
+            self.ui.render(&self.model.borrow());
+        }
         self.mark_ready();
         for e in fx {
             self.run(e);
@@ -205,28 +214,6 @@ impl App {
         }
         if let Some(html) = w.document().and_then(|d| d.document_element()) {
             crate::view::set(&html, "data-ready", "1");
-        }
-    }
-
-    /// Every second: the pass clock, and the end of an expired pass.
-    fn tick(self: &Rc<Self>) {
-        let expired = {
-            let m = self.model.borrow();
-            match &m.screen {
-                Screen::Pass(p) => {
-                    if let Some(c) = self.ui.doc.get_element_by_id("pass-clock") {
-                        c.set_text_content(Some(&crate::view::screens::clock(
-                            js_sys::Date::now(),
-                            true,
-                        )));
-                    }
-                    now_secs() >= p.resp.pass.expires_at
-                }
-                _ => false,
-            }
-        };
-        if expired {
-            self.dispatch(Msg::PassExpired);
         }
     }
 

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use ashyq::app::{Effect, Model, Msg, Screen};
+use ashyq::app::{Effect, Input, Model, Msg, Screen};
 use ashyq::i18n::Lang;
 use ashyq::types::HostKind;
 use ashyq_core::api::{Profile, SessionResponse};
@@ -70,26 +70,34 @@ fn the_app_rejects_invalid_vectors_before_any_request() {
     for v in vectors() {
         let keys = KeySet::from_b64_map(&v.public_keys).expect("vector keys");
         let mut m = Model::new(HostKind::Fake, Lang::En);
-        m.now = 1_800_000_000;
-        m.next_visit_id = String::from("00000000-0000-4000-8000-000000000000");
-        m.update(Msg::Started {
-            session: Some(SessionResponse {
-                token: String::from("t"),
-                expires_at: 1_900_000_000,
-                profile: Profile {
-                    masked_name: String::from("A B."),
-                    masked_iin: String::from("•••••••••000"),
-                },
-            }),
-            keys: Some(keys.clone()),
-            venue_code: None,
-        });
-        m.update(Msg::KeysLoaded(keys.clone()));
-        m.update(Msg::ScanTap);
-        let mut fx = m.update(Msg::ScanDone(Ok(v.code.clone())));
+        let step = |m: &mut Model, msg: Msg| {
+            let input = Input {
+                now: 1_800_000_000,
+                visit_id: String::from("00000000-0000-4000-8000-000000000000"),
+            };
+            m.update(msg, input)
+        };
+        step(
+            &mut m,
+            Msg::Started {
+                session: Some(SessionResponse {
+                    token: String::from("t"),
+                    expires_at: 1_900_000_000,
+                    profile: Profile {
+                        masked_name: String::from("A B."),
+                        masked_iin: String::from("•••••••••000"),
+                    },
+                }),
+                keys: Some(keys.clone()),
+                venue_code: None,
+            },
+        );
+        step(&mut m, Msg::KeysLoaded(keys.clone()));
+        step(&mut m, Msg::ScanTap);
+        let mut fx = step(&mut m, Msg::ScanDone(Ok(v.code.clone())));
         if m.screen == Screen::Start {
             // An unknown key: the app refreshes its keys once, then judges again.
-            fx = m.update(Msg::KeysLoaded(keys));
+            fx = step(&mut m, Msg::KeysLoaded(keys));
         }
         let sent = fx.iter().any(|e| matches!(e, Effect::CheckIn(_)));
         if v.valid {

@@ -123,6 +123,13 @@ impl Ui {
         self.dispatch.clone()
     }
 
+    /// Only the time moved: the pass clock shows the model's time.
+    pub fn tick(&self, m: &Model) {
+        if let Some(c) = self.doc.get_element_by_id("pass-clock") {
+            c.set_text_content(Some(&screens::pass_clock(m)));
+        }
+    }
+
     /// Replaces the screen. Old listeners go with the old nodes.
     pub fn render(&self, m: &Model) {
         self.listeners.borrow_mut().clear();

@@ -35,46 +35,9 @@ pub fn render(ui: &Ui, m: &Model) {
                 &ui.button(t(l, Key::CancelScan), "scan-cancel", "btn", || Msg::Back),
             );
         }
-        Screen::CheckIn { venue, busy: b, .. } => {
-            append(&main, &ui.text("h1", "title", t(l, Key::CheckInTitle)));
-            let card = ui.el("section", "card venue");
-            append(
-                &card,
-                &testid(
-                    ui.text("h2", "venue-name", &venue.business_name),
-                    "venue-name",
-                ),
-            );
-            append(&card, &ui.text("p", "", &venue.address));
-            append(
-                &card,
-                &ui.text("p", "muted", i18n::category(l, venue.category)),
-            );
-            append(
-                &card,
-                &entrance_line(ui, l, venue.entrance, venue.direction),
-            );
-            append(&main, &card);
-            if *b {
-                append(&main, &busy(ui, t(l, Key::CheckingIn)));
-            } else {
-                append(
-                    &main,
-                    &ui.button(
-                        t(l, Key::CheckInConfirm),
-                        "checkin-confirm",
-                        "btn primary",
-                        || Msg::ConfirmCheckIn,
-                    ),
-                );
-                append(
-                    &main,
-                    &ui.button(t(l, Key::Back), "back", "btn", || Msg::Back),
-                );
-            }
-        }
+        Screen::CheckIn => check_in(ui, m, &main),
         Screen::Pass(p) => pass(ui, m, p, &main),
-        Screen::Unknown { reason, .. } => unknown(ui, m, reason, &main),
+        Screen::Unknown { reason, .. } => unknown(ui, m, reason.code(), &main),
         Screen::Rejected { error } => {
             append(&main, &ui.text("h1", "title", t(l, Key::NotVenueCode)));
             let msg = ui.el("p", "error-message");
@@ -90,7 +53,8 @@ pub fn render(ui: &Ui, m: &Model) {
                 &ui.button(t(l, Key::Back), "back", "btn primary", || Msg::Back),
             );
         }
-        Screen::Error { code } => {
+        Screen::Error { reason } => {
+            let code = reason.code();
             append(&main, &ui.text("h1", "title", t(l, Key::ErrorTitle)));
             let msg = ui.text("p", "error-message", i18n::error_message(l, code));
             set(&msg, "data-testid", "error-message");
@@ -209,6 +173,11 @@ pub fn clock(ts_ms: f64, secs: bool) -> String {
     s
 }
 
+/// The pass clock: the model's time, local `HH:MM:SS` (it ticks through `update`).
+pub fn pass_clock(m: &Model) -> String {
+    clock(m.now as f64 * 1000.0, true)
+}
+
 /// Local `DD.MM HH:MM`.
 fn date_time(ts: Timestamp) -> String {
     let ms = ts as f64 * 1000.0;
@@ -304,10 +273,10 @@ fn sign_in(ui: &Ui, m: &Model, s: &SignIn, main: &Element) {
             set(&p, "data-testid", "needs-host");
             append(main, &p);
         }
-        SignIn::Failed(code) => {
+        SignIn::Failed(e) => {
             let p = ui.text("p", "error-message", t(l, Key::SignInHostFailed));
             set(&p, "data-testid", "error-message");
-            set(&p, "data-code", code);
+            set(&p, "data-code", e.code());
             set(&p, "role", "alert");
             append(main, &p);
             append(
@@ -466,6 +435,50 @@ fn home(ui: &Ui, m: &Model, h: &HomeStatus, main: &Element) {
     append(main, &row);
 }
 
+fn check_in(ui: &Ui, m: &Model, main: &Element) {
+    let l = m.lang;
+    append(main, &ui.text("h1", "title", t(l, Key::CheckInTitle)));
+    let Some((v, sending)) = m.flow.verified() else {
+        return;
+    };
+    let venue = &v.venue;
+    let card = ui.el("section", "card venue");
+    append(
+        &card,
+        &testid(
+            ui.text("h2", "venue-name", &venue.business_name),
+            "venue-name",
+        ),
+    );
+    append(&card, &ui.text("p", "", &venue.address));
+    append(
+        &card,
+        &ui.text("p", "muted", i18n::category(l, venue.category)),
+    );
+    append(
+        &card,
+        &entrance_line(ui, l, venue.entrance, venue.direction),
+    );
+    append(main, &card);
+    if sending {
+        append(main, &busy(ui, t(l, Key::CheckingIn)));
+    } else {
+        append(
+            main,
+            &ui.button(
+                t(l, Key::CheckInConfirm),
+                "checkin-confirm",
+                "btn primary",
+                || Msg::ConfirmCheckIn,
+            ),
+        );
+        append(
+            main,
+            &ui.button(t(l, Key::Back), "back", "btn", || Msg::Back),
+        );
+    }
+}
+
 fn pass(ui: &Ui, m: &Model, p: &PassView, main: &Element) {
     let l = m.lang;
     let st = p.resp.status.status;
@@ -482,7 +495,7 @@ fn pass(ui: &Ui, m: &Model, p: &PassView, main: &Element) {
     let lang = ui.button(l.next().name(), "lang", "btn small", || Msg::SwitchLang);
     append(&top, &lang);
     append(&sec, &top);
-    let clock_el = ui.text("p", "clock", &clock(js_sys::Date::now(), true));
+    let clock_el = ui.text("p", "clock", &pass_clock(m));
     set(&clock_el, "data-testid", "clock");
     set(&clock_el, "id", "pass-clock");
     append(&sec, &clock_el);
@@ -586,7 +599,8 @@ fn diary(ui: &Ui, m: &Model, d: &DiaryView, main: &Element) {
     append(main, &ui.text("h1", "title", t(l, Key::Diary)));
     let list = ui.el("ul", "diary");
     set(&list, "data-testid", "diary");
-    if let Some(code) = &d.error {
+    if let Some(e) = &d.error {
+        let code = e.code();
         let p = ui.text("p", "error-message", i18n::error_message(l, code));
         set(&p, "data-testid", "error-message");
         set(&p, "data-code", code);
