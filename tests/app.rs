@@ -668,3 +668,67 @@ async fn language_switch_changes_the_words() {
         .flatten()
         .map(|s| s.remove_item("ashyq.lang"));
 }
+
+/// An automatic retry renders the same screen again: what the user was typing into the
+/// paste box, and the focus on it, survive (they used to be wiped every few seconds).
+#[wasm_bindgen_test]
+async fn automatic_retry_keeps_the_typed_code_and_the_focus() {
+    backend();
+    route(
+        "GET /v1/me/status",
+        503,
+        r#"{"error":{"code":"unavailable","message":"down"}}"#,
+    );
+    let storage = window().local_storage().ok().flatten().expect("storage");
+    storage
+        .set_item("ashyq.session", &json(&session()))
+        .expect("set");
+    let _app = mount(
+        root(),
+        Rc::new(ashyq::host::browser::Browser::new()),
+        params(),
+    );
+    wait("[data-testid=status-card][data-status=UNKNOWN]").await;
+    let input: HtmlInputElement = wait("[data-testid=code-input]")
+        .await
+        .dyn_into()
+        .expect("input");
+    input.set_value("ASHYQ1:half-typ");
+    input.focus().expect("focus");
+    input.set_selection_range(3, 6).expect("select");
+    let status_calls = || {
+        fetch_log()
+            .iter()
+            .filter(|l| l.starts_with("GET /v1/me/status"))
+            .count()
+    };
+    let before = status_calls();
+    // The retry after 1 s renders the home screen twice: loading, then unknown again.
+    let mut rerendered = false;
+    for _ in 0..200 {
+        gloo_timers::future::TimeoutFuture::new(20).await;
+        if status_calls() > before && q("[data-testid=status-card][data-status=UNKNOWN]").is_some()
+        {
+            rerendered = true;
+            break;
+        }
+    }
+    assert!(rerendered, "no automatic retry");
+    let now: HtmlInputElement = q("[data-testid=code-input]")
+        .expect("input")
+        .dyn_into()
+        .expect("input");
+    assert!(
+        !now.is_same_node(Some(&input)),
+        "the screen was not rendered again"
+    );
+    assert_eq!(now.value(), "ASHYQ1:half-typ");
+    assert_eq!(now.selection_start().ok().flatten(), Some(3));
+    let active = window().document().and_then(|d| d.active_element());
+    assert!(
+        active.as_ref().is_some_and(|a| a.is_same_node(Some(&now))),
+        "focus moved to {:?}",
+        active.map(|a| a.outer_html())
+    );
+    storage.remove_item("ashyq.session").expect("remove");
+}
