@@ -1,7 +1,7 @@
 //! JSON in and out through the browser's own `JSON`, into and from the `ashyq_core::api`
 //! types. The wasm carries no JSON parser or printer of its own: serde_json's
 //! deserializers (one per type) and its number formatting were a third of the app's size,
-//! and serde-wasm-bindgen over the core's serde types would add about 30 KB brotli to the
+//! and serde-wasm-bindgen over the core's serde types would add about 28 KB brotli to the
 //! first load (docs/BENCHMARKS.md, "serde-wasm-bindgen against the hand-written reader").
 //! The readers follow serde's rules for these types: unknown fields are ignored, an
 //! `Option` may be absent or `null`, every other field is required and typed, integers

@@ -50,7 +50,7 @@ pub fn start() {
         &loc.search().unwrap_or_default(),
         &loc.hash().unwrap_or_default(),
     );
-    let kind = host::detect(&host::read_env());
-    let host = host::connect(kind, host::Timeouts::with_override(params.timeout_ms));
+    let kind = host::detect::detect(&host::detect::read_env());
+    let host = host::detect::connect(kind, host::Timeouts::with_override(params.timeout_ms));
     runtime::keep_alive(runtime::mount(root, host, params));
 }

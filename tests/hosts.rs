@@ -5,9 +5,10 @@
 #![cfg(target_arch = "wasm32")]
 
 use ashyq::host::aitu::Aitu;
+use ashyq::host::detect::{detect, read_env};
 use ashyq::host::telegram::Telegram;
 use ashyq::host::vk::Vk;
-use ashyq::host::{detect, read_env, Host, Timeouts};
+use ashyq::host::{Host, Timeouts};
 use ashyq::types::{AituTransport, HostError, HostKind, Proof, TelegramTransport, VkTransport};
 use ashyq_core::api::{HostProof, SessionRequest};
 use wasm_bindgen::JsValue;
