@@ -1,6 +1,7 @@
 //! Storage behind one trait, so the handlers do not know which database they talk to.
-//! Two implementations share their SQL text (`sql.rs`): SQLite, the embedded default, and
-//! PostgreSQL, for several stateless API nodes behind a load balancer. Rules (status,
+//! Two implementations share their SQL text and row mapping (`sql.rs` and one module per
+//! concern): SQLite (`sqlite.rs`), the embedded default, and PostgreSQL (`postgres.rs`),
+//! for several stateless API nodes behind a load balancer. Rules (status,
 //! visits, contacts) come from `ashyq-core`; the store only keeps and fetches records.
 
 use ashyq_core::api::{CitizenRow, ContactRow, PcrRow, RecoveryRow, VaccinationRow, Visit};
@@ -10,9 +11,18 @@ use ashyq_core::visit::Stay;
 use ashyq_core::Timestamp;
 use async_trait::async_trait;
 
+mod citizens;
+mod housekeeping;
+mod imports;
+mod migrations;
+mod postgres;
 mod sql;
+mod sqlite;
+mod venues;
+mod visits;
 
-pub use sql::{PgStore, SqliteStore};
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

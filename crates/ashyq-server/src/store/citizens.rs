@@ -1,0 +1,83 @@
+//! Citizens and their identities (how a host identity finds a person), and the health
+//! records their status is computed from.
+
+use ashyq_core::status::{HealthRecords, PcrResult, Vaccination};
+use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool, Row, Type};
+
+use super::sql::Sql;
+use super::{Citizen, Lookup, StoreResult};
+
+const BY_ID: &str = "SELECT id, iin, name, lastname FROM citizens WHERE id = $1";
+const BY_IIN: &str = "SELECT id, iin, name, lastname FROM citizens WHERE iin = $1";
+const BY_PHONE: &str =
+    "SELECT id, iin, name, lastname FROM citizens WHERE phone = $1 ORDER BY id LIMIT 1";
+const BY_TELEGRAM: &str =
+    "SELECT id, iin, name, lastname FROM citizens WHERE telegram_id = $1 ORDER BY id LIMIT 1";
+const BY_VK: &str =
+    "SELECT id, iin, name, lastname FROM citizens WHERE vk_id = $1 ORDER BY id LIMIT 1";
+
+/// Every record of one person in one round trip: kind, time and a flag (positive, course
+/// complete), the flag cast so both dialects return the same integer type.
+const HEALTH_RECORDS: &str = "SELECT 'p' AS kind, taken_at AS at, \
+     CAST(CASE WHEN positive THEN 1 ELSE 0 END AS BIGINT) AS flag FROM pcr WHERE iin = $1 \
+     UNION ALL SELECT 'c', listed_at, CAST(0 AS BIGINT) FROM contacts WHERE iin = $1 \
+     UNION ALL SELECT 'v', at, CAST(CASE WHEN course_complete THEN 1 ELSE 0 END AS BIGINT) \
+     FROM vaccinations WHERE iin = $1 \
+     UNION ALL SELECT 'r', at, CAST(0 AS BIGINT) FROM recoveries WHERE iin = $1";
+
+impl<DB> Sql<DB>
+where
+    DB: Database,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'r> &'r str: ColumnIndex<DB::Row>,
+    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> String: Decode<'q, DB> + Type<DB>,
+{
+    pub(super) async fn find_citizen(read: &Pool<DB>, by: &Lookup) -> StoreResult<Option<Citizen>> {
+        let q = match by {
+            Lookup::Id(id) => sqlx::query(BY_ID).bind(*id),
+            Lookup::Iin(iin) => sqlx::query(BY_IIN).bind(iin.as_str()),
+            Lookup::Phone(p) => sqlx::query(BY_PHONE).bind(p.as_str()),
+            Lookup::Telegram(t) => sqlx::query(BY_TELEGRAM).bind(*t),
+            Lookup::Vk(v) => sqlx::query(BY_VK).bind(*v),
+        };
+        let row = q.fetch_optional(read).await?;
+        row.map(|r| {
+            Ok(Citizen {
+                id: r.try_get("id")?,
+                iin: r.try_get("iin")?,
+                name: r.try_get("name")?,
+                lastname: r.try_get("lastname")?,
+            })
+        })
+        .transpose()
+    }
+
+    pub(super) async fn health_records(read: &Pool<DB>, iin: &str) -> StoreResult<HealthRecords> {
+        let rows = sqlx::query(HEALTH_RECORDS)
+            .bind(iin)
+            .fetch_all(read)
+            .await?;
+        let mut rec = HealthRecords::default();
+        for r in rows {
+            let kind: String = r.try_get("kind")?;
+            let at: i64 = r.try_get("at")?;
+            let flag = r.try_get::<i64, _>("flag")? != 0;
+            match kind.as_str() {
+                "p" => rec.pcr.push(PcrResult {
+                    taken_at: at,
+                    positive: flag,
+                }),
+                "c" => rec.contacts.push(at),
+                "v" => rec.vaccinations.push(Vaccination {
+                    at,
+                    course_complete: flag,
+                }),
+                _ => rec.recoveries.push(at),
+            }
+        }
+        Ok(rec)
+    }
+}

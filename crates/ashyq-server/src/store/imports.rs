@@ -1,0 +1,253 @@
+//! Health-data imports (idempotent batches, each in one transaction) and what contact
+//! tracing reads and writes: stays, contact listings and the queue of positives to trace.
+
+use ashyq_core::status::Policy;
+use ashyq_core::visit::{self, Stay};
+use ashyq_core::Timestamp;
+use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool, Row, Type};
+
+use super::sql::{to_u64, Affected, Sql};
+use super::{normalize_phone, ImportResult, StoreResult, ValidRows};
+
+const NEW_BATCH: &str = "INSERT INTO import_batches (batch_id, imported_at, accepted, \
+     rejected) VALUES ($1, $2, 0, 0) ON CONFLICT (batch_id) DO NOTHING";
+const BATCH_COUNTS: &str = "SELECT accepted, rejected FROM import_batches WHERE batch_id = $1";
+const SET_BATCH_COUNTS: &str =
+    "UPDATE import_batches SET accepted = $1, rejected = $2 WHERE batch_id = $3";
+
+/// Another citizen who already holds one of this row's identities.
+const IDENTITY_CLASH: &str = "SELECT iin FROM citizens WHERE iin <> $1 AND (phone = $2 \
+     OR aitu_id = $3 OR telegram_id = $4 OR vk_id = $5) LIMIT 1";
+const UPSERT_CITIZEN: &str = "INSERT INTO citizens (iin, name, lastname, phone, aitu_id, \
+     telegram_id, vk_id, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+     ON CONFLICT (iin) DO UPDATE SET name = excluded.name, lastname = excluded.lastname, \
+     phone = excluded.phone, aitu_id = excluded.aitu_id, telegram_id = excluded.telegram_id, \
+     vk_id = excluded.vk_id, updated_at = excluded.updated_at";
+
+const INSERT_PCR: &str =
+    "INSERT INTO pcr (iin, taken_at, positive) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING";
+const QUEUE_TRACING: &str = "INSERT INTO pending_tracing (iin, taken_at, queued_at) \
+     VALUES ($1, $2, $3) ON CONFLICT DO NOTHING";
+const INSERT_CONTACT: &str =
+    "INSERT INTO contacts (iin, listed_at) VALUES ($1, $2) ON CONFLICT DO NOTHING";
+const INSERT_VACCINATION: &str = "INSERT INTO vaccinations (iin, at, course_complete) \
+     VALUES ($1, $2, $3) ON CONFLICT DO NOTHING";
+const INSERT_RECOVERY: &str =
+    "INSERT INTO recoveries (iin, at) VALUES ($1, $2) ON CONFLICT DO NOTHING";
+
+const STAYS_OF: &str = "SELECT person, venue_id, entered_at, exited_at FROM visits \
+     WHERE person = $1 AND NOT cancelled AND entered_at >= $2";
+const STAYS_AT: &str = "SELECT person, venue_id, entered_at, exited_at FROM visits \
+     WHERE venue_id = $1 AND NOT cancelled AND entered_at >= $2 AND entered_at < $3";
+
+const PENDING: &str = "SELECT iin, taken_at FROM pending_tracing ORDER BY queued_at, iin, taken_at";
+const DONE: &str = "DELETE FROM pending_tracing WHERE iin = $1 AND taken_at = $2";
+
+fn stay_of<R>(row: &R, now: Timestamp, policy: &Policy) -> StoreResult<Stay>
+where
+    R: Row,
+    for<'r> &'r str: ColumnIndex<R>,
+    for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
+{
+    let start: i64 = row.try_get("entered_at")?;
+    let exited: Option<i64> = row.try_get("exited_at")?;
+    Ok(Stay {
+        person: row.try_get("person")?,
+        venue_id: to_u64(row.try_get("venue_id")?, "venue id")?,
+        start,
+        end: visit::stay_end(start, exited, now, policy),
+    })
+}
+
+impl<DB> Sql<DB>
+where
+    DB: Database,
+    DB::QueryResult: Affected,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'r> &'r str: ColumnIndex<DB::Row>,
+    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> bool: Encode<'q, DB> + Type<DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<&'q str>: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
+    for<'q> String: Decode<'q, DB> + Type<DB>,
+{
+    pub(super) async fn import(
+        write: &Pool<DB>,
+        batch_id: &str,
+        rows: &ValidRows,
+        rejected: usize,
+        now: Timestamp,
+    ) -> StoreResult<ImportResult> {
+        let mut tx = write.begin().await?;
+        let fresh = sqlx::query(NEW_BATCH)
+            .bind(batch_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        if fresh.rows() == 0 {
+            let row = sqlx::query(BATCH_COUNTS)
+                .bind(batch_id)
+                .fetch_one(&mut *tx)
+                .await?;
+            return Ok(ImportResult::Duplicate {
+                accepted: row.try_get::<i64, _>("accepted")? as usize,
+                rejected: row.try_get::<i64, _>("rejected")? as usize,
+            });
+        }
+        let mut clashes = Vec::new();
+        for (i, c) in &rows.citizens {
+            let phone = c.phone.as_deref().and_then(normalize_phone);
+            let clash = sqlx::query(IDENTITY_CLASH)
+                .bind(c.iin.as_str())
+                .bind(phone.as_deref())
+                .bind(c.aitu_id.as_deref())
+                .bind(c.telegram_id)
+                .bind(c.vk_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if clash.is_some() {
+                clashes.push(*i);
+                continue;
+            }
+            sqlx::query(UPSERT_CITIZEN)
+                .bind(c.iin.as_str())
+                .bind(c.name.as_str())
+                .bind(c.lastname.as_str())
+                .bind(phone.as_deref())
+                .bind(c.aitu_id.as_deref())
+                .bind(c.telegram_id)
+                .bind(c.vk_id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+        }
+        for (_, p) in &rows.pcr {
+            sqlx::query(INSERT_PCR)
+                .bind(p.iin.as_str())
+                .bind(p.taken_at)
+                .bind(p.positive)
+                .execute(&mut *tx)
+                .await?;
+            if p.positive {
+                // Committed with the result itself: tracing cannot be lost to a crash.
+                sqlx::query(QUEUE_TRACING)
+                    .bind(p.iin.as_str())
+                    .bind(p.taken_at)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        for (_, c) in &rows.contacts {
+            sqlx::query(INSERT_CONTACT)
+                .bind(c.iin.as_str())
+                .bind(c.listed_at)
+                .execute(&mut *tx)
+                .await?;
+        }
+        for (_, v) in &rows.vaccinations {
+            sqlx::query(INSERT_VACCINATION)
+                .bind(v.iin.as_str())
+                .bind(v.at)
+                .bind(v.course_complete)
+                .execute(&mut *tx)
+                .await?;
+        }
+        for (_, r) in &rows.recoveries {
+            sqlx::query(INSERT_RECOVERY)
+                .bind(r.iin.as_str())
+                .bind(r.at)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let total = rows.citizens.len()
+            + rows.pcr.len()
+            + rows.contacts.len()
+            + rows.vaccinations.len()
+            + rows.recoveries.len();
+        sqlx::query(SET_BATCH_COUNTS)
+            .bind((total - clashes.len()) as i64)
+            .bind((rejected + clashes.len()) as i64)
+            .bind(batch_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(ImportResult::Imported { clashes })
+    }
+
+    pub(super) async fn stays_of(
+        read: &Pool<DB>,
+        person: &str,
+        from: Timestamp,
+        now: Timestamp,
+        policy: &Policy,
+    ) -> StoreResult<Vec<Stay>> {
+        let rows = sqlx::query(STAYS_OF)
+            .bind(person)
+            .bind(from)
+            .fetch_all(read)
+            .await?;
+        rows.iter().map(|r| stay_of(r, now, policy)).collect()
+    }
+
+    pub(super) async fn stays_at(
+        read: &Pool<DB>,
+        venue_id: u64,
+        from: Timestamp,
+        to: Timestamp,
+        now: Timestamp,
+        policy: &Policy,
+    ) -> StoreResult<Vec<Stay>> {
+        let rows = sqlx::query(STAYS_AT)
+            .bind(venue_id as i64)
+            .bind(from)
+            .bind(to)
+            .fetch_all(read)
+            .await?;
+        rows.iter().map(|r| stay_of(r, now, policy)).collect()
+    }
+
+    pub(super) async fn add_contacts(
+        write: &Pool<DB>,
+        contacts: &[(String, Timestamp)],
+    ) -> StoreResult<u64> {
+        let mut tx = write.begin().await?;
+        let mut added = 0;
+        for (iin, at) in contacts {
+            added += sqlx::query(INSERT_CONTACT)
+                .bind(iin.as_str())
+                .bind(*at)
+                .execute(&mut *tx)
+                .await?
+                .rows();
+        }
+        tx.commit().await?;
+        Ok(added)
+    }
+
+    pub(super) async fn pending_tracing(read: &Pool<DB>) -> StoreResult<Vec<(String, Timestamp)>> {
+        let rows = sqlx::query(PENDING).fetch_all(read).await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("iin")?, r.try_get("taken_at")?)))
+            .collect()
+    }
+
+    pub(super) async fn done_tracing(
+        write: &Pool<DB>,
+        done: &[(String, Timestamp)],
+    ) -> StoreResult<()> {
+        let mut tx = write.begin().await?;
+        for (iin, taken_at) in done {
+            sqlx::query(DONE)
+                .bind(iin.as_str())
+                .bind(*taken_at)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}

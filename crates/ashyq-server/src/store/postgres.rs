@@ -1,0 +1,159 @@
+//! PostgreSQL, for several stateless API nodes behind a load balancer: one pool shared by
+//! reads and writes; migrations take an advisory lock.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use ashyq_core::api::Visit;
+use ashyq_core::status::{HealthRecords, Policy};
+use ashyq_core::visit::Stay;
+use ashyq_core::Timestamp;
+use async_trait::async_trait;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{Pool, Postgres};
+
+use super::sql::Sql;
+use super::{
+    migrations, Citizen, ImportResult, Lookup, NewVenue, Scan, ScanResult, Store, StoreError,
+    StoreResult, ValidRows, Venue,
+};
+
+pub struct PgStore {
+    pool: Pool<Postgres>,
+}
+
+impl PgStore {
+    /// Connects and applies migrations. With `schema`, every connection uses that schema
+    /// (created when missing): the tests give each test its own.
+    pub async fn connect(
+        url: &str,
+        schema: Option<&str>,
+        max_connections: u32,
+    ) -> StoreResult<PgStore> {
+        let mut opts =
+            PgConnectOptions::from_str(url).map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        if let Some(schema) = schema {
+            if !schema
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            {
+                return Err(StoreError::Internal("schema names are [A-Za-z0-9_]".into()));
+            }
+            let setup = PgPoolOptions::new()
+                .max_connections(1)
+                .connect_with(opts.clone())
+                .await?;
+            sqlx::raw_sql(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))
+                .execute(&setup)
+                .await?;
+            setup.close().await;
+            opts = opts.options([("search_path", schema)]);
+        }
+        let pool = PgPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(opts)
+            .await?;
+        Sql::migrate(
+            &pool,
+            "SELECT pg_advisory_xact_lock(4837301)",
+            migrations::POSTGRES,
+        )
+        .await?;
+        Ok(PgStore { pool })
+    }
+}
+
+#[async_trait]
+impl Store for PgStore {
+    async fn ping(&self) -> StoreResult<()> {
+        Sql::ping(&self.pool).await
+    }
+    async fn find_citizen(&self, by: &Lookup) -> StoreResult<Option<Citizen>> {
+        Sql::find_citizen(&self.pool, by).await
+    }
+    async fn health_records(&self, iin: &str) -> StoreResult<HealthRecords> {
+        Sql::health_records(&self.pool, iin).await
+    }
+    async fn add_venue(&self, v: &NewVenue, now: Timestamp) -> StoreResult<Venue> {
+        Sql::add_venue(&self.pool, v, now).await
+    }
+    async fn venue(&self, id: u64) -> StoreResult<Option<Venue>> {
+        Sql::venue(&self.pool, id).await
+    }
+    async fn venues(&self) -> StoreResult<Vec<Venue>> {
+        Sql::venues(&self.pool).await
+    }
+    /// One transaction per scan; the person's row lock orders one person's scans.
+    async fn check_in(
+        &self,
+        scan: Scan,
+        now: Timestamp,
+        policy: &Policy,
+    ) -> StoreResult<ScanResult> {
+        let mut tx = self.pool.begin().await?;
+        let result = Sql::<Postgres>::check_in_tx(&mut tx, &scan, now, policy).await?;
+        if matches!(result, ScanResult::Recorded { replay: false, .. }) {
+            tx.commit().await?;
+        }
+        Ok(result)
+    }
+    async fn visits(
+        &self,
+        person: &str,
+        now: Timestamp,
+        policy: &Policy,
+        limit: i64,
+    ) -> StoreResult<Vec<Visit>> {
+        Sql::visits(&self.pool, &self.pool, person, now, policy, limit).await
+    }
+    async fn visit(&self, person: &str, id: &str) -> StoreResult<Option<Visit>> {
+        Sql::visit(&self.pool, person, id).await
+    }
+    async fn set_cancelled(&self, person: &str, id: &str) -> StoreResult<()> {
+        Sql::set_cancelled(&self.pool, person, id).await
+    }
+    async fn auto_close_due(&self, now: Timestamp, policy: &Policy) -> StoreResult<u64> {
+        Sql::auto_close_due(&self.pool, &self.pool, now, policy).await
+    }
+    async fn import(
+        &self,
+        batch_id: &str,
+        rows: &ValidRows,
+        rejected: usize,
+        now: Timestamp,
+    ) -> StoreResult<ImportResult> {
+        Sql::import(&self.pool, batch_id, rows, rejected, now).await
+    }
+    async fn stays_of(
+        &self,
+        person: &str,
+        from: Timestamp,
+        now: Timestamp,
+        policy: &Policy,
+    ) -> StoreResult<Vec<Stay>> {
+        Sql::stays_of(&self.pool, person, from, now, policy).await
+    }
+    async fn stays_at(
+        &self,
+        venue_id: u64,
+        from: Timestamp,
+        to: Timestamp,
+        now: Timestamp,
+        policy: &Policy,
+    ) -> StoreResult<Vec<Stay>> {
+        Sql::stays_at(&self.pool, venue_id, from, to, now, policy).await
+    }
+    async fn add_contacts(&self, contacts: &[(String, Timestamp)]) -> StoreResult<u64> {
+        Sql::add_contacts(&self.pool, contacts).await
+    }
+    async fn pending_tracing(&self) -> StoreResult<Vec<(String, Timestamp)>> {
+        Sql::pending_tracing(&self.pool).await
+    }
+    async fn done_tracing(&self, done: &[(String, Timestamp)]) -> StoreResult<()> {
+        Sql::done_tracing(&self.pool, done).await
+    }
+    async fn purge_visits(&self, cutoff: Timestamp) -> StoreResult<u64> {
+        Sql::purge_visits(&self.pool, cutoff).await
+    }
+}

@@ -1,0 +1,215 @@
+//! SQLite, the embedded default: connection setup and the group committer for scans.
+
+use std::path::Path;
+use std::time::Duration;
+
+use ashyq_core::api::Visit;
+use ashyq_core::status::{HealthRecords, Policy};
+use ashyq_core::visit::Stay;
+use ashyq_core::Timestamp;
+use async_trait::async_trait;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Pool, Sqlite};
+use tokio::sync::{mpsc, oneshot};
+
+use super::sql::Sql;
+use super::{
+    migrations, Citizen, ImportResult, Lookup, NewVenue, Scan, ScanResult, Store, StoreError,
+    StoreResult, ValidRows, Venue,
+};
+
+/// SQLite in WAL mode with `synchronous=FULL`: a commit is on disk before it returns, so
+/// an acknowledged check-in survives `kill -9` and power loss. One writer connection
+/// (SQLite allows one writer at a time; queueing in the pool beats busy-waiting) and a
+/// few read-only connections.
+///
+/// Check-ins go through a group committer: scans that arrive while a commit is on its way
+/// to disk are written together in the next transaction (one fsync for all, each in its
+/// own savepoint), and each is answered only after that commit.
+pub struct SqliteStore {
+    read: Pool<Sqlite>,
+    write: Pool<Sqlite>,
+    scans: mpsc::Sender<ScanJob>,
+}
+
+struct ScanJob {
+    scan: Scan,
+    now: Timestamp,
+    policy: Policy,
+    reply: oneshot::Sender<StoreResult<ScanResult>>,
+}
+
+/// Most scans written in one transaction.
+const GROUP_MAX: usize = 128;
+
+async fn group_committer(pool: Pool<Sqlite>, mut jobs: mpsc::Receiver<ScanJob>) {
+    while let Some(first) = jobs.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < GROUP_MAX {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        tracing::trace!(size = batch.len(), "group commit");
+        match run_group(&pool, &batch).await {
+            Ok(results) => {
+                for (job, result) in batch.into_iter().zip(results) {
+                    let _ = job.reply.send(result);
+                }
+            }
+            Err(e) => {
+                let text = e.to_string();
+                for job in batch {
+                    let _ = job.reply.send(Err(StoreError::Unavailable(text.clone())));
+                }
+            }
+        }
+    }
+}
+
+/// One transaction for a group of scans. Returns each scan's result, or the error that
+/// kept the whole group from committing (then nothing of it was acknowledged).
+async fn run_group(
+    pool: &Pool<Sqlite>,
+    batch: &[ScanJob],
+) -> StoreResult<Vec<StoreResult<ScanResult>>> {
+    let mut tx = pool.begin().await?;
+    let mut results = Vec::with_capacity(batch.len());
+    for job in batch {
+        let mut sp = sqlx::Connection::begin(&mut *tx).await?;
+        let result = Sql::<Sqlite>::check_in_tx(&mut sp, &job.scan, job.now, &job.policy).await;
+        if matches!(result, Ok(ScanResult::Recorded { replay: false, .. })) {
+            sp.commit().await?;
+        } else {
+            sp.rollback().await?;
+        }
+        results.push(result);
+    }
+    tx.commit().await?;
+    Ok(results)
+}
+
+impl SqliteStore {
+    /// Opens (creating when missing) the database file and applies migrations.
+    pub async fn open(path: &Path) -> StoreResult<SqliteStore> {
+        let opts = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(Duration::from_secs(10));
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(opts.clone())
+            .await?;
+        // SQLite serializes writers itself; nothing to lock.
+        Sql::migrate(&write, "SELECT 1", migrations::SQLITE).await?;
+        let read = SqlitePoolOptions::new()
+            .max_connections(4)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(opts.read_only(true))
+            .await?;
+        let (scans, jobs) = mpsc::channel(4 * GROUP_MAX);
+        tokio::spawn(group_committer(write.clone(), jobs));
+        Ok(SqliteStore { read, write, scans })
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn ping(&self) -> StoreResult<()> {
+        Sql::ping(&self.read).await
+    }
+    async fn find_citizen(&self, by: &Lookup) -> StoreResult<Option<Citizen>> {
+        Sql::find_citizen(&self.read, by).await
+    }
+    async fn health_records(&self, iin: &str) -> StoreResult<HealthRecords> {
+        Sql::health_records(&self.read, iin).await
+    }
+    async fn add_venue(&self, v: &NewVenue, now: Timestamp) -> StoreResult<Venue> {
+        Sql::add_venue(&self.write, v, now).await
+    }
+    async fn venue(&self, id: u64) -> StoreResult<Option<Venue>> {
+        Sql::venue(&self.read, id).await
+    }
+    async fn venues(&self) -> StoreResult<Vec<Venue>> {
+        Sql::venues(&self.read).await
+    }
+    async fn check_in(
+        &self,
+        scan: Scan,
+        now: Timestamp,
+        policy: &Policy,
+    ) -> StoreResult<ScanResult> {
+        let (reply, answer) = oneshot::channel();
+        let job = ScanJob {
+            scan,
+            now,
+            policy: policy.clone(),
+            reply,
+        };
+        let gone = || StoreError::Unavailable("the check-in writer has stopped".into());
+        self.scans.send(job).await.map_err(|_| gone())?;
+        answer.await.map_err(|_| gone())?
+    }
+    async fn visits(
+        &self,
+        person: &str,
+        now: Timestamp,
+        policy: &Policy,
+        limit: i64,
+    ) -> StoreResult<Vec<Visit>> {
+        Sql::visits(&self.read, &self.write, person, now, policy, limit).await
+    }
+    async fn visit(&self, person: &str, id: &str) -> StoreResult<Option<Visit>> {
+        Sql::visit(&self.read, person, id).await
+    }
+    async fn set_cancelled(&self, person: &str, id: &str) -> StoreResult<()> {
+        Sql::set_cancelled(&self.write, person, id).await
+    }
+    async fn auto_close_due(&self, now: Timestamp, policy: &Policy) -> StoreResult<u64> {
+        Sql::auto_close_due(&self.read, &self.write, now, policy).await
+    }
+    async fn import(
+        &self,
+        batch_id: &str,
+        rows: &ValidRows,
+        rejected: usize,
+        now: Timestamp,
+    ) -> StoreResult<ImportResult> {
+        Sql::import(&self.write, batch_id, rows, rejected, now).await
+    }
+    async fn stays_of(
+        &self,
+        person: &str,
+        from: Timestamp,
+        now: Timestamp,
+        policy: &Policy,
+    ) -> StoreResult<Vec<Stay>> {
+        Sql::stays_of(&self.read, person, from, now, policy).await
+    }
+    async fn stays_at(
+        &self,
+        venue_id: u64,
+        from: Timestamp,
+        to: Timestamp,
+        now: Timestamp,
+        policy: &Policy,
+    ) -> StoreResult<Vec<Stay>> {
+        Sql::stays_at(&self.read, venue_id, from, to, now, policy).await
+    }
+    async fn add_contacts(&self, contacts: &[(String, Timestamp)]) -> StoreResult<u64> {
+        Sql::add_contacts(&self.write, contacts).await
+    }
+    async fn pending_tracing(&self) -> StoreResult<Vec<(String, Timestamp)>> {
+        Sql::pending_tracing(&self.read).await
+    }
+    async fn done_tracing(&self, done: &[(String, Timestamp)]) -> StoreResult<()> {
+        Sql::done_tracing(&self.write, done).await
+    }
+    async fn purge_visits(&self, cutoff: Timestamp) -> StoreResult<u64> {
+        Sql::purge_visits(&self.write, cutoff).await
+    }
+}
