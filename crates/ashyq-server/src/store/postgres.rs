@@ -18,6 +18,12 @@ use super::{
     StoreResult, ValidRows, Venue,
 };
 
+const MIGRATION_DIALECT: migrations::Dialect = migrations::Dialect {
+    lock: "SELECT pg_advisory_xact_lock(4837301)",
+    table_count: "SELECT COUNT(*) AS n FROM information_schema.tables \
+                  WHERE table_schema = current_schema() AND table_name = $1",
+};
+
 pub struct PgStore {
     pool: Pool<Postgres>,
 }
@@ -54,12 +60,7 @@ impl PgStore {
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(opts)
             .await?;
-        Sql::migrate(
-            &pool,
-            "SELECT pg_advisory_xact_lock(4837301)",
-            migrations::POSTGRES,
-        )
-        .await?;
+        Sql::migrate(&pool, &migrations::POSTGRES, &MIGRATION_DIALECT).await?;
         Ok(PgStore { pool })
     }
 }

@@ -2,7 +2,7 @@
 //! `$1` placeholders, `ON CONFLICT`, `RETURNING`), so the queries live once, in
 //! [`Sql`]'s methods, generic over the sqlx driver; each concern has its own module
 //! (`visits`, `citizens`, `venues`, `imports`, `housekeeping`). Only connection setup,
-//! migrations, locking and the SQLite group committer are per dialect (`sqlite.rs`,
+//! the statements migrations need, locking and the SQLite group committer are per dialect (`sqlite.rs`,
 //! `postgres.rs`).
 //!
 //! Every generic block states the driver capabilities it uses: executing on a connection
@@ -12,7 +12,7 @@
 
 use std::marker::PhantomData;
 
-use super::StoreError;
+use super::{StoreError, StoreResult};
 
 /// The shared queries of both dialects, as associated functions generic over the driver:
 /// `Sql::venue(pool, id)` works with a `Pool<Sqlite>` as with a `Pool<Postgres>`.
@@ -48,5 +48,3 @@ pub(super) fn to_u8(v: i64, what: &str) -> StoreResult<u8> {
 pub(super) fn to_u64(v: i64, what: &str) -> StoreResult<u64> {
     u64::try_from(v).map_err(|_| bad_row(what))
 }
-
-use super::StoreResult;

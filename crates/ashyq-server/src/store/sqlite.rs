@@ -39,6 +39,12 @@ struct ScanJob {
     reply: oneshot::Sender<StoreResult<ScanResult>>,
 }
 
+const MIGRATION_DIALECT: migrations::Dialect = migrations::Dialect {
+    // SQLite serializes writers itself (and this is the one writer connection).
+    lock: "SELECT 1",
+    table_count: "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = $1",
+};
+
 /// Most scans written in one transaction.
 const GROUP_MAX: usize = 128;
 
@@ -104,8 +110,7 @@ impl SqliteStore {
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(opts.clone())
             .await?;
-        // SQLite serializes writers itself; nothing to lock.
-        Sql::migrate(&write, "SELECT 1", migrations::SQLITE).await?;
+        Sql::migrate(&write, &migrations::SQLITE, &MIGRATION_DIALECT).await?;
         let read = SqlitePoolOptions::new()
             .max_connections(4)
             .acquire_timeout(Duration::from_secs(30))
