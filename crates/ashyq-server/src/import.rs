@@ -1,5 +1,8 @@
 //! Health-data import: per-row validation (IINs by the core's rule), idempotent batches,
 //! CSV as well as JSON, and contact tracing for every person a batch turns RED.
+//!
+//! The five kinds of rows share one validation loop and one CSV reader through [`Kind`];
+//! each kind states its checks, its required CSV columns and its CSV row type (serde).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::Ordering;
@@ -10,6 +13,8 @@ use ashyq_core::api::{
 };
 use ashyq_core::status::{self, Status};
 use ashyq_core::{id, visit, Timestamp};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
 
 use crate::error::{AppError, AppResult};
 use crate::store::{normalize_phone, ImportResult, ValidRows};
@@ -47,85 +52,232 @@ fn check_time(kind: &str, row: usize, at: i64, now: i64) -> Result<(), RowError>
     }
 }
 
-fn check_citizen(row: usize, c: &CitizenRow) -> Result<(), RowError> {
-    check_iin("citizens", row, &c.iin)?;
-    let text_ok = |s: &str| {
-        !s.trim().is_empty() && s.chars().count() <= 100 && !s.chars().any(char::is_control)
-    };
-    if !text_ok(&c.name)
-        || !c.lastname.chars().all(|ch| !ch.is_control())
-        || c.lastname.chars().count() > 100
-    {
-        return Err(row_error(
-            "citizens",
-            row,
-            "bad_name",
-            "name is required; names are at most 100 characters",
-        ));
+/// One kind of import row: where its rows sit in a batch, how one is checked, and how it
+/// reads from CSV.
+pub trait Kind: Clone + Sized {
+    /// The batch field and CSV `kind`, e.g. `pcr`.
+    const NAME: &'static str;
+    /// CSV columns a header must have.
+    const REQUIRED: &'static [&'static str];
+    /// The CSV columns read, in the order their errors are reported (the order of the
+    /// fields of `Csv`).
+    const COLUMNS: &'static [&'static str];
+    /// A CSV data line of this kind, as serde reads it from the `COLUMNS`.
+    type Csv: DeserializeOwned;
+    /// The row a CSV line holds, or the column whose cell is not a value of its type.
+    fn from_csv(line: Self::Csv) -> Result<Self, &'static str>;
+    fn rows(batch: &ImportBatch) -> &[Self];
+    fn rows_mut(batch: &mut ImportBatch) -> &mut Vec<Self>;
+    fn valid(rows: &mut ValidRows) -> &mut Vec<(usize, Self)>;
+    /// Checks a row at position `row` of its kind.
+    fn check(&self, row: usize, now: Timestamp) -> Result<(), RowError>;
+}
+
+impl Kind for CitizenRow {
+    const NAME: &'static str = "citizens";
+    const REQUIRED: &'static [&'static str] = &["iin", "name"];
+    const COLUMNS: &'static [&'static str] = &[
+        "iin",
+        "name",
+        "lastname",
+        "phone",
+        "aitu_id",
+        "telegram_id",
+        "vk_id",
+    ];
+    type Csv = CitizenCsv;
+    fn from_csv(c: CitizenCsv) -> Result<Self, &'static str> {
+        Ok(CitizenRow {
+            iin: c.iin,
+            name: c.name,
+            lastname: c.lastname,
+            phone: c.phone,
+            aitu_id: c.aitu_id,
+            telegram_id: c.telegram_id,
+            vk_id: c.vk_id,
+        })
     }
-    if let Some(p) = &c.phone {
-        if normalize_phone(p).is_none() {
+    fn rows(batch: &ImportBatch) -> &[Self] {
+        &batch.citizens
+    }
+    fn rows_mut(batch: &mut ImportBatch) -> &mut Vec<Self> {
+        &mut batch.citizens
+    }
+    fn valid(rows: &mut ValidRows) -> &mut Vec<(usize, Self)> {
+        &mut rows.citizens
+    }
+    fn check(&self, row: usize, _now: Timestamp) -> Result<(), RowError> {
+        let kind = Self::NAME;
+        check_iin(kind, row, &self.iin)?;
+        let text_ok = |s: &str| {
+            !s.trim().is_empty() && s.chars().count() <= 100 && !s.chars().any(char::is_control)
+        };
+        if !text_ok(&self.name)
+            || !self.lastname.chars().all(|ch| !ch.is_control())
+            || self.lastname.chars().count() > 100
+        {
             return Err(row_error(
-                "citizens",
+                kind,
                 row,
-                "bad_phone",
-                "phone must have 10 to 15 digits",
+                "bad_name",
+                "name is required; names are at most 100 characters",
             ));
         }
+        if let Some(p) = &self.phone {
+            if normalize_phone(p).is_none() {
+                return Err(row_error(
+                    kind,
+                    row,
+                    "bad_phone",
+                    "phone must have 10 to 15 digits",
+                ));
+            }
+        }
+        if let Some(a) = &self.aitu_id {
+            if a.is_empty() || a.len() > 128 {
+                return Err(row_error(
+                    kind,
+                    row,
+                    "bad_aitu_id",
+                    "aitu_id must be 1 to 128 characters",
+                ));
+            }
+        }
+        Ok(())
     }
-    if let Some(a) = &c.aitu_id {
-        if a.is_empty() || a.len() > 128 {
-            return Err(row_error(
-                "citizens",
-                row,
-                "bad_aitu_id",
-                "aitu_id must be 1 to 128 characters",
-            ));
+}
+
+impl Kind for PcrRow {
+    const NAME: &'static str = "pcr";
+    const REQUIRED: &'static [&'static str] = &["iin", "taken_at", "positive"];
+    const COLUMNS: &'static [&'static str] = Self::REQUIRED;
+    type Csv = PcrCsv;
+    fn from_csv(p: PcrCsv) -> Result<Self, &'static str> {
+        Ok(PcrRow {
+            iin: p.iin,
+            taken_at: p.taken_at,
+            positive: flag(&p.positive).ok_or("positive")?,
+        })
+    }
+    fn rows(batch: &ImportBatch) -> &[Self] {
+        &batch.pcr
+    }
+    fn rows_mut(batch: &mut ImportBatch) -> &mut Vec<Self> {
+        &mut batch.pcr
+    }
+    fn valid(rows: &mut ValidRows) -> &mut Vec<(usize, Self)> {
+        &mut rows.pcr
+    }
+    fn check(&self, row: usize, now: Timestamp) -> Result<(), RowError> {
+        check_iin(Self::NAME, row, &self.iin)?;
+        check_time(Self::NAME, row, self.taken_at, now)
+    }
+}
+
+impl Kind for ContactRow {
+    const NAME: &'static str = "contacts";
+    const REQUIRED: &'static [&'static str] = &["iin", "listed_at"];
+    const COLUMNS: &'static [&'static str] = Self::REQUIRED;
+    type Csv = ContactCsv;
+    fn from_csv(c: ContactCsv) -> Result<Self, &'static str> {
+        Ok(ContactRow {
+            iin: c.iin,
+            listed_at: c.listed_at,
+        })
+    }
+    fn rows(batch: &ImportBatch) -> &[Self] {
+        &batch.contacts
+    }
+    fn rows_mut(batch: &mut ImportBatch) -> &mut Vec<Self> {
+        &mut batch.contacts
+    }
+    fn valid(rows: &mut ValidRows) -> &mut Vec<(usize, Self)> {
+        &mut rows.contacts
+    }
+    fn check(&self, row: usize, now: Timestamp) -> Result<(), RowError> {
+        check_iin(Self::NAME, row, &self.iin)?;
+        check_time(Self::NAME, row, self.listed_at, now)
+    }
+}
+
+impl Kind for VaccinationRow {
+    const NAME: &'static str = "vaccinations";
+    const REQUIRED: &'static [&'static str] = &["iin", "at", "course_complete"];
+    const COLUMNS: &'static [&'static str] = Self::REQUIRED;
+    type Csv = VaccinationCsv;
+    fn from_csv(v: VaccinationCsv) -> Result<Self, &'static str> {
+        Ok(VaccinationRow {
+            iin: v.iin,
+            at: v.at,
+            course_complete: flag(&v.course_complete).ok_or("course_complete")?,
+        })
+    }
+    fn rows(batch: &ImportBatch) -> &[Self] {
+        &batch.vaccinations
+    }
+    fn rows_mut(batch: &mut ImportBatch) -> &mut Vec<Self> {
+        &mut batch.vaccinations
+    }
+    fn valid(rows: &mut ValidRows) -> &mut Vec<(usize, Self)> {
+        &mut rows.vaccinations
+    }
+    fn check(&self, row: usize, now: Timestamp) -> Result<(), RowError> {
+        check_iin(Self::NAME, row, &self.iin)?;
+        check_time(Self::NAME, row, self.at, now)
+    }
+}
+
+impl Kind for RecoveryRow {
+    const NAME: &'static str = "recoveries";
+    const REQUIRED: &'static [&'static str] = &["iin", "at"];
+    const COLUMNS: &'static [&'static str] = Self::REQUIRED;
+    type Csv = RecoveryCsv;
+    fn from_csv(r: RecoveryCsv) -> Result<Self, &'static str> {
+        Ok(RecoveryRow {
+            iin: r.iin,
+            at: r.at,
+        })
+    }
+    fn rows(batch: &ImportBatch) -> &[Self] {
+        &batch.recoveries
+    }
+    fn rows_mut(batch: &mut ImportBatch) -> &mut Vec<Self> {
+        &mut batch.recoveries
+    }
+    fn valid(rows: &mut ValidRows) -> &mut Vec<(usize, Self)> {
+        &mut rows.recoveries
+    }
+    fn check(&self, row: usize, now: Timestamp) -> Result<(), RowError> {
+        check_iin(Self::NAME, row, &self.iin)?;
+        check_time(Self::NAME, row, self.at, now)
+    }
+}
+
+/// Moves the rows of one kind that pass their checks into `ok`, the others' errors into
+/// `errors`.
+fn validate_kind<K: Kind>(
+    batch: &ImportBatch,
+    now: Timestamp,
+    ok: &mut ValidRows,
+    errors: &mut Vec<RowError>,
+) {
+    for (i, row) in K::rows(batch).iter().enumerate() {
+        match row.check(i, now) {
+            Ok(()) => K::valid(ok).push((i, row.clone())),
+            Err(e) => errors.push(e),
         }
     }
-    Ok(())
 }
 
 /// Splits a batch into valid rows and per-row errors.
 pub fn validate(batch: &ImportBatch, now: i64) -> (ValidRows, Vec<RowError>) {
     let mut ok = ValidRows::default();
     let mut errors = Vec::new();
-    for (i, c) in batch.citizens.iter().enumerate() {
-        match check_citizen(i, c) {
-            Ok(()) => ok.citizens.push((i, c.clone())),
-            Err(e) => errors.push(e),
-        }
-    }
-    for (i, p) in batch.pcr.iter().enumerate() {
-        match check_iin("pcr", i, &p.iin).and_then(|_| check_time("pcr", i, p.taken_at, now)) {
-            Ok(()) => ok.pcr.push((i, p.clone())),
-            Err(e) => errors.push(e),
-        }
-    }
-    for (i, c) in batch.contacts.iter().enumerate() {
-        match check_iin("contacts", i, &c.iin)
-            .and_then(|_| check_time("contacts", i, c.listed_at, now))
-        {
-            Ok(()) => ok.contacts.push((i, c.clone())),
-            Err(e) => errors.push(e),
-        }
-    }
-    for (i, v) in batch.vaccinations.iter().enumerate() {
-        match check_iin("vaccinations", i, &v.iin)
-            .and_then(|_| check_time("vaccinations", i, v.at, now))
-        {
-            Ok(()) => ok.vaccinations.push((i, v.clone())),
-            Err(e) => errors.push(e),
-        }
-    }
-    for (i, r) in batch.recoveries.iter().enumerate() {
-        match check_iin("recoveries", i, &r.iin)
-            .and_then(|_| check_time("recoveries", i, r.at, now))
-        {
-            Ok(()) => ok.recoveries.push((i, r.clone())),
-            Err(e) => errors.push(e),
-        }
-    }
+    validate_kind::<CitizenRow>(batch, now, &mut ok, &mut errors);
+    validate_kind::<PcrRow>(batch, now, &mut ok, &mut errors);
+    validate_kind::<ContactRow>(batch, now, &mut ok, &mut errors);
+    validate_kind::<VaccinationRow>(batch, now, &mut ok, &mut errors);
+    validate_kind::<RecoveryRow>(batch, now, &mut ok, &mut errors);
     (ok, errors)
 }
 
@@ -292,57 +444,154 @@ pub async fn trace(state: &AppState, iin: &str) -> AppResult<u64> {
 
 // ---------------------------------------------------------------- CSV
 
-/// Splits CSV text into records of fields: commas, double-quoted fields with `""`
-/// escapes, CRLF or LF line ends. Fails on an unterminated quote.
-pub fn parse_csv(text: &str) -> Option<Vec<Vec<String>>> {
-    let mut records = Vec::new();
-    let mut record = Vec::new();
-    let mut field = String::new();
-    let mut chars = text.trim_start_matches('\u{feff}').chars().peekable();
-    let mut quoted = false;
-    let mut any = false;
-    while let Some(c) = chars.next() {
-        any = true;
-        if quoted {
-            match c {
-                '"' if chars.peek() == Some(&'"') => {
-                    chars.next();
-                    field.push('"');
-                }
-                '"' => quoted = false,
-                c => field.push(c),
-            }
-            continue;
-        }
-        match c {
-            '"' if field.is_empty() => quoted = true,
-            ',' => record.push(std::mem::take(&mut field)),
-            '\r' => {}
-            '\n' => {
-                record.push(std::mem::take(&mut field));
-                records.push(std::mem::take(&mut record));
-                any = false;
-            }
-            c => field.push(c),
-        }
-    }
-    if quoted {
-        return None;
-    }
-    if any {
-        record.push(field);
-        records.push(record);
-    }
-    records.retain(|r| !(r.len() == 1 && r[0].trim().is_empty()));
-    Some(records)
+/// A CSV citizen. Empty optional cells are `None` (the csv crate reads them so).
+#[derive(Debug, Deserialize)]
+pub struct CitizenCsv {
+    iin: String,
+    name: String,
+    lastname: String,
+    phone: Option<String>,
+    aitu_id: Option<String>,
+    telegram_id: Option<i64>,
+    vk_id: Option<i64>,
 }
 
-fn parse_bool(s: &str) -> Option<bool> {
-    match s.trim().to_ascii_lowercase().as_str() {
+#[derive(Debug, Deserialize)]
+pub struct PcrCsv {
+    iin: String,
+    taken_at: i64,
+    /// Read by [`flag`] (serde's errors would not say which column failed).
+    positive: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ContactCsv {
+    iin: String,
+    listed_at: i64,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct VaccinationCsv {
+    iin: String,
+    at: i64,
+    course_complete: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RecoveryCsv {
+    iin: String,
+    at: i64,
+}
+
+/// A yes/no cell as registries write it: `true`/`false`, `1`/`0`, `yes`/`no`,
+/// `positive`/`negative`, `complete`/`incomplete`, in any case.
+fn flag(s: &str) -> Option<bool> {
+    match s.to_ascii_lowercase().as_str() {
         "true" | "1" | "yes" | "positive" | "complete" => Some(true),
         "false" | "0" | "no" | "negative" | "incomplete" => Some(false),
         _ => None,
     }
+}
+
+/// True when the text ends inside a quoted field. The csv crate reads such a field to
+/// the end of the text without complaint; an import refuses it rather than guess.
+fn ends_in_quotes(text: &str) -> bool {
+    let mut quoted = false;
+    let mut field_start = true;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+            }
+            (true, '"') => quoted = false,
+            (true, _) => {}
+            (false, '"') if field_start => quoted = true,
+            (false, ',' | '\n') => {
+                field_start = true;
+                continue;
+            }
+            // As the reader does, a carriage return belongs to the line end.
+            (false, '\r') => continue,
+            (false, _) => {}
+        }
+        field_start = false;
+    }
+    quoted
+}
+
+/// The data lines of CSV text of one kind, read into that kind's rows. A line that cannot
+/// be read becomes a row error naming its first unreadable column (`bad_field`).
+fn read_csv<K: Kind>(
+    text: &str,
+    batch: &mut ImportBatch,
+) -> AppResult<(Vec<RowError>, Vec<usize>)> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    // Header and data lines alike; a line of nothing but spaces is no data line.
+    let mut records = reader
+        .records()
+        .filter(|r| !matches!(r, Ok(rec) if rec.len() == 1 && rec[0].is_empty()));
+    let bad_csv =
+        |e: csv::Error| AppError::bad_request("bad_csv", format!("the CSV is unreadable: {e}"));
+    let header: Vec<String> = records
+        .next()
+        .ok_or_else(|| AppError::bad_request("bad_csv", "the CSV has no header line"))?
+        .map_err(bad_csv)?
+        .iter()
+        .map(str::to_ascii_lowercase)
+        .collect();
+    for r in K::REQUIRED {
+        if !header.iter().any(|h| h == r) {
+            return Err(AppError::bad_request(
+                "bad_csv",
+                format!("the header lacks the column {r}"),
+            ));
+        }
+    }
+    // Where each of the kind's columns sits in this file's lines (None: not in the file).
+    let at: Vec<Option<usize>> = K::COLUMNS
+        .iter()
+        .map(|c| header.iter().position(|h| h == c))
+        .collect();
+    let columns = csv::StringRecord::from(K::COLUMNS.to_vec());
+    let mut errors = Vec::new();
+    let mut lines = Vec::new();
+    for (index, record) in records.enumerate() {
+        let record = record.map_err(bad_csv)?;
+        let cells: csv::StringRecord = at
+            .iter()
+            .map(|i| i.and_then(|i| record.get(i)).unwrap_or(""))
+            .collect();
+        let row = cells
+            .deserialize::<K::Csv>(Some(&columns))
+            .map_err(|e| match e.kind() {
+                csv::ErrorKind::Deserialize { err, .. } => err
+                    .field()
+                    .and_then(|f| K::COLUMNS.get(f as usize).copied())
+                    .unwrap_or("a field"),
+                _ => "a field",
+            })
+            .and_then(K::from_csv);
+        match row {
+            Ok(row) => {
+                K::rows_mut(batch).push(row);
+                lines.push(index);
+            }
+            Err(column) => {
+                errors.push(row_error(
+                    K::NAME,
+                    index,
+                    "bad_field",
+                    format!("{column} is missing or not readable"),
+                ));
+            }
+        }
+    }
+    Ok((errors, lines))
 }
 
 /// Turns CSV of one `kind` into a batch. Header names are the JSON field names; rows that
@@ -359,120 +608,24 @@ pub fn csv_batch(
             "kind must be citizens, pcr, contacts, vaccinations or recoveries",
         ));
     }
-    let records = parse_csv(text)
-        .ok_or_else(|| AppError::bad_request("bad_csv", "the CSV has an unterminated quote"))?;
-    let mut rows = records.into_iter();
-    let header: Vec<String> = rows
-        .next()
-        .ok_or_else(|| AppError::bad_request("bad_csv", "the CSV has no header line"))?
-        .into_iter()
-        .map(|h| h.trim().to_ascii_lowercase())
-        .collect();
-    let required: &[&str] = match kind {
-        "citizens" => &["iin", "name"],
-        "pcr" => &["iin", "taken_at", "positive"],
-        "contacts" => &["iin", "listed_at"],
-        "vaccinations" => &["iin", "at", "course_complete"],
-        _ => &["iin", "at"],
-    };
-    for r in required {
-        if !header.iter().any(|h| h == r) {
-            return Err(AppError::bad_request(
-                "bad_csv",
-                format!("the header lacks the column {r}"),
-            ));
-        }
+    let text = text.trim_start_matches('\u{feff}');
+    if ends_in_quotes(text) {
+        return Err(AppError::bad_request(
+            "bad_csv",
+            "the CSV has an unterminated quote",
+        ));
     }
     let mut batch = ImportBatch {
         batch_id: batch_id.to_owned(),
         ..Default::default()
     };
-    let mut errors = Vec::new();
-    let mut lines = Vec::new();
-    for (index, rec) in rows.enumerate() {
-        let get = |name: &str| -> Option<&str> {
-            header
-                .iter()
-                .position(|h| h == name)
-                .and_then(|i| rec.get(i))
-                .map(|s| s.trim())
-                .filter(|s| !s.is_empty())
-        };
-        let time = |name: &str| get(name).and_then(|s| s.parse::<i64>().ok());
-        let bad = |what: &str| {
-            row_error(
-                kind,
-                index,
-                "bad_field",
-                format!("{what} is missing or not readable"),
-            )
-        };
-        let iin = get("iin").unwrap_or("").to_owned();
-        let result: Result<(), RowError> = match kind {
-            "citizens" => {
-                let num = |name: &str| -> Result<Option<i64>, RowError> {
-                    get(name)
-                        .map(|s| s.parse::<i64>().map_err(|_| bad(name)))
-                        .transpose()
-                };
-                num("telegram_id").and_then(|tg| {
-                    let vk = num("vk_id")?;
-                    batch.citizens.push(CitizenRow {
-                        iin,
-                        name: get("name").unwrap_or("").to_owned(),
-                        lastname: get("lastname").unwrap_or("").to_owned(),
-                        phone: get("phone").map(str::to_owned),
-                        aitu_id: get("aitu_id").map(str::to_owned),
-                        telegram_id: tg,
-                        vk_id: vk,
-                    });
-                    Ok(())
-                })
-            }
-            "pcr" => match (time("taken_at"), get("positive").and_then(parse_bool)) {
-                (Some(taken_at), Some(positive)) => {
-                    batch.pcr.push(PcrRow {
-                        iin,
-                        taken_at,
-                        positive,
-                    });
-                    Ok(())
-                }
-                (None, _) => Err(bad("taken_at")),
-                _ => Err(bad("positive")),
-            },
-            "contacts" => match time("listed_at") {
-                Some(listed_at) => {
-                    batch.contacts.push(ContactRow { iin, listed_at });
-                    Ok(())
-                }
-                None => Err(bad("listed_at")),
-            },
-            "vaccinations" => match (time("at"), get("course_complete").and_then(parse_bool)) {
-                (Some(at), Some(course_complete)) => {
-                    batch.vaccinations.push(VaccinationRow {
-                        iin,
-                        at,
-                        course_complete,
-                    });
-                    Ok(())
-                }
-                (None, _) => Err(bad("at")),
-                _ => Err(bad("course_complete")),
-            },
-            _ => match time("at") {
-                Some(at) => {
-                    batch.recoveries.push(RecoveryRow { iin, at });
-                    Ok(())
-                }
-                None => Err(bad("at")),
-            },
-        };
-        match result {
-            Ok(()) => lines.push(index),
-            Err(e) => errors.push(e),
-        }
-    }
+    let (errors, lines) = match kind {
+        "citizens" => read_csv::<CitizenRow>(text, &mut batch)?,
+        "pcr" => read_csv::<PcrRow>(text, &mut batch)?,
+        "contacts" => read_csv::<ContactRow>(text, &mut batch)?,
+        "vaccinations" => read_csv::<VaccinationRow>(text, &mut batch)?,
+        _ => read_csv::<RecoveryRow>(text, &mut batch)?,
+    };
     Ok((batch, errors, lines))
 }
 
@@ -481,12 +634,58 @@ mod tests {
     use super::*;
 
     #[test]
-    fn csv_handles_quotes_and_line_ends() {
-        let recs = parse_csv("a,b\r\n\"x, y\",\"say \"\"hi\"\"\"\n\n1,2").expect("parses");
+    fn csv_handles_quotes_line_ends_and_loose_headers() {
+        let text = "\u{feff} IIN ,Taken_At,positive,extra\r\n\
+                    \"900101300001\", 1700000000 ,\"Positive\",\"x, \"\"y\"\"\"\n\
+                    \n   \n\
+                    900101300001,1700000001,no\n\
+                    900101300001,soon,yes\n\
+                    900101300001,1700000002";
+        let (batch, errors, lines) = csv_batch("pcr", "b", text).expect("reads");
         assert_eq!(
-            recs,
-            vec![vec!["a", "b"], vec!["x, y", "say \"hi\""], vec!["1", "2"]]
+            batch.pcr,
+            vec![
+                PcrRow {
+                    iin: "900101300001".into(),
+                    taken_at: 1_700_000_000,
+                    positive: true
+                },
+                PcrRow {
+                    iin: "900101300001".into(),
+                    taken_at: 1_700_000_001,
+                    positive: false
+                },
+            ]
         );
-        assert_eq!(parse_csv("\"open"), None);
+        assert_eq!(lines, [0, 1]);
+        let errors: Vec<_> = errors.iter().map(|e| (e.row, e.message.as_str())).collect();
+        assert_eq!(
+            errors,
+            [
+                (2, "taken_at is missing or not readable"),
+                (3, "positive is missing or not readable")
+            ]
+        );
+    }
+
+    #[test]
+    fn citizens_read_optional_cells_as_none() {
+        let text = "iin,name,phone,telegram_id\n900101300001,Асель,,42\n900101300001,Асель,,x\n";
+        let (batch, errors, _) = csv_batch("citizens", "b", text).expect("reads");
+        let c = &batch.citizens[0];
+        assert_eq!(
+            (c.lastname.as_str(), c.phone.as_deref(), c.telegram_id),
+            ("", None, Some(42))
+        );
+        assert_eq!(errors[0].message, "telegram_id is missing or not readable");
+    }
+
+    #[test]
+    fn unterminated_quotes_are_refused() {
+        for text in ["\"open", "iin,at\n\"9001,1\n", "iin,at\n1,\"2\"\"\n"] {
+            let e = csv_batch("recoveries", "b", text).expect_err(text);
+            assert_eq!(e.code, "bad_csv", "{text}");
+        }
+        assert!(csv_batch("recoveries", "b", "iin,at\nab\"c,1\n").is_ok());
     }
 }
