@@ -12,8 +12,9 @@ use ashyq_core::venue::{self, Category, Direction};
 use ashyq_core::{id, DAY};
 
 use crate::error::{AppError, AppResult};
+use crate::state::AppState;
 use crate::store::{NewVenue, Venue};
-use crate::{import, venues, AppState};
+use crate::{import, venues};
 
 /// Completes a 9-digit prefix to a valid 12-digit IIN or BIN: the first two-digit serial
 /// whose check digit exists.

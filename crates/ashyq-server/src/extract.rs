@@ -11,8 +11,9 @@ use serde::de::DeserializeOwned;
 use subtle::ConstantTimeEq;
 
 use crate::error::AppError;
+use crate::session;
+use crate::state::AppState;
 use crate::store::{Citizen, Lookup};
-use crate::{session, AppState};
 
 /// A JSON body, whatever Content-Type says (clients and tools differ; the body decides);
 /// it must fit the route's limit.

@@ -15,7 +15,7 @@ use std::time::Duration;
 use ashyq_core::api::{ImportBatch, RegisterVenueRequest};
 use ashyq_core::venue::{Category, Direction};
 use ashyq_server::store::{PgStore, SqliteStore, Store};
-use ashyq_server::{api, app, demo, import, keystore, venues, AppState, Config};
+use ashyq_server::{api, app, demo, housekeeping, import, keystore, venues, AppState, Config};
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Parser)]
@@ -226,7 +226,7 @@ async fn serve(common: Common, s: Serve) -> Result<(), Failure> {
     }
     let store = open_store(&common, s.pg_max_connections).await?;
     let state = AppState::new(config, store, &common.data_dir)?;
-    ashyq_server::housekeeping(&state).await;
+    housekeeping::run(&state).await;
     if s.demo {
         let info = demo::seed(&state)
             .await
@@ -241,7 +241,7 @@ async fn serve(common: Common, s: Serve) -> Result<(), Failure> {
             tick.tick().await;
             loop {
                 tick.tick().await;
-                ashyq_server::housekeeping(&state).await;
+                housekeeping::run(&state).await;
             }
         });
     }

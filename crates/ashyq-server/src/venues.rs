@@ -7,8 +7,8 @@ use ashyq_core::id;
 use ashyq_core::venue::{self, Direction, SignedCode, VenueInfo};
 
 use crate::error::{AppError, AppResult};
+use crate::state::AppState;
 use crate::store::{NewVenue, Venue};
-use crate::AppState;
 
 /// Checks a registration. Fails (400) with the core's code for a bad BIN, a name or
 /// address that cannot go into a code, or no entrances.

@@ -14,25 +14,7 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use crate::error::AppError;
-use crate::AppState;
-
-pub fn csp(frame_ancestors: &[String]) -> String {
-    let mut ancestors = String::from("'self'");
-    for a in frame_ancestors {
-        // Only origin-like tokens: a stray `;` would inject a directive.
-        if !a.is_empty()
-            && a.bytes()
-                .all(|b| b.is_ascii_graphic() && b != b';' && b != b',' && b != b'\'')
-        {
-            ancestors.push(' ');
-            ancestors.push_str(a);
-        }
-    }
-    format!(
-        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data: blob:; \
-         connect-src 'self'; frame-ancestors {ancestors}; object-src 'none'; base-uri 'none'; form-action 'self'"
-    )
-}
+use crate::state::AppState;
 
 pub fn mime(path: &Path) -> &'static str {
     match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
@@ -167,12 +149,5 @@ mod tests {
         assert_eq!(resolve(root, "/../etc/passwd"), None);
         assert_eq!(resolve(root, "/assets/%2e%2e/x"), None);
         assert_eq!(resolve(root, "/.git/config"), None);
-    }
-
-    #[test]
-    fn frame_ancestors_cannot_inject_directives() {
-        let c = csp(&["https://aitu.io".into(), "x; script-src *".into()]);
-        assert!(c.contains("frame-ancestors 'self' https://aitu.io;"));
-        assert!(!c.contains("script-src *"));
     }
 }

@@ -604,18 +604,18 @@ async fn tracing_survives_a_crash_after_import(t: T) {
     // Restart: fresh app state on the same database, housekeeping as at start.
     let state = ashyq_server::AppState::new(common::config(), store.clone(), &t.dir).unwrap();
     state.clock.advance(now - state.now());
-    ashyq_server::housekeeping(&state).await;
+    ashyq_server::housekeeping::run(&state).await;
     assert!(store.pending_tracing().await.unwrap().is_empty());
     assert_eq!(t.status(&near).await, "YELLOW", "listed on restart");
     let records = store.health_records(&person(2).iin).await.unwrap();
     assert_eq!(records.contacts.len(), 1);
     // Idempotent: tracing again lists nobody twice.
     assert_eq!(
-        ashyq_server::import::trace_pending(&state).await.unwrap(),
+        ashyq_server::contacts::trace_pending(&state).await.unwrap(),
         0
     );
     assert_eq!(
-        ashyq_server::import::trace(&state, &person(1).iin)
+        ashyq_server::contacts::trace(&state, &person(1).iin)
             .await
             .unwrap(),
         0

@@ -5,7 +5,7 @@ use ashyq_core::status::{HealthRecords, PcrResult, Vaccination};
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool, Row, Type};
 
 use super::sql::Sql;
-use super::{Citizen, Lookup, StoreResult};
+use super::types::{Citizen, Lookup, StoreResult};
 
 const BY_ID: &str = "SELECT id, iin, name, lastname FROM citizens WHERE id = $1";
 const BY_IIN: &str = "SELECT id, iin, name, lastname FROM citizens WHERE iin = $1";

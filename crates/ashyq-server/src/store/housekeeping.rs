@@ -4,7 +4,7 @@ use ashyq_core::Timestamp;
 use sqlx::{Database, Encode, Executor, IntoArguments, Pool, Type};
 
 use super::sql::{Affected, Sql};
-use super::StoreResult;
+use super::types::StoreResult;
 
 const DELETE_VISITS: &str = "DELETE FROM visits WHERE entered_at < $1";
 const DELETE_SCANS: &str = "DELETE FROM scans WHERE at < $1";

@@ -7,7 +7,7 @@ use ashyq_core::Timestamp;
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool, Row, Type};
 
 use super::sql::{to_u64, Affected, Sql};
-use super::{normalize_phone, ImportResult, StoreResult, ValidRows};
+use super::types::{normalize_phone, ImportResult, StoreResult, ValidRows};
 
 const NEW_BATCH: &str = "INSERT INTO import_batches (batch_id, imported_at, accepted, \
      rejected) VALUES ($1, $2, 0, 0) ON CONFLICT (batch_id) DO NOTHING";

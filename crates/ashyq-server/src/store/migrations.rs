@@ -11,7 +11,7 @@ use sqlx::migrate::{Migrate, MigrateError, Migrator};
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool, Row, Type};
 
 use super::sql::Sql;
-use super::{StoreError, StoreResult};
+use super::types::{StoreError, StoreResult};
 
 pub(super) static SQLITE: Migrator = sqlx::migrate!("./migrations/sqlite");
 pub(super) static POSTGRES: Migrator = sqlx::migrate!("./migrations/postgres");

@@ -12,10 +12,11 @@ use async_trait::async_trait;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Pool, Postgres};
 
+use super::migrations;
 use super::sql::Sql;
-use super::{
-    migrations, Citizen, ImportResult, Lookup, NewVenue, Scan, ScanResult, Store, StoreError,
-    StoreResult, ValidRows, Venue,
+use super::types::{
+    Citizen, ImportResult, Lookup, NewVenue, Scan, ScanResult, Store, StoreError, StoreResult,
+    ValidRows, Venue,
 };
 
 const MIGRATION_DIALECT: migrations::Dialect = migrations::Dialect {

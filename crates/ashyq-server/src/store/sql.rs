@@ -12,7 +12,7 @@
 
 use std::marker::PhantomData;
 
-use super::{StoreError, StoreResult};
+use super::types::{StoreError, StoreResult};
 
 /// The shared queries of both dialects, as associated functions generic over the driver:
 /// `Sql::venue(pool, id)` works with a `Pool<Sqlite>` as with a `Pool<Postgres>`.

@@ -12,10 +12,11 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{Pool, Sqlite};
 use tokio::sync::{mpsc, oneshot};
 
+use super::migrations;
 use super::sql::Sql;
-use super::{
-    migrations, Citizen, ImportResult, Lookup, NewVenue, Scan, ScanResult, Store, StoreError,
-    StoreResult, ValidRows, Venue,
+use super::types::{
+    Citizen, ImportResult, Lookup, NewVenue, Scan, ScanResult, Store, StoreError, StoreResult,
+    ValidRows, Venue,
 };
 
 /// SQLite in WAL mode with `synchronous=FULL`: a commit is on disk before it returns, so

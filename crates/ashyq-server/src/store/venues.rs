@@ -5,7 +5,7 @@ use ashyq_core::Timestamp;
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool, Row, Type};
 
 use super::sql::{bad_row, to_u64, to_u8, Sql};
-use super::{NewVenue, StoreResult, Venue};
+use super::types::{NewVenue, StoreResult, Venue};
 
 const INSERT: &str = "INSERT INTO venues (bin, business_name, address, category, \
      pcr_required, entrances, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id";

@@ -9,7 +9,7 @@ use ashyq_core::Timestamp;
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool, Row, Type};
 
 use super::sql::{bad_row, to_u64, to_u8, Affected, Sql};
-use super::{Scan, ScanResult, StoreResult};
+use super::types::{Scan, ScanResult, StoreResult};
 
 const SELECT_VISIT: &str = "SELECT id, venue_id, venue_name, address, category, entrance, \
      entered_at, exited_at, exit_kind, cancelled FROM visits WHERE id = $1 AND person = $2";

@@ -1,0 +1,19 @@
+//! The handlers of the v1 API (DESIGN §6; the contract is `docs/openapi.yaml`), one
+//! module per resource. Types are `ashyq_core::api`; rules are
+//! `ashyq_core::{status, visit, venue, pass}`.
+
+pub mod operations;
+pub mod session;
+pub mod venues;
+pub mod visits;
+
+pub use operations::{
+    api_not_found, demo, healthz, import, keys, method_not_allowed, metrics, not_found, ImportQuery,
+};
+pub use session::{me_status, session};
+pub use venues::{get_venue, poster, poster_svg, register_venue, PosterQuery};
+pub use visits::{cancel_visit, check_in, list_visits, refresh_pass};
+
+/// JSON bodies of the API; imports may be larger.
+pub const BODY_LIMIT: usize = 16 * 1024;
+pub const IMPORT_BODY_LIMIT: usize = 2 * 1024 * 1024;

@@ -1,0 +1,113 @@
+//! Operations: published keys, health-data import, health check, metrics, the dev demo
+//! info, and the JSON answers for unknown endpoints and methods.
+
+use ashyq_core::api::{ImportBatch, KeysResponse};
+use axum::extract::{Query, Request, State};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+
+use crate::error::{AppError, AppResult};
+use crate::extract::{body_bytes, parse_json, Admin};
+use crate::import;
+use crate::state::AppState;
+
+/// `GET /v1/keys`.
+pub async fn keys(State(state): State<AppState>) -> Response {
+    let k = &state.keys;
+    let body = KeysResponse {
+        venue_keys: k.venue_set.to_b64_map(),
+        pass_keys: k.pass_set.to_b64_map(),
+        current_venue_key: k.venue_signer().key_id().to_string(),
+        current_pass_key: k.pass_signer().key_id().to_string(),
+    };
+    let mut resp = Json(body).into_response();
+    resp.headers_mut().insert(
+        CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=300"),
+    );
+    resp
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ImportQuery {
+    pub kind: Option<String>,
+    pub batch_id: Option<String>,
+}
+
+/// `POST /v1/import`: an `ImportBatch` as JSON, or one kind of rows as `text/csv`.
+pub async fn import(
+    State(state): State<AppState>,
+    _admin: Admin,
+    Query(q): Query<ImportQuery>,
+    req: Request,
+) -> AppResult<Response> {
+    let csv = req
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.trim().to_ascii_lowercase().starts_with("text/csv"));
+    let bytes = body_bytes(req, &state).await?;
+    let report = if csv {
+        let kind = q.kind.as_deref().unwrap_or("");
+        let batch_id = q
+            .batch_id
+            .as_deref()
+            .ok_or_else(|| AppError::bad_request("bad_batch_id", "CSV imports need ?batch_id="))?;
+        let text = std::str::from_utf8(&bytes)
+            .map_err(|_| AppError::bad_request("bad_csv", "the CSV is not UTF-8"))?;
+        let (batch, errors, lines) = import::csv_batch(kind, batch_id, text)?;
+        import::run(&state, &batch, errors, Some(&lines)).await?
+    } else {
+        let batch: ImportBatch = parse_json(&bytes)?;
+        import::run(&state, &batch, Vec::new(), None).await?
+    };
+    Ok(Json(report).into_response())
+}
+
+/// `GET /healthz`: 200 when the database answers.
+pub async fn healthz(State(state): State<AppState>) -> Response {
+    match state.store.ping().await {
+        Ok(()) => (StatusCode::OK, Json(serde_json::json!({"status": "ok"}))).into_response(),
+        Err(e) => AppError::from(e).into_response(),
+    }
+}
+
+/// `GET /metrics`: Prometheus text.
+pub async fn metrics(State(state): State<AppState>) -> Response {
+    (
+        [(
+            CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+        )],
+        state.metrics.render(),
+    )
+        .into_response()
+}
+
+/// `GET /dev/api/demo` (only with `--dev`).
+pub async fn demo(State(state): State<AppState>) -> AppResult<Response> {
+    let info = state.demo.get().ok_or_else(|| {
+        AppError::not_found("demo_not_seeded", "start the server with --dev --demo")
+    })?;
+    Ok(Json(info).into_response())
+}
+
+pub async fn not_found() -> AppError {
+    AppError::not_found("not_found", "no such endpoint")
+}
+
+pub async fn method_not_allowed() -> AppError {
+    AppError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this endpoint does not take that method",
+    )
+}
+
+/// A JSON 404 for API paths that matched no route (used by the static fallback).
+pub fn api_not_found() -> Response {
+    AppError::not_found("not_found", "no such endpoint").into_response()
+}

@@ -1,0 +1,139 @@
+//! Signing in: a host proof (Aitu, Telegram, VK, or a dev identity) → a session token;
+//! and the signed-in person's status.
+
+use ashyq_core::api::{HostProof, Profile, SessionRequest, SessionResponse, StatusResponse};
+use ashyq_core::hostproof::{self, ProofError};
+use ashyq_core::status;
+use ashyq_core::{id, Timestamp};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+
+use crate::error::{AppError, AppResult};
+use crate::extract::{ApiJson, Person};
+use crate::session;
+use crate::state::AppState;
+use crate::store::{normalize_phone, Citizen, Lookup};
+
+fn proof_error(host: &str, e: ProofError) -> AppError {
+    let status = match e {
+        ProofError::Malformed => StatusCode::BAD_REQUEST,
+        ProofError::BadSignature | ProofError::Stale => StatusCode::UNAUTHORIZED,
+    };
+    AppError::new(status, e.code(), format!("{host} proof: {e}"))
+}
+
+fn not_configured(host: &str) -> AppError {
+    AppError::new(
+        StatusCode::FORBIDDEN,
+        "host_not_configured",
+        format!("sign-in through {host} is not configured on this server"),
+    )
+}
+
+async fn link(state: &AppState, by: Lookup) -> AppResult<Citizen> {
+    state.store.find_citizen(&by).await?.ok_or_else(|| {
+        AppError::not_found(
+            "citizen_not_found",
+            "no citizen in the registry matches this identity",
+        )
+    })
+}
+
+/// `POST /v1/session`: a host proof → a session token.
+pub async fn session(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<SessionRequest>,
+) -> AppResult<Json<SessionResponse>> {
+    let now = state.now();
+    let hosts = &state.config.hosts;
+    let (citizen, host) = match &req.proof {
+        HostProof::Aitu { me, phone } => {
+            let key = hosts
+                .aitu_api_key
+                .as_deref()
+                .ok_or_else(|| not_configured("Aitu"))?;
+            hostproof::verify_aitu(me, key).map_err(|e| proof_error("Aitu GetMe", e))?;
+            hostproof::verify_aitu(phone, key).map_err(|e| proof_error("Aitu GetPhone", e))?;
+            let raw = phone
+                .get("phone")
+                .and_then(serde_json::Value::as_str)
+                .ok_or_else(|| proof_error("Aitu GetPhone", ProofError::Malformed))?;
+            let number = normalize_phone(raw)
+                .ok_or_else(|| proof_error("Aitu GetPhone", ProofError::Malformed))?;
+            (link(&state, Lookup::Phone(number)).await?, "aitu")
+        }
+        HostProof::Telegram { init_data } => {
+            let token = hosts
+                .telegram_bot_token
+                .as_deref()
+                .ok_or_else(|| not_configured("Telegram"))?;
+            let user =
+                hostproof::verify_telegram(init_data, token, now, state.config.proof_max_age)
+                    .map_err(|e| proof_error("Telegram", e))?;
+            (link(&state, Lookup::Telegram(user.id)).await?, "telegram")
+        }
+        HostProof::Vk { launch_params } => {
+            let secret = hosts
+                .vk_app_secret
+                .as_deref()
+                .ok_or_else(|| not_configured("VK"))?;
+            let launch =
+                hostproof::verify_vk(launch_params, secret, now, state.config.proof_max_age)
+                    .map_err(|e| proof_error("VK", e))?;
+            if hosts.vk_app_id.is_some_and(|id| id != launch.app_id) {
+                return Err(AppError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "proof_wrong_app",
+                    "VK proof: launched for another app",
+                ));
+            }
+            (link(&state, Lookup::Vk(launch.user_id)).await?, "vk")
+        }
+        HostProof::Dev { iin } => {
+            if !state.config.dev {
+                return Err(AppError::new(
+                    StatusCode::FORBIDDEN,
+                    "dev_disabled",
+                    "dev identities are accepted only in dev mode",
+                ));
+            }
+            id::validate_iin(iin)
+                .map_err(|e| AppError::bad_request(e.code(), format!("iin: {e}")))?;
+            (link(&state, Lookup::Iin(iin.clone())).await?, "dev")
+        }
+    };
+    let expires_at = now + state.config.session_ttl;
+    tracing::info!(host, person = %id::mask(&citizen.iin), "session opened");
+    Ok(Json(SessionResponse {
+        token: session::issue(&state.keys.session_secret, citizen.id, expires_at),
+        expires_at,
+        profile: Profile {
+            masked_name: id::mask_name(&citizen.name, &citizen.lastname),
+            masked_iin: id::mask(&citizen.iin),
+        },
+    }))
+}
+
+pub(super) async fn status_of(
+    state: &AppState,
+    iin: &str,
+    now: Timestamp,
+) -> AppResult<StatusResponse> {
+    let records = state.store.health_records(iin).await?;
+    let r = status::evaluate(&records, now, &state.config.policy);
+    Ok(StatusResponse {
+        status: r.status,
+        since: r.since,
+        valid_until: r.valid_until,
+        as_of: now,
+    })
+}
+
+/// `GET /v1/me/status`.
+pub async fn me_status(
+    State(state): State<AppState>,
+    person: Person,
+) -> AppResult<Json<StatusResponse>> {
+    Ok(Json(status_of(&state, person.iin(), state.now()).await?))
+}

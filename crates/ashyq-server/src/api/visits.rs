@@ -1,0 +1,191 @@
+//! Visits: check-in by a scanned venue code, the diary, cancelling, and fresh passes.
+
+use std::sync::atomic::Ordering;
+
+use ashyq_core::api::{CheckInRequest, CheckInResponse, PassResponse, Visit, VisitList};
+use ashyq_core::pass::{self, PassClaims};
+use ashyq_core::status::{self, Status};
+use ashyq_core::venue::{self, Direction};
+use ashyq_core::visit::{self, CancelError};
+use ashyq_core::Timestamp;
+use axum::extract::{Path, State};
+use axum::Json;
+
+use super::session::status_of;
+use crate::error::{AppError, AppResult};
+use crate::extract::{ApiJson, Person};
+use crate::state::AppState;
+use crate::store::{Scan, ScanResult};
+
+fn issue_pass(
+    state: &AppState,
+    person: &Person,
+    visit: &Visit,
+    status: Status,
+    direction: Direction,
+    now: Timestamp,
+) -> AppResult<PassResponse> {
+    let expires_at = now + state.config.policy.pass_lifetime;
+    let claims = PassClaims {
+        visit_id: visit.id.clone(),
+        masked_name: person.masked_name(),
+        status,
+        venue_id: visit.venue_id,
+        entrance: visit.entrance,
+        direction,
+        issued_at: now,
+        expires_at,
+    };
+    let token = pass::sign(&claims, state.keys.pass_signer()).map_err(AppError::internal)?;
+    Ok(PassResponse {
+        token,
+        issued_at: now,
+        expires_at,
+    })
+}
+
+/// `POST /v1/visits`: a scanned venue code.
+pub async fn check_in(
+    State(state): State<AppState>,
+    person: Person,
+    ApiJson(req): ApiJson<CheckInRequest>,
+) -> AppResult<Json<CheckInResponse>> {
+    if !visit::is_valid_client_visit_id(&req.client_visit_id) {
+        return Err(AppError::bad_request(
+            "bad_visit_id",
+            "client_visit_id must be 16 to 64 characters of A-Z, a-z, 0-9, _ or -",
+        ));
+    }
+    let code = venue::parse(&req.code, &state.keys.venue_set)
+        .map_err(|e| AppError::unprocessable(e.code(), e.to_string()))?;
+    let info = code.info;
+    let venue = state
+        .store
+        .venue(info.venue_id)
+        .await?
+        .filter(|v| v.bin == info.bin && info.entrance <= v.entrances)
+        .ok_or_else(|| {
+            AppError::not_found(
+                "venue_not_registered",
+                "this venue or entrance is not in the registry",
+            )
+        })?;
+    let now = state.now();
+    let policy = &state.config.policy;
+    let scan = Scan {
+        client_visit_id: req.client_visit_id,
+        person: person.iin().to_owned(),
+        venue: venue.clone(),
+        entrance: info.entrance,
+        direction: info.direction,
+    };
+    let (visit, direction, closed_visit_id, replay) =
+        match state.store.check_in(scan, now, policy).await? {
+            ScanResult::Recorded {
+                visit,
+                direction,
+                closed_visit_id,
+                replay,
+            } => (visit, direction, closed_visit_id, replay),
+            ScanResult::IdTaken => {
+                return Err(AppError::conflict(
+                    "visit_id_taken",
+                    "this client_visit_id is already used; make a new one",
+                ))
+            }
+            ScanResult::Gone => {
+                return Err(AppError::conflict(
+                    "visit_gone",
+                    "this visit has been deleted",
+                ))
+            }
+        };
+    let m = &state.metrics;
+    if replay {
+        m.checkin_replays.fetch_add(1, Ordering::Relaxed);
+    } else if direction == Direction::In {
+        m.checkins_in.fetch_add(1, Ordering::Relaxed);
+    } else {
+        m.checkins_out.fetch_add(1, Ordering::Relaxed);
+    }
+    let status = status_of(&state, person.iin(), now).await?;
+    let admission = status::admission(status.status, venue.category, venue.pcr_required);
+    let pass = issue_pass(&state, &person, &visit, status.status, direction, now)?;
+    Ok(Json(CheckInResponse {
+        visit,
+        direction,
+        status,
+        admission,
+        pass,
+        closed_visit_id,
+    }))
+}
+
+/// `GET /v1/visits`: the diary, newest first.
+pub async fn list_visits(
+    State(state): State<AppState>,
+    person: Person,
+) -> AppResult<Json<VisitList>> {
+    let visits = state
+        .store
+        .visits(person.iin(), state.now(), &state.config.policy, 200)
+        .await?;
+    Ok(Json(VisitList { visits }))
+}
+
+async fn own_visit(state: &AppState, person: &Person, id: &str) -> AppResult<Visit> {
+    if !visit::is_valid_client_visit_id(id) {
+        return Err(AppError::not_found("visit_not_found", "no such visit"));
+    }
+    state
+        .store
+        .visit(person.iin(), id)
+        .await?
+        .ok_or_else(|| AppError::not_found("visit_not_found", "no such visit"))
+}
+
+/// `POST /v1/visits/{id}/cancel`.
+pub async fn cancel_visit(
+    State(state): State<AppState>,
+    person: Person,
+    Path(id): Path<String>,
+) -> AppResult<Json<Visit>> {
+    let visit = own_visit(&state, &person, &id).await?;
+    visit::can_cancel(
+        visit.entered_at,
+        visit.cancelled,
+        state.now(),
+        &state.config.policy,
+    )
+    .map_err(|e| match e {
+        CancelError::AlreadyCancelled => AppError::conflict("already_cancelled", e.to_string()),
+        CancelError::TooLate => AppError::conflict("cancel_too_late", e.to_string()),
+    })?;
+    state.store.set_cancelled(person.iin(), &id).await?;
+    Ok(Json(own_visit(&state, &person, &id).await?))
+}
+
+/// `POST /v1/visits/{id}/pass`: a fresh pass for an open visit.
+pub async fn refresh_pass(
+    State(state): State<AppState>,
+    person: Person,
+    Path(id): Path<String>,
+) -> AppResult<Json<PassResponse>> {
+    let visit = own_visit(&state, &person, &id).await?;
+    let now = state.now();
+    if !visit::is_open(&visit, now, &state.config.policy) {
+        return Err(AppError::conflict(
+            "visit_closed",
+            "this visit is over; scan the entry code again",
+        ));
+    }
+    let status = status_of(&state, person.iin(), now).await?;
+    Ok(Json(issue_pass(
+        &state,
+        &person,
+        &visit,
+        status.status,
+        Direction::In,
+        now,
+    )?))
+}

@@ -1,0 +1,242 @@
+//! The store's interface: the [`Store`] trait, the records it takes and returns, and its
+//! errors.
+
+use ashyq_core::api::{CitizenRow, ContactRow, PcrRow, RecoveryRow, VaccinationRow, Visit};
+use ashyq_core::status::{HealthRecords, Policy};
+use ashyq_core::venue::{Category, Direction};
+use ashyq_core::visit::Stay;
+use ashyq_core::Timestamp;
+use async_trait::async_trait;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database cannot be reached or is overloaded; the client may retry.
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
+    #[error("storage error: {0}")]
+    Internal(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> StoreError {
+        match e {
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+                StoreError::Unavailable(e.to_string())
+            }
+            other => StoreError::Internal(other.to_string()),
+        }
+    }
+}
+
+/// A person in the citizen registry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Citizen {
+    pub id: i64,
+    pub iin: String,
+    pub name: String,
+    pub lastname: String,
+}
+
+/// How a host identity finds a citizen.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Lookup {
+    Id(i64),
+    Iin(String),
+    /// Normalized: digits only, Kazakh numbers as `7XXXXXXXXXX`.
+    Phone(String),
+    Telegram(i64),
+    Vk(i64),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewVenue {
+    pub bin: String,
+    pub business_name: String,
+    pub address: String,
+    pub category: Category,
+    pub pcr_required: bool,
+    pub entrances: u8,
+}
+
+impl NewVenue {
+    /// The registered venue once the store has given it an id.
+    pub fn registered(&self, id: u64, created_at: Timestamp) -> Venue {
+        Venue {
+            id,
+            bin: self.bin.clone(),
+            business_name: self.business_name.clone(),
+            address: self.address.clone(),
+            category: self.category,
+            pcr_required: self.pcr_required,
+            entrances: self.entrances,
+            created_at,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Venue {
+    pub id: u64,
+    pub bin: String,
+    pub business_name: String,
+    pub address: String,
+    pub category: Category,
+    pub pcr_required: bool,
+    pub entrances: u8,
+    pub created_at: Timestamp,
+}
+
+/// A verified scan, ready to be recorded.
+#[derive(Debug, Clone)]
+pub struct Scan {
+    pub client_visit_id: String,
+    pub person: String,
+    pub venue: Venue,
+    pub entrance: u8,
+    pub direction: Direction,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ScanResult {
+    Recorded {
+        visit: Visit,
+        direction: Direction,
+        closed_visit_id: Option<String>,
+        /// True when this client visit id had been recorded before (a retry).
+        replay: bool,
+    },
+    /// The client visit id belongs to another person's scan.
+    IdTaken,
+    /// The client visit id was recorded, but its visit has since been purged.
+    Gone,
+}
+
+/// Import rows that passed validation, with their position for the report.
+#[derive(Debug, Clone, Default)]
+pub struct ValidRows {
+    pub citizens: Vec<(usize, CitizenRow)>,
+    pub pcr: Vec<(usize, PcrRow)>,
+    pub contacts: Vec<(usize, ContactRow)>,
+    pub vaccinations: Vec<(usize, VaccinationRow)>,
+    pub recoveries: Vec<(usize, RecoveryRow)>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ImportResult {
+    /// The rows were written; citizens that clash with another citizen's identity were not.
+    Imported { clashes: Vec<usize> },
+    /// This batch id was imported before: nothing was written. Its earlier counts.
+    Duplicate { accepted: usize, rejected: usize },
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Cheap liveness check of the database.
+    async fn ping(&self) -> StoreResult<()>;
+    async fn find_citizen(&self, by: &Lookup) -> StoreResult<Option<Citizen>>;
+    async fn health_records(&self, iin: &str) -> StoreResult<HealthRecords>;
+
+    async fn add_venue(&self, v: &NewVenue, now: Timestamp) -> StoreResult<Venue>;
+    async fn venue(&self, id: u64) -> StoreResult<Option<Venue>>;
+    async fn venues(&self) -> StoreResult<Vec<Venue>>;
+
+    /// Records a scan atomically and durably (committed before it returns): closes a due
+    /// open visit, applies `visit::on_scan`, and remembers the client visit id so a retry
+    /// returns the same visit.
+    async fn check_in(
+        &self,
+        scan: Scan,
+        now: Timestamp,
+        policy: &Policy,
+    ) -> StoreResult<ScanResult>;
+    /// The person's visits, newest first, after closing a due open visit.
+    async fn visits(
+        &self,
+        person: &str,
+        now: Timestamp,
+        policy: &Policy,
+        limit: i64,
+    ) -> StoreResult<Vec<Visit>>;
+    async fn visit(&self, person: &str, id: &str) -> StoreResult<Option<Visit>>;
+    async fn set_cancelled(&self, person: &str, id: &str) -> StoreResult<()>;
+    /// Closes every open visit whose default stay is over. Returns how many.
+    async fn auto_close_due(&self, now: Timestamp, policy: &Policy) -> StoreResult<u64>;
+
+    /// Writes a batch in one transaction, unless its id was seen before. Its positive PCR
+    /// results are queued for tracing in the same transaction (see `pending_tracing`).
+    async fn import(
+        &self,
+        batch_id: &str,
+        rows: &ValidRows,
+        rejected: usize,
+        now: Timestamp,
+    ) -> StoreResult<ImportResult>;
+    /// A person's non-cancelled stays that began at or after `from`.
+    async fn stays_of(
+        &self,
+        person: &str,
+        from: Timestamp,
+        now: Timestamp,
+        policy: &Policy,
+    ) -> StoreResult<Vec<Stay>>;
+    /// Non-cancelled stays at a venue that began in `[from, to)`.
+    async fn stays_at(
+        &self,
+        venue_id: u64,
+        from: Timestamp,
+        to: Timestamp,
+        now: Timestamp,
+        policy: &Policy,
+    ) -> StoreResult<Vec<Stay>>;
+    /// Adds contact listings (ignoring ones already present). Returns how many were new.
+    async fn add_contacts(&self, contacts: &[(String, Timestamp)]) -> StoreResult<u64>;
+
+    /// Positive PCR results (iin, taken_at) whose contacts are still to be traced: each
+    /// import queues its positives in its own transaction.
+    async fn pending_tracing(&self) -> StoreResult<Vec<(String, Timestamp)>>;
+    /// Removes results from the tracing queue once their person's contacts are listed.
+    async fn done_tracing(&self, done: &[(String, Timestamp)]) -> StoreResult<()>;
+
+    /// Deletes visits and scans older than `cutoff`. Returns how many visits.
+    async fn purge_visits(&self, cutoff: Timestamp) -> StoreResult<u64>;
+}
+
+/// Normalizes a phone number for linking: digits only; a Kazakh `8XXXXXXXXXX` becomes
+/// `7XXXXXXXXXX`. None when fewer than 10 digits remain.
+pub fn normalize_phone(raw: &str) -> Option<String> {
+    let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
+    if digits.len() < 10 || digits.len() > 15 {
+        return None;
+    }
+    if digits.len() == 11 && digits.starts_with('8') {
+        return Some(format!("7{}", &digits[1..]));
+    }
+    if digits.len() == 10 {
+        return Some(format!("7{digits}"));
+    }
+    Some(digits)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phones_normalize_to_one_form() {
+        for raw in [
+            "+7 701 234 56 78",
+            "87012345678",
+            "7012345678",
+            "7(701)234-56-78",
+        ] {
+            assert_eq!(
+                normalize_phone(raw).as_deref(),
+                Some("77012345678"),
+                "{raw}"
+            );
+        }
+        assert_eq!(normalize_phone("12345"), None);
+    }
+}
