@@ -942,16 +942,88 @@ async fn the_app_is_served_with_csp_and_caching() {
             StatusCode::NOT_FOUND
         );
         assert_eq!(get("/../Cargo.toml").await.status(), StatusCode::NOT_FOUND);
-        let dev_page = get("/dev/").await.status();
-        assert_eq!(
-            dev_page,
-            if dev {
-                StatusCode::OK
-            } else {
-                StatusCode::NOT_FOUND
-            }
-        );
+        for path in ["/dev/", "/dev", "/dev/index.html"] {
+            assert_eq!(
+                get(path).await.status(),
+                if dev {
+                    StatusCode::OK
+                } else {
+                    StatusCode::NOT_FOUND
+                },
+                "{path}"
+            );
+        }
     }
+    let _ = std::fs::remove_dir_all(dist);
+}
+
+#[tokio::test]
+async fn precompressed_siblings_are_served_to_clients_that_accept_them() {
+    let dist = common::temp_dir("dist-br");
+    std::fs::create_dir_all(dist.join("assets")).unwrap();
+    std::fs::write(
+        dist.join("index.html"),
+        "<!doctype html><title>plain</title>",
+    )
+    .unwrap();
+    std::fs::write(dist.join("index.html.gz"), "gzip bytes").unwrap();
+    std::fs::write(dist.join("assets/app-1.js"), "plain js").unwrap();
+    std::fs::write(dist.join("assets/app-1.js.br"), "brotli bytes").unwrap();
+    let mut config = common::config();
+    config.dist = Some(dist.clone());
+    let t = setup_with(Backend::Sqlite, config).await.unwrap();
+    let get = |path: &'static str, accept: Option<&'static str>| {
+        let app = t.app.clone();
+        async move {
+            use tower::ServiceExt;
+            let mut req = axum::http::Request::get(path);
+            if let Some(a) = accept {
+                req = req.header("accept-encoding", a);
+            }
+            let r = app
+                .oneshot(req.body(axum::body::Body::empty()).unwrap())
+                .await
+                .unwrap();
+            let (parts, body) = r.into_parts();
+            let body = http_body_util::BodyExt::collect(body)
+                .await
+                .unwrap()
+                .to_bytes();
+            (
+                parts.status,
+                parts.headers,
+                String::from_utf8_lossy(&body).into_owned(),
+            )
+        }
+    };
+    for accept in [
+        Some("br"),
+        Some("gzip, deflate, br"),
+        Some("br;q=1.0, gzip;q=0.5"),
+    ] {
+        let (s, h, body) = get("/assets/app-1.js", accept).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(body, "brotli bytes", "{accept:?}");
+        assert_eq!(h["content-encoding"], "br");
+        assert_eq!(h["vary"], "Accept-Encoding");
+        assert_eq!(h["content-type"], "text/javascript; charset=utf-8");
+        assert_eq!(h["cache-control"], "public, max-age=31536000, immutable");
+    }
+    for accept in [None, Some("gzip"), Some("identity")] {
+        let (s, h, body) = get("/assets/app-1.js", accept).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(body, "plain js", "{accept:?}");
+        assert!(h.get("content-encoding").is_none());
+        assert_eq!(h["vary"], "Accept-Encoding");
+    }
+    let (_, h, body) = get("/", Some("gzip, br")).await;
+    assert_eq!(body, "gzip bytes");
+    assert_eq!(h["content-encoding"], "gzip");
+    assert_eq!(h["content-type"], "text/html; charset=utf-8");
+    assert!(h.contains_key("content-security-policy"));
+    let (_, h, body) = get("/", None).await;
+    assert_eq!(body, "<!doctype html><title>plain</title>");
+    assert!(h.get("content-encoding").is_none());
     let _ = std::fs::remove_dir_all(dist);
 }
 
