@@ -16,7 +16,10 @@ use ashyq_core::api::{ImportBatch, RegisterVenueRequest};
 use ashyq_core::venue::{Category, Direction};
 use ashyq_server::store::{PgStore, SqliteStore, Store};
 use ashyq_server::{api, app, demo, housekeeping, import, keystore, venues, AppState, Config};
-use clap::{Args, Parser, Subcommand};
+use std::sync::LazyLock;
+
+use clap::builder::PossibleValue;
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Parser)]
 #[command(name = "ashyq-server", version, about = "Ashyq reference backend")]
@@ -54,8 +57,8 @@ enum Command {
         venue_id: u64,
         #[arg(long, default_value_t = 1)]
         entrance: u8,
-        #[arg(long, default_value = "in")]
-        direction: String,
+        #[arg(long, value_enum, default_value = "in")]
+        direction: DirectionArg,
     },
     /// Import health data: a JSON ImportBatch, or CSV of one kind.
     Import {
@@ -84,13 +87,41 @@ enum VenueCommand {
         name: String,
         #[arg(long)]
         address: String,
-        #[arg(long)]
-        category: String,
+        #[arg(long, value_enum)]
+        category: CategoryArg,
         #[arg(long)]
         pcr_required: Option<bool>,
         #[arg(long, default_value_t = 1)]
         entrances: u8,
     },
+}
+
+/// A venue category as a command-line value; its names are the core's wire names.
+#[derive(Clone, Copy)]
+struct CategoryArg(Category);
+
+impl ValueEnum for CategoryArg {
+    fn value_variants<'a>() -> &'a [Self] {
+        static ALL: LazyLock<Vec<CategoryArg>> =
+            LazyLock::new(|| Category::ALL.iter().copied().map(CategoryArg).collect());
+        &ALL
+    }
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(self.0.as_str()))
+    }
+}
+
+/// `in` or `out`, the core's wire names of a venue code's direction.
+#[derive(Clone, Copy)]
+struct DirectionArg(Direction);
+
+impl ValueEnum for DirectionArg {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[DirectionArg(Direction::In), DirectionArg(Direction::Out)]
+    }
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(self.0.as_str()))
+    }
 }
 
 #[derive(Subcommand)]
@@ -281,7 +312,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                     entrances,
                 },
         } => {
-            let category = Category::parse(&category).ok_or("unknown --category")?;
+            let CategoryArg(category) = category;
             let store = open_store(&common, 2).await?;
             let state = AppState::new(admin_config(&common), store, &common.data_dir)?;
             let req = RegisterVenueRequest {
@@ -305,7 +336,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             entrance,
             direction,
         } => {
-            let direction = Direction::parse(&direction).ok_or("--direction is in or out")?;
+            let DirectionArg(direction) = direction;
             let store = open_store(&common, 2).await?;
             let state = AppState::new(admin_config(&common), store, &common.data_dir)?;
             let v = state.store.venue(venue_id).await?.ok_or("no such venue")?;

@@ -1042,7 +1042,7 @@ async fn concurrent_retries_make_one_visit(t: T) {
             Box::leak(format!("other-visit-{i:08}").into_boxed_str()),
         ));
     }
-    let results = futures_join_all(calls).await;
+    let results = futures::future::join_all(calls).await;
     for (s, v) in &results {
         assert_eq!(*s, StatusCode::OK, "{v}");
     }
@@ -1072,33 +1072,3 @@ async fn concurrent_retries_make_one_visit(t: T) {
     assert_eq!(listed, answered);
 }
 on_both!(concurrent_retries_make_one_visit);
-
-/// Runs futures concurrently on this task (no extra dependency).
-async fn futures_join_all<F: std::future::Future>(futs: Vec<F>) -> Vec<F::Output> {
-    let handles: Vec<_> = futs.into_iter().map(Box::pin).collect();
-    let mut out: Vec<Option<F::Output>> = handles.iter().map(|_| None).collect();
-    let mut handles: Vec<Option<_>> = handles.into_iter().map(Some).collect();
-    std::future::poll_fn(|cx| {
-        let mut pending = false;
-        for (i, h) in handles.iter_mut().enumerate() {
-            if let Some(f) = h {
-                match f.as_mut().poll(cx) {
-                    std::task::Poll::Ready(v) => {
-                        out[i] = Some(v);
-                        *h = None;
-                    }
-                    std::task::Poll::Pending => pending = true,
-                }
-            }
-        }
-        if pending {
-            std::task::Poll::Pending
-        } else {
-            std::task::Poll::Ready(())
-        }
-    })
-    .await;
-    out.into_iter()
-        .map(|o| o.expect("every future finished"))
-        .collect()
-}

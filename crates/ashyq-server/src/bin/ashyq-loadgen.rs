@@ -1,5 +1,5 @@
 //! A small closed-loop load generator for the Ashyq server on loopback (used by
-//! `scripts/bench_server.sh`): N keep-alive HTTP/1.1 connections, each sending its next
+//! `scripts/bench_server.sh`): N keep-alive HTTP/1.1 connections (reqwest), each sending its next
 //! request when the previous answer is in, for a bounded time and request count.
 //!
 //!   ashyq-loadgen --url http://127.0.0.1:8080 --scenario status --connections 32 --seconds 10
@@ -13,17 +13,16 @@ use std::time::{Duration, Instant};
 
 use ashyq_core::id;
 use clap::Parser;
+use reqwest::Method;
 use serde_json::{json, Value};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
 #[derive(Parser)]
 #[command(name = "ashyq-loadgen", about = "closed-loop HTTP load on loopback")]
 struct Args {
     #[arg(long, default_value = "http://127.0.0.1:8080")]
     url: String,
-    #[arg(long, default_value = "healthz")]
-    scenario: String,
+    #[arg(long, value_enum, default_value_t = Scenario::Healthz)]
+    scenario: Scenario,
     #[arg(long, default_value_t = 32)]
     connections: usize,
     #[arg(long, default_value_t = 10)]
@@ -44,91 +43,78 @@ struct Args {
     label: String,
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Scenario {
+    /// GET /healthz, the trivial endpoint.
+    Healthz,
+    /// GET /v1/me/status.
+    Status,
+    /// POST /v1/visits, every scan a new visit.
+    Checkin,
+}
+
+impl Scenario {
+    fn name(self) -> &'static str {
+        match self {
+            Scenario::Healthz => "healthz",
+            Scenario::Status => "status",
+            Scenario::Checkin => "checkin",
+        }
+    }
+}
+
 type Failure = Box<dyn std::error::Error + Send + Sync>;
 
+/// One keep-alive HTTP/1.1 connection to the server (a reqwest client that keeps at most
+/// one idle connection, used by one task at a time).
 struct Conn {
-    stream: TcpStream,
-    host: String,
-    buf: Vec<u8>,
+    client: reqwest::Client,
+    base: String,
 }
 
 impl Conn {
-    async fn open(host: &str) -> Result<Conn, Failure> {
-        let stream = TcpStream::connect(host).await?;
-        stream.set_nodelay(true)?;
+    fn open(base: &str) -> Result<Conn, Failure> {
+        let client = reqwest::Client::builder()
+            .tcp_nodelay(true)
+            .pool_max_idle_per_host(1)
+            .build()?;
         Ok(Conn {
-            stream,
-            host: host.to_owned(),
-            buf: Vec::with_capacity(8192),
+            client,
+            base: base.to_owned(),
         })
     }
 
     /// Sends one request and reads the whole response: (status, body).
     async fn request(
-        &mut self,
-        method: &str,
+        &self,
+        method: reqwest::Method,
         path: &str,
         token: Option<&str>,
-        body: &str,
+        body: Option<&Value>,
     ) -> Result<(u16, Vec<u8>), Failure> {
-        let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\n", self.host);
+        let mut req = self.client.request(method, format!("{}{path}", self.base));
         if let Some(t) = token {
-            req.push_str("Authorization: Bearer ");
-            req.push_str(t);
-            req.push_str("\r\n");
+            req = req.bearer_auth(t);
         }
-        if !body.is_empty() || method == "POST" {
-            req.push_str(&format!(
-                "Content-Type: application/json\r\nContent-Length: {}\r\n",
-                body.len()
-            ));
+        if let Some(b) = body {
+            req = req
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(serde_json::to_vec(b)?);
         }
-        req.push_str("\r\n");
-        req.push_str(body);
-        self.stream.write_all(req.as_bytes()).await?;
-        self.buf.clear();
-        let mut chunk = [0u8; 8192];
-        let header_end = loop {
-            if let Some(i) = find(&self.buf, b"\r\n\r\n") {
-                break i + 4;
-            }
-            let n = self.stream.read(&mut chunk).await?;
-            if n == 0 {
-                return Err("connection closed".into());
-            }
-            self.buf.extend_from_slice(&chunk[..n]);
-        };
-        let head = std::str::from_utf8(&self.buf[..header_end])?.to_ascii_lowercase();
-        let status: u16 = head.get(9..12).ok_or("bad status line")?.parse()?;
-        let len: usize = head
-            .lines()
-            .find_map(|l| l.strip_prefix("content-length:"))
-            .map(|v| v.trim().parse())
-            .transpose()?
-            .ok_or("no content-length")?;
-        while self.buf.len() < header_end + len {
-            let n = self.stream.read(&mut chunk).await?;
-            if n == 0 {
-                return Err("connection closed".into());
-            }
-            self.buf.extend_from_slice(&chunk[..n]);
-        }
-        Ok((status, self.buf[header_end..header_end + len].to_vec()))
+        let resp = req.send().await?;
+        let status = resp.status().as_u16();
+        Ok((status, resp.bytes().await?.to_vec()))
     }
 
+    /// A request whose answer must be 200 or 201, read as JSON.
     async fn json(
-        &mut self,
-        method: &str,
+        &self,
+        method: reqwest::Method,
         path: &str,
         token: Option<&str>,
-        body: &Value,
+        body: Option<&Value>,
     ) -> Result<Value, Failure> {
-        let text = if body.is_null() {
-            String::new()
-        } else {
-            body.to_string()
-        };
-        let (status, bytes) = self.request(method, path, token, &text).await?;
+        let (status, bytes) = self.request(method.clone(), path, token, body).await?;
         if status != 200 && status != 201 {
             return Err(format!(
                 "{method} {path}: HTTP {status}: {}",
@@ -138,10 +124,6 @@ impl Conn {
         }
         Ok(serde_json::from_slice(&bytes)?)
     }
-}
-
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
 }
 
 /// A valid IIN for load-test person `n`.
@@ -159,9 +141,9 @@ struct Fixture {
     codes: Vec<String>,
 }
 
-async fn prepare(host: &str, args: &Args) -> Result<Fixture, Failure> {
-    let mut c = Conn::open(host).await?;
-    let demo = c.json("GET", "/dev/api/demo", None, &Value::Null).await?;
+async fn prepare(base: &str, args: &Args) -> Result<Fixture, Failure> {
+    let c = Conn::open(base)?;
+    let demo = c.json(Method::GET, "/dev/api/demo", None, None).await?;
     let codes: Vec<String> = demo["venues"]
         .as_array()
         .ok_or("no demo venues: start the server with --dev --demo")?
@@ -173,16 +155,21 @@ async fn prepare(host: &str, args: &Args) -> Result<Fixture, Failure> {
         .collect();
     let batch =
         json!({"batch_id": format!("loadgen-citizens-{}", args.people), "citizens": citizens});
-    c.json("POST", "/v1/import", Some(&args.admin_key), &batch)
-        .await?;
+    c.json(
+        Method::POST,
+        "/v1/import",
+        Some(&args.admin_key),
+        Some(&batch),
+    )
+    .await?;
     let mut tokens = Vec::new();
     for n in 0..args.people {
         let v = c
             .json(
-                "POST",
+                Method::POST,
                 "/v1/session",
                 None,
-                &json!({"proof": {"kind": "dev", "iin": iin(n)}}),
+                Some(&json!({"proof": {"kind": "dev", "iin": iin(n)}})),
             )
             .await?;
         tokens.push(v["token"].as_str().ok_or("no token")?.to_owned());
@@ -193,19 +180,16 @@ async fn prepare(host: &str, args: &Args) -> Result<Fixture, Failure> {
 #[tokio::main]
 async fn main() -> Result<(), Failure> {
     let args = Args::parse();
-    let host = args
-        .url
-        .strip_prefix("http://")
-        .ok_or("--url must be http://host:port")?
-        .trim_end_matches('/')
-        .to_owned();
-    let fixture = match args.scenario.as_str() {
-        "healthz" => Fixture {
+    if !args.url.starts_with("http://") {
+        return Err("--url must be http://host:port".into());
+    }
+    let base = args.url.trim_end_matches('/').to_owned();
+    let fixture = match args.scenario {
+        Scenario::Healthz => Fixture {
             tokens: Vec::new(),
             codes: Vec::new(),
         },
-        "status" | "checkin" => prepare(&host, &args).await?,
-        other => return Err(format!("unknown scenario {other}").into()),
+        Scenario::Status | Scenario::Checkin => prepare(&base, &args).await?,
     };
     let fixture = std::sync::Arc::new(fixture);
     let run = std::time::SystemTime::now()
@@ -216,16 +200,16 @@ async fn main() -> Result<(), Failure> {
     let started = Instant::now();
     let mut tasks = Vec::new();
     for conn_no in 0..args.connections {
-        let (host, fixture, scenario, conns) = (
-            host.clone(),
+        let (base, fixture, scenario, conns) = (
+            base.clone(),
             fixture.clone(),
-            args.scenario.clone(),
+            args.scenario,
             args.connections,
         );
         tasks.push(tokio::spawn(async move {
             let mut lat = Vec::with_capacity(4096);
             let mut errors = 0usize;
-            let mut conn = match Conn::open(&host).await {
+            let conn = match Conn::open(&base) {
                 Ok(c) => c,
                 Err(_) => return (lat, 1),
             };
@@ -234,13 +218,14 @@ async fn main() -> Result<(), Failure> {
                     break;
                 }
                 let t0 = Instant::now();
-                let result = match scenario.as_str() {
-                    "healthz" => conn.request("GET", "/healthz", None, "").await,
-                    "status" => {
+                let result = match scenario {
+                    Scenario::Healthz => conn.request(Method::GET, "/healthz", None, None).await,
+                    Scenario::Status => {
                         let token = &fixture.tokens[(conn_no + i * 7) % fixture.tokens.len()];
-                        conn.request("GET", "/v1/me/status", Some(token), "").await
+                        conn.request(Method::GET, "/v1/me/status", Some(token), None)
+                            .await
                     }
-                    _ => {
+                    Scenario::Checkin => {
                         // Each connection is its own set of people, so no two connections
                         // scan for one person at once; each scan enters another venue.
                         let people = fixture.tokens.len();
@@ -248,20 +233,26 @@ async fn main() -> Result<(), Failure> {
                         let body = json!({
                             "code": fixture.codes[i % fixture.codes.len()],
                             "client_visit_id": format!("lg{run}-{conn_no}-{i}"),
-                        })
-                        .to_string();
-                        conn.request("POST", "/v1/visits", Some(&fixture.tokens[person]), &body)
-                            .await
+                        });
+                        conn.request(
+                            Method::POST,
+                            "/v1/visits",
+                            Some(&fixture.tokens[person]),
+                            Some(&body),
+                        )
+                        .await
                     }
                 };
                 match result {
                     Ok((200, _)) => lat.push(t0.elapsed().as_micros() as u64),
                     Ok(_) => errors += 1,
-                    Err(_) => {
+                    Err(e) => {
                         errors += 1;
-                        match Conn::open(&host).await {
-                            Ok(c) => conn = c,
-                            Err(_) => break,
+                        // The server is gone: stop rather than count failures until the deadline.
+                        if e.downcast_ref::<reqwest::Error>()
+                            .is_some_and(reqwest::Error::is_connect)
+                        {
+                            break;
                         }
                     }
                 }
@@ -292,7 +283,7 @@ async fn main() -> Result<(), Failure> {
     println!(
         "| {} | {} | {} | {} | {} | {:.0} | {:.2} | {:.2} |",
         args.label,
-        args.scenario,
+        args.scenario.name(),
         args.connections,
         all.len(),
         errors,
