@@ -1,9 +1,9 @@
 //! What the SQLite and PostgreSQL stores share. Their SQL is the same text (both accept
 //! `$1` placeholders, `ON CONFLICT`, `RETURNING`), so the queries live once, in
 //! [`Sql`]'s methods, generic over the sqlx driver; each concern has its own module
-//! (`visits`, `citizens`, `venues`, `imports`, `housekeeping`). Only connection setup,
-//! the statements migrations need, locking and the SQLite group committer are per dialect (`sqlite.rs`,
-//! `postgres.rs`).
+//! (`visits`, `citizens`, `venues`, `imports`, `housekeeping`, `migrations`). Only
+//! connection setup, locking and the SQLite group committer are per dialect
+//! (`sqlite.rs`, `postgres.rs`).
 //!
 //! Every generic block states the driver capabilities it uses: executing on a connection
 //! or pool, and encoding or decoding the column types of our schema (`i64`, `bool`,
