@@ -10,6 +10,19 @@ use crate::Timestamp;
 
 type HmacSha256 = Hmac<Sha256>;
 
+/// How far a host's clock may run ahead of ours before a dated proof counts as forged.
+pub const MAX_CLOCK_SKEW: i64 = 60;
+
+/// The oldest a dated proof (Telegram `auth_date`, VK `vk_ts`) may be to open a new
+/// session, unless the server is configured otherwise. A proof is a bearer credential
+/// that sits in the page's URL; keeping it short-lived bounds what a copy of it is worth.
+pub const DEFAULT_PROOF_MAX_AGE: i64 = crate::HOUR;
+
+/// The longest session an Aitu proof opens. Nothing Aitu signs carries a time, so a
+/// captured GetMe/GetPhone pair opens sessions forever; until a dated proof from Aitu is
+/// confirmed, each replay is worth at most this long (docs/SECURITY.md).
+pub const AITU_MAX_SESSION: i64 = crate::HOUR;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum ProofError {
     #[error("the proof is malformed")]
@@ -18,6 +31,10 @@ pub enum ProofError {
     BadSignature,
     #[error("the proof is too old")]
     Stale,
+    #[error("the proof is dated in the future")]
+    FromTheFuture,
+    #[error("the proof was made for another app")]
+    WrongApp,
 }
 
 impl ProofError {
@@ -26,7 +43,21 @@ impl ProofError {
             ProofError::Malformed => "proof_malformed",
             ProofError::BadSignature => "proof_bad_signature",
             ProofError::Stale => "proof_stale",
+            ProofError::FromTheFuture => "proof_from_the_future",
+            ProofError::WrongApp => "proof_wrong_app",
         }
+    }
+}
+
+/// Whether a proof dated `at` may open a session at `now`: at most `max_age` seconds old
+/// and at most [`MAX_CLOCK_SKEW`] ahead.
+fn fresh(at: Timestamp, now: Timestamp, max_age: i64) -> Result<(), ProofError> {
+    if at.saturating_sub(now) > MAX_CLOCK_SKEW {
+        Err(ProofError::FromTheFuture)
+    } else if now.saturating_sub(at) > max_age {
+        Err(ProofError::Stale)
+    } else {
+        Ok(())
     }
 }
 
@@ -107,27 +138,88 @@ pub fn aitu_check_string(result: &Value) -> Option<String> {
     Some(out)
 }
 
-/// The `sign` Aitu attaches. NOT CONFIRMED from a primary source: DESIGN §5 reports the
-/// check string but not the final step; we take lowercase hex HMAC-SHA256 keyed with the
-/// app's API key, the most likely form. Keep any change to that assumption here.
-pub fn aitu_sign(result: &Value, api_key: &str) -> Option<String> {
-    let s = aitu_check_string(result)?;
-    Some(hex_encode(&hmac(api_key.as_bytes(), s.as_bytes())))
+/// THE UNCONFIRMED STEP of Aitu's sign, kept here alone. DESIGN §5 has the check string
+/// from the SDK's sources but no primary source for what Aitu does with it; we take
+/// lowercase hex of HMAC-SHA256 keyed with the app's API key, the most likely form. If
+/// Aitu turns out to do otherwise, this function is the only one to change.
+fn aitu_final_step(check_string: &str, api_key: &str) -> String {
+    hex_encode(&hmac(api_key.as_bytes(), check_string.as_bytes()))
 }
 
-/// Checks a signed Aitu bridge result (`GetMe`, `GetPhone`). Fails when it is not an
-/// object with a string `sign`, or the sign does not match.
-pub fn verify_aitu(result: &Value, api_key: &str) -> Result<(), ProofError> {
+/// The `sign` Aitu attaches to a bridge result (for emulators and tests).
+pub fn aitu_sign(result: &Value, api_key: &str) -> Option<String> {
+    Some(aitu_final_step(&aitu_check_string(result)?, api_key))
+}
+
+/// Whether `result` carries a string `sign` that matches it, compared in constant time.
+fn aitu_signed(result: &Value, api_key: &str) -> Result<(), ProofError> {
     let sign = result
         .get("sign")
         .and_then(Value::as_str)
         .ok_or(ProofError::Malformed)?;
-    let s = aitu_check_string(result).ok_or(ProofError::Malformed)?;
-    if hmac_matches(api_key.as_bytes(), s.as_bytes(), sign) {
+    let expected = aitu_sign(result, api_key).ok_or(ProofError::Malformed)?;
+    let same = sign.len() == expected.len()
+        && bool::from(subtle::ConstantTimeEq::ct_eq(
+            sign.as_bytes(),
+            expected.as_bytes(),
+        ));
+    if same {
         Ok(())
     } else {
         Err(ProofError::BadSignature)
     }
+}
+
+/// Who an Aitu user is, from their signed GetMe and GetPhone results.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AituIdentity {
+    /// GetMe's `id`: the Aitu account.
+    pub id: String,
+    /// GetPhone's `phone`, in E.164 form (`+77012345678`).
+    pub phone: String,
+}
+
+/// The longest Aitu `id` accepted (the registry stores ids up to this length).
+pub const AITU_ID_MAX: usize = 128;
+
+/// Checks an Aitu sign-in: the result of `invoke('GetMe')` and of `invoke('GetPhone')`,
+/// verbatim, each signed with the app's API key. Each must have its own exact shape, so
+/// one cannot stand in for the other: GetMe an object with a non-empty string `id`
+/// (at most [`AITU_ID_MAX`] bytes), a string `name` and no `phone`; GetPhone an object of
+/// exactly `phone` (an E.164 number, see [`crate::id::phone_e164`]) and `sign`.
+///
+/// Aitu signs the two apart and neither names the other, so nothing here ties them to
+/// one person: the caller must find a registry entry that holds **both** the id and the
+/// phone. Nothing signed carries a time either, so a captured pair replays; open short
+/// sessions with it ([`AITU_MAX_SESSION`]).
+///
+/// Fails with `Malformed` when a shape is wrong, `BadSignature` when a sign does not match.
+pub fn verify_aitu(me: &Value, phone: &Value, api_key: &str) -> Result<AituIdentity, ProofError> {
+    let me_obj = me.as_object().ok_or(ProofError::Malformed)?;
+    let id = me_obj
+        .get("id")
+        .and_then(Value::as_str)
+        .filter(|id| !id.is_empty() && id.len() <= AITU_ID_MAX)
+        .ok_or(ProofError::Malformed)?;
+    let shaped_as_me = me_obj.get("name").is_some_and(Value::is_string)
+        && !me_obj.contains_key("phone")
+        && me_obj.get("sign").is_some_and(Value::is_string);
+    let phone_obj = phone.as_object().ok_or(ProofError::Malformed)?;
+    let shaped_as_phone =
+        phone_obj.len() == 2 && phone_obj.get("sign").is_some_and(Value::is_string);
+    let number = phone_obj
+        .get("phone")
+        .and_then(Value::as_str)
+        .and_then(crate::id::phone_e164);
+    let (true, true, Some(number)) = (shaped_as_me, shaped_as_phone, number) else {
+        return Err(ProofError::Malformed);
+    };
+    aitu_signed(me, api_key)?;
+    aitu_signed(phone, api_key)?;
+    Ok(AituIdentity {
+        id: id.to_owned(),
+        phone: number,
+    })
 }
 
 // ---------------------------------------------------------------- Telegram
@@ -172,9 +264,10 @@ pub fn telegram_init_data(pairs: &[(String, String)], bot_token: &str) -> String
     q.join("&")
 }
 
-/// Checks Telegram Mini App init data (the raw `tgWebAppData` string). Fails when it is
-/// malformed, the hash does not match the bot token, or `auth_date` is older than
-/// `max_age` seconds (or more than a minute in the future).
+/// Checks Telegram Mini App init data (the raw `tgWebAppData` string) for a new session.
+/// Fails when it is malformed, the hash does not match the bot token, `auth_date` is
+/// older than `max_age` seconds (`Stale`; see [`DEFAULT_PROOF_MAX_AGE`]) or more than
+/// [`MAX_CLOCK_SKEW`] ahead (`FromTheFuture`).
 pub fn verify_telegram(
     init_data: &str,
     bot_token: &str,
@@ -196,9 +289,7 @@ pub fn verify_telegram(
     let auth_date: Timestamp = get("auth_date")
         .and_then(|v| v.parse().ok())
         .ok_or(ProofError::Malformed)?;
-    if now - auth_date > max_age || auth_date - now > 60 {
-        return Err(ProofError::Stale);
-    }
+    fresh(auth_date, now, max_age)?;
     let user: Value = serde_json::from_str(get("user").ok_or(ProofError::Malformed)?)
         .map_err(|_| ProofError::Malformed)?;
     let id = user
@@ -221,7 +312,7 @@ pub fn verify_telegram(
 pub struct VkLaunch {
     pub user_id: i64,
     pub app_id: i64,
-    pub ts: Option<Timestamp>,
+    pub ts: Timestamp,
 }
 
 fn vk_check_string(pairs: &[(String, String)]) -> String {
@@ -254,11 +345,15 @@ pub fn vk_launch_query(pairs: &[(String, String)], app_secret: &str) -> String {
     q.join("&")
 }
 
-/// Checks VK launch parameters (the query string). Fails when malformed, when `sign`
-/// does not match, or when `vk_ts` is older than `max_age` seconds.
+/// Checks VK launch parameters (the query string) for a new session of app `app_id`.
+/// Fails when malformed (`vk_user_id`, `vk_app_id` and `vk_ts` are all required), when
+/// `sign` does not match, when the launch was for another app (`WrongApp`: a secret
+/// alone does not say which app it belongs to), or when `vk_ts` is older than `max_age`
+/// seconds or more than [`MAX_CLOCK_SKEW`] ahead.
 pub fn verify_vk(
     query: &str,
     app_secret: &str,
+    app_id: i64,
     now: Timestamp,
     max_age: i64,
 ) -> Result<VkLaunch, ProofError> {
@@ -277,14 +372,15 @@ pub fn verify_vk(
         return Err(ProofError::BadSignature);
     }
     let num = |k: &str| get(k).and_then(|v| v.parse::<i64>().ok());
-    let user_id = num("vk_user_id").ok_or(ProofError::Malformed)?;
-    let app_id = num("vk_app_id").ok_or(ProofError::Malformed)?;
-    let ts = num("vk_ts");
-    if let Some(ts) = ts {
-        if now - ts > max_age {
-            return Err(ProofError::Stale);
-        }
+    let (Some(user_id), Some(launched_for), Some(ts)) =
+        (num("vk_user_id"), num("vk_app_id"), num("vk_ts"))
+    else {
+        return Err(ProofError::Malformed);
+    };
+    if launched_for != app_id {
+        return Err(ProofError::WrongApp);
     }
+    fresh(ts, now, max_age)?;
     Ok(VkLaunch {
         user_id,
         app_id,
@@ -310,20 +406,109 @@ mod tests {
         );
     }
 
+    fn signed(mut v: Value, key: &str) -> Value {
+        v["sign"] = Value::String(aitu_sign(&v, key).expect("object"));
+        v
+    }
+
+    fn get_me(id: &str) -> Value {
+        signed(
+            json!({"id": id, "name": "Айгерим", "lastname": "Сапарова", "avatar": "",
+                   "notifications_allowed": false}),
+            "key",
+        )
+    }
+
+    fn get_phone(phone: &str) -> Value {
+        signed(json!({ "phone": phone }), "key")
+    }
+
     #[test]
-    fn aitu_sign_verifies_and_tampering_does_not() {
-        let mut me = json!({"id": "u-1", "name": "A", "lastname": "B"});
-        let sign = aitu_sign(&me, "key").expect("object");
-        me["sign"] = Value::String(sign);
-        assert_eq!(verify_aitu(&me, "key"), Ok(()));
-        assert_eq!(verify_aitu(&me, "other"), Err(ProofError::BadSignature));
-        me["name"] = Value::String("C".into());
-        assert_eq!(verify_aitu(&me, "key"), Err(ProofError::BadSignature));
+    fn aitu_sign_in_names_the_account_and_the_exact_phone() {
         assert_eq!(
-            verify_aitu(&json!({"id": 1}), "key"),
-            Err(ProofError::Malformed)
+            verify_aitu(&get_me("u-1"), &get_phone("+7 701 234 56 78"), "key"),
+            Ok(AituIdentity {
+                id: "u-1".into(),
+                phone: "+77012345678".into()
+            })
         );
-        assert_eq!(verify_aitu(&json!("x"), "key"), Err(ProofError::Malformed));
+        // A foreign number keeps its country: it can only ever match itself.
+        let vn = verify_aitu(&get_me("u-2"), &get_phone("+84 70 123 4567"), "key");
+        assert_eq!(vn.map(|i| i.phone).as_deref(), Ok("+84701234567"));
+        // A number without its country code is not guessed at.
+        for local in ["87012345678", "7012345678", "77012345678"] {
+            assert_eq!(
+                verify_aitu(&get_me("u-1"), &get_phone(local), "key"),
+                Err(ProofError::Malformed),
+                "{local}"
+            );
+        }
+    }
+
+    #[test]
+    fn aitu_results_must_each_have_their_own_shape() {
+        let me = get_me("u-1");
+        let phone = get_phone("+77012345678");
+        // Any other signed object with a `phone` (here a GetMe that carries one) is not
+        // a GetPhone result, and a GetPhone result is not a GetMe.
+        let me_with_phone = signed(
+            json!({"id": "u-9", "name": "X", "phone": "+77019999999"}),
+            "key",
+        );
+        let phone_plus = signed(json!({"phone": "+77012345678", "id": "u-9"}), "key");
+        let numeric_id = signed(json!({"id": 7, "name": "X"}), "key");
+        let no_name = signed(json!({"id": "u-1"}), "key");
+        let long_id = get_me(&"x".repeat(AITU_ID_MAX + 1));
+        let unsigned_me = json!({"id": "u-1", "name": "Айгерим"});
+        for (m, p) in [
+            (&me_with_phone, &me_with_phone),
+            (&me, &me_with_phone),
+            (&me_with_phone, &phone),
+            (&me, &phone_plus),
+            (&phone, &phone),
+            (&me, &me),
+            (&numeric_id, &phone),
+            (&no_name, &phone),
+            (&long_id, &phone),
+            (&unsigned_me, &phone),
+            (&json!("x"), &phone),
+            (&me, &json!(null)),
+        ] {
+            assert_eq!(
+                verify_aitu(m, p, "key"),
+                Err(ProofError::Malformed),
+                "{m} {p}"
+            );
+        }
+    }
+
+    #[test]
+    fn aitu_signs_must_match_the_api_key_and_the_content() {
+        let me = get_me("u-1");
+        let phone = get_phone("+77012345678");
+        assert_eq!(
+            verify_aitu(&me, &phone, "other"),
+            Err(ProofError::BadSignature)
+        );
+        let mut other_id = me.clone();
+        other_id["id"] = json!("u-2");
+        assert_eq!(
+            verify_aitu(&other_id, &phone, "key"),
+            Err(ProofError::BadSignature)
+        );
+        let mut other_phone = phone.clone();
+        other_phone["phone"] = json!("+77019999999");
+        assert_eq!(
+            verify_aitu(&me, &other_phone, "key"),
+            Err(ProofError::BadSignature)
+        );
+        let mut upper = phone.clone();
+        let sign = upper["sign"].as_str().expect("signed").to_ascii_uppercase();
+        upper["sign"] = json!(sign);
+        assert_eq!(
+            verify_aitu(&me, &upper, "key"),
+            Err(ProofError::BadSignature)
+        );
     }
 
     fn tg_init(bot: &str, auth_date: i64) -> String {
@@ -370,6 +555,17 @@ mod tests {
     }
 
     #[test]
+    fn telegram_opens_sessions_only_with_fresh_init_data() {
+        let now = 1_800_000_000;
+        let ok = |at: i64| verify_telegram(&tg_init("1:A", at), "1:A", now, DEFAULT_PROOF_MAX_AGE);
+        assert!(ok(now - DEFAULT_PROOF_MAX_AGE).is_ok());
+        assert!(ok(now + MAX_CLOCK_SKEW).is_ok());
+        // Sessions last longer than an hour; a two-hour-old copy must not start one.
+        assert_eq!(ok(now - 2 * crate::HOUR), Err(ProofError::Stale));
+        assert_eq!(ok(now + 10 * crate::MINUTE), Err(ProofError::FromTheFuture));
+    }
+
+    #[test]
     fn telegram_hash_matches_an_independent_computation() {
         // Computed with Python's hmac module:
         // secret = hmac.new(b"WebAppData", b"123:ABC", sha256).digest()
@@ -382,34 +578,72 @@ mod tests {
     }
     const TG_EXPECTED: &str = "fd9688c801a288e59aa780ce2dbb6113840c8389434fcbe3bad425bb418c9e06";
 
+    const VK_APP: i64 = 51234567;
+
+    fn vk_query(fields: &[(&str, &str)]) -> String {
+        let pairs: Vec<(String, String)> = fields
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        vk_launch_query(&pairs, "secret")
+    }
+
+    fn vk_at(ts: i64) -> String {
+        vk_query(&[
+            ("vk_user_id", "2000001"),
+            ("vk_app_id", "51234567"),
+            ("vk_ts", &ts.to_string()),
+            ("vk_platform", "desktop_web"),
+            ("vk_language", "ru"),
+        ])
+    }
+
     #[test]
     fn vk_launch_params_valid_forged_and_stale() {
         let now = 1_800_000_000;
-        let pairs: Vec<(String, String)> = [
-            ("vk_user_id", "2000001"),
-            ("vk_app_id", "51234567"),
-            ("vk_ts", "1799999990"),
-            ("vk_platform", "desktop_web"),
-            ("vk_language", "ru"),
-        ]
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-        let q = vk_launch_query(&pairs, "secret");
-        let launch = verify_vk(&q, "secret", now, 86_400).expect("valid");
-        assert_eq!((launch.user_id, launch.app_id), (2000001, 51234567));
+        let q = vk_at(now - 10);
+        let launch = verify_vk(&q, "secret", VK_APP, now, 3600).expect("valid");
         assert_eq!(
-            verify_vk(&q, "other", now, 86_400),
+            (launch.user_id, launch.app_id, launch.ts),
+            (2000001, VK_APP, now - 10)
+        );
+        assert_eq!(
+            verify_vk(&q, "other", VK_APP, now, 3600),
             Err(ProofError::BadSignature)
         );
         let forged = q.replace("2000001", "2000002");
         assert_eq!(
-            verify_vk(&forged, "secret", now, 86_400),
+            verify_vk(&forged, "secret", VK_APP, now, 3600),
             Err(ProofError::BadSignature)
         );
         assert_eq!(
-            verify_vk(&q, "secret", now + 100_000, 86_400),
+            verify_vk(&q, "secret", VK_APP, now + 2 * crate::HOUR, 3600),
             Err(ProofError::Stale)
+        );
+    }
+
+    #[test]
+    fn vk_launches_need_a_time_not_in_the_future_and_this_app() {
+        let now = 1_800_000_000;
+        let undated = vk_query(&[("vk_user_id", "2000001"), ("vk_app_id", "51234567")]);
+        assert_eq!(
+            verify_vk(&undated, "secret", VK_APP, now, 3600),
+            Err(ProofError::Malformed)
+        );
+        let no_app = vk_query(&[("vk_user_id", "2000001"), ("vk_ts", "1799999990")]);
+        assert_eq!(
+            verify_vk(&no_app, "secret", VK_APP, now, 3600),
+            Err(ProofError::Malformed)
+        );
+        // A launch dated a year ahead would otherwise stay fresh for that year.
+        assert_eq!(
+            verify_vk(&vk_at(now + 365 * crate::DAY), "secret", VK_APP, now, 3600),
+            Err(ProofError::FromTheFuture)
+        );
+        assert!(verify_vk(&vk_at(now + MAX_CLOCK_SKEW), "secret", VK_APP, now, 3600).is_ok());
+        assert_eq!(
+            verify_vk(&vk_at(now), "secret", 42, now, 3600),
+            Err(ProofError::WrongApp)
         );
     }
 }

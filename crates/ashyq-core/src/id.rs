@@ -170,6 +170,26 @@ pub fn mask_name(name: &str, lastname: &str) -> String {
     out
 }
 
+/// A phone number in E.164 form, `+` and 8 to 15 digits (the first not 0), from text that
+/// may group them with spaces, hyphens, dots or parentheses. Nothing else is rewritten:
+/// a number without its `+` and country code (`8 701 …`, `701 …`) is refused rather than
+/// guessed, because guessing maps foreign numbers onto Kazakh ones (`+84 70 123 4567` is
+/// Vietnamese, not `+7 470 …`). None when it is not such a number.
+pub fn phone_e164(raw: &str) -> Option<String> {
+    let rest = raw.trim().strip_prefix('+')?;
+    let mut out = String::with_capacity(16);
+    out.push('+');
+    for c in rest.chars() {
+        match c {
+            '0'..='9' => out.push(c),
+            ' ' | '-' | '.' | '(' | ')' => {}
+            _ => return None,
+        }
+    }
+    let digits = out.len() - 1;
+    ((8..=15).contains(&digits) && !out[1..].starts_with('0')).then_some(out)
+}
+
 /// Completes 11 digits with their check digit (for generating test and demo data).
 pub fn with_check_digit(first11: &str) -> Option<String> {
     let bytes = first11.as_bytes();
@@ -187,6 +207,31 @@ pub fn with_check_digit(first11: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn phones_keep_their_country_and_are_never_guessed() {
+        for raw in ["+7 701 234 56 78", "+7(701)234-56-78", "+77012345678"] {
+            assert_eq!(phone_e164(raw).as_deref(), Some("+77012345678"), "{raw}");
+        }
+        // A Vietnamese number stays Vietnamese (the old rule made it 74701234567).
+        assert_eq!(
+            phone_e164("+84 70 123 4567").as_deref(),
+            Some("+84701234567")
+        );
+        for raw in [
+            "87012345678",
+            "7012345678",
+            "77012345678",
+            "+0 701 234 56 78",
+            "+7 701",
+            "+7701234567890123",
+            "+7 701 234 56 78 ext 9",
+            "++77012345678",
+            "",
+        ] {
+            assert_eq!(phone_e164(raw), None, "{raw}");
+        }
+    }
 
     #[test]
     fn check_digit_uses_the_second_weights_when_the_first_give_ten() {

@@ -69,7 +69,7 @@ impl Config {
             admin_api_keys: Vec::new(),
             policy: Policy::default(),
             session_ttl: 12 * ashyq_core::HOUR,
-            proof_max_age: ashyq_core::DAY,
+            proof_max_age: ashyq_core::hostproof::DEFAULT_PROOF_MAX_AGE,
             rate_per_minute: 600,
             rate_burst: 120,
             frame_ancestors: DEFAULT_FRAME_ANCESTORS

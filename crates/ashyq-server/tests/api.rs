@@ -164,6 +164,77 @@ async fn host_proofs(t: T) {
 }
 on_both!(host_proofs);
 
+/// Issue 13: a dated proof opens a session only while fresh (default 1 h, sessions last
+/// 12 h); VK needs `vk_ts` and it must not lie ahead; Aitu results keep their shapes and
+/// an Aitu session is short, since nothing Aitu signs carries a time.
+#[tokio::test]
+async fn proofs_open_sessions_only_while_fresh_and_in_their_own_shape() {
+    let Some(t) = common::setup(Backend::Sqlite).await else {
+        return;
+    };
+    t.citizens(&[1]).await;
+    let now = t.state.now();
+    let session = |body: Value| {
+        let t = &t;
+        async move { t.call("POST", "/v1/session", None, Some(body)).await }
+    };
+    let tg = |at: i64| {
+        json!({"proof": {"kind": "telegram",
+            "init_data": telegram_init(person(1).telegram_id, at, dev_secrets::TELEGRAM_BOT_TOKEN)}})
+    };
+    let (s, v) = session(tg(now - 2 * HOUR)).await;
+    assert_eq!((s, code_of(&v)), (StatusCode::UNAUTHORIZED, "proof_stale"));
+    let (s, v) = session(tg(now + 10 * MINUTE)).await;
+    assert_eq!(
+        (s, code_of(&v)),
+        (StatusCode::UNAUTHORIZED, "proof_from_the_future")
+    );
+    let (s, v) = session(tg(now - 50 * MINUTE)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+
+    let vk = |params: String| json!({"proof": {"kind": "vk", "launch_params": params}});
+    let undated = vk_launch_query(
+        &[
+            ("vk_user_id".to_string(), person(1).vk_id.to_string()),
+            ("vk_app_id".to_string(), dev_secrets::VK_APP_ID.to_string()),
+        ],
+        dev_secrets::VK_APP_SECRET,
+    );
+    let (s, v) = session(vk(undated)).await;
+    assert_eq!(
+        (s, code_of(&v)),
+        (StatusCode::BAD_REQUEST, "proof_malformed")
+    );
+    let ahead = vk_params(
+        person(1).vk_id,
+        dev_secrets::VK_APP_ID,
+        now + 30 * DAY,
+        dev_secrets::VK_APP_SECRET,
+    );
+    let (s, v) = session(vk(ahead)).await;
+    assert_eq!(
+        (s, code_of(&v)),
+        (StatusCode::UNAUTHORIZED, "proof_from_the_future")
+    );
+
+    // A signed GetMe that happens to carry a phone is not a GetPhone result.
+    let key = dev_secrets::AITU_API_KEY;
+    let mut proof = aitu_proof(1, key);
+    let mut me_with_phone =
+        json!({"id": "aitu-1", "name": "Имя", "phone": format!("+{}", person(1).phone)});
+    me_with_phone["sign"] = Value::String(aitu_sign(&me_with_phone, key).unwrap());
+    proof["proof"]["phone"] = me_with_phone;
+    let (s, v) = session(proof).await;
+    assert_eq!(
+        (s, code_of(&v)),
+        (StatusCode::BAD_REQUEST, "proof_malformed")
+    );
+    let (s, v) = session(aitu_proof(1, key)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let lasts = v["expires_at"].as_i64().unwrap() - now;
+    assert!(lasts <= HOUR, "an Aitu session lasts {lasts} s");
+}
+
 #[tokio::test]
 async fn outside_dev_mode_dev_proofs_and_unconfigured_hosts_are_refused() {
     let mut config = ashyq_server::Config::new("127.0.0.1:8080");

@@ -13,12 +13,15 @@ use crate::error::{AppError, AppResult};
 use crate::extract::{ApiJson, Person};
 use crate::session;
 use crate::state::AppState;
-use crate::store::{normalize_phone, Citizen, Lookup};
+use crate::store::{Citizen, Lookup};
 
 fn proof_error(host: &str, e: ProofError) -> AppError {
     let status = match e {
         ProofError::Malformed => StatusCode::BAD_REQUEST,
-        ProofError::BadSignature | ProofError::Stale => StatusCode::UNAUTHORIZED,
+        ProofError::BadSignature
+        | ProofError::Stale
+        | ProofError::FromTheFuture
+        | ProofError::WrongApp => StatusCode::UNAUTHORIZED,
     };
     AppError::new(status, e.code(), format!("{host} proof: {e}"))
 }
@@ -53,15 +56,12 @@ pub async fn session(
                 .aitu_api_key
                 .as_deref()
                 .ok_or_else(|| not_configured("Aitu"))?;
-            hostproof::verify_aitu(me, key).map_err(|e| proof_error("Aitu GetMe", e))?;
-            hostproof::verify_aitu(phone, key).map_err(|e| proof_error("Aitu GetPhone", e))?;
-            let raw = phone
-                .get("phone")
-                .and_then(serde_json::Value::as_str)
-                .ok_or_else(|| proof_error("Aitu GetPhone", ProofError::Malformed))?;
-            let number = normalize_phone(raw)
-                .ok_or_else(|| proof_error("Aitu GetPhone", ProofError::Malformed))?;
-            (link(&state, Lookup::Phone(number)).await?, "aitu")
+            let aitu =
+                hostproof::verify_aitu(me, phone, key).map_err(|e| proof_error("Aitu", e))?;
+            // The registry keeps digits only for now (`normalize_phone`); E.164 without
+            // its `+` is the same digits, and a number that matched nothing still won't.
+            let digits = aitu.phone.trim_start_matches('+').to_owned();
+            (link(&state, Lookup::Phone(digits)).await?, "aitu")
         }
         HostProof::Telegram { init_data } => {
             let token = hosts
@@ -78,16 +78,16 @@ pub async fn session(
                 .vk_app_secret
                 .as_deref()
                 .ok_or_else(|| not_configured("VK"))?;
-            let launch =
-                hostproof::verify_vk(launch_params, secret, now, state.config.proof_max_age)
-                    .map_err(|e| proof_error("VK", e))?;
-            if hosts.vk_app_id.is_some_and(|id| id != launch.app_id) {
-                return Err(AppError::new(
-                    StatusCode::UNAUTHORIZED,
-                    "proof_wrong_app",
-                    "VK proof: launched for another app",
-                ));
-            }
+            // A secret alone does not say which app it belongs to: no app id, no VK.
+            let app_id = hosts.vk_app_id.ok_or_else(|| not_configured("VK"))?;
+            let launch = hostproof::verify_vk(
+                launch_params,
+                secret,
+                app_id,
+                now,
+                state.config.proof_max_age,
+            )
+            .map_err(|e| proof_error("VK", e))?;
             (link(&state, Lookup::Vk(launch.user_id)).await?, "vk")
         }
         HostProof::Dev { iin } => {
@@ -103,7 +103,12 @@ pub async fn session(
             (link(&state, Lookup::Iin(iin.clone())).await?, "dev")
         }
     };
-    let expires_at = now + state.config.session_ttl;
+    let ttl = if host == "aitu" {
+        state.config.session_ttl.min(hostproof::AITU_MAX_SESSION)
+    } else {
+        state.config.session_ttl
+    };
+    let expires_at = now + ttl;
     tracing::info!(host, person = %id::mask(&citizen.iin), "session opened");
     Ok(Json(SessionResponse {
         token: session::issue(&state.keys.session_secret, citizen.id, expires_at),
