@@ -103,6 +103,45 @@ impl Default for Policy {
     }
 }
 
+/// For each kind of record, the oldest time a record can still be of use: one dated
+/// before its cutoff can no longer change any status (nor, for visits and queued tracing,
+/// any contact that would), so it is deleted. A store deletes rows dated `< cutoff`.
+///
+/// A status window is open while `at <= now < at + period`; a record dated `at` is of use
+/// while `at > now - period`, i.e. `at >= now - period + 1`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cutoffs {
+    pub positive_pcr: Timestamp,
+    pub negative_pcr: Timestamp,
+    pub contacts: Timestamp,
+    /// Complete and incomplete courses alike: no rule reads an incomplete one, and it
+    /// leaves no sooner than a complete one would.
+    pub vaccinations: Timestamp,
+    pub recoveries: Timestamp,
+    /// Visits and scans: by entry time (the retention period).
+    pub visits: Timestamp,
+    /// Queued positives (by test time): tracing one lists contacts no later than the end
+    /// of a stay that began before the test, at most `default_stay` after it; a contact
+    /// listed then is YELLOW for `contact_period`.
+    pub tracing: Timestamp,
+}
+
+impl Policy {
+    /// The [`Cutoffs`] at `now`.
+    pub fn cutoffs(&self, now: Timestamp) -> Cutoffs {
+        let of_use = |period: i64| now.saturating_sub(period).saturating_add(1);
+        Cutoffs {
+            positive_pcr: of_use(self.red_period),
+            negative_pcr: of_use(self.negative_pcr_period),
+            contacts: of_use(self.contact_period),
+            vaccinations: of_use(self.vaccination_period),
+            recoveries: of_use(self.recovery_period),
+            visits: now.saturating_sub(self.retention),
+            tracing: of_use(self.contact_period.saturating_add(self.default_stay)),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PcrResult {
     pub taken_at: Timestamp,
@@ -300,6 +339,121 @@ pub fn admission(status: Status, category: Category, pcr_required: bool) -> Admi
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Keeps only the records at or after their cutoff, as the stores do.
+    fn purged(r: &HealthRecords, c: &Cutoffs) -> HealthRecords {
+        HealthRecords {
+            pcr: r
+                .pcr
+                .iter()
+                .filter(|x| {
+                    x.taken_at
+                        >= if x.positive {
+                            c.positive_pcr
+                        } else {
+                            c.negative_pcr
+                        }
+                })
+                .copied()
+                .collect(),
+            contacts: r
+                .contacts
+                .iter()
+                .filter(|&&t| t >= c.contacts)
+                .copied()
+                .collect(),
+            vaccinations: r
+                .vaccinations
+                .iter()
+                .filter(|v| v.at >= c.vaccinations)
+                .copied()
+                .collect(),
+            recoveries: r
+                .recoveries
+                .iter()
+                .filter(|&&t| t >= c.recoveries)
+                .copied()
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn records_past_their_cutoff_change_no_status() {
+        let policy = p();
+        // Every kind of record, at every second around each of its edges.
+        let periods = [
+            policy.red_period,
+            policy.negative_pcr_period,
+            policy.contact_period,
+            policy.vaccination_period,
+            policy.recovery_period,
+        ];
+        for period in periods {
+            for delta in -2..=2 {
+                let at = NOW - period + delta;
+                let records = HealthRecords {
+                    pcr: vec![
+                        PcrResult {
+                            taken_at: at,
+                            positive: true,
+                        },
+                        PcrResult {
+                            taken_at: at,
+                            positive: false,
+                        },
+                    ],
+                    contacts: vec![at],
+                    vaccinations: vec![Vaccination {
+                        at,
+                        course_complete: true,
+                    }],
+                    recoveries: vec![at],
+                };
+                // Each kind alone, so one kind's window does not hide another's.
+                let kinds = [
+                    HealthRecords {
+                        pcr: vec![records.pcr[0]],
+                        ..Default::default()
+                    },
+                    HealthRecords {
+                        pcr: vec![records.pcr[1]],
+                        ..Default::default()
+                    },
+                    HealthRecords {
+                        contacts: records.contacts.clone(),
+                        ..Default::default()
+                    },
+                    HealthRecords {
+                        vaccinations: records.vaccinations.clone(),
+                        ..Default::default()
+                    },
+                    HealthRecords {
+                        recoveries: records.recoveries.clone(),
+                        ..Default::default()
+                    },
+                ];
+                for r in kinds {
+                    let cut = policy.cutoffs(NOW);
+                    let before = evaluate(&r, NOW, &policy);
+                    let after = evaluate(&purged(&r, &cut), NOW, &policy);
+                    assert_eq!(
+                        (before.status, before.valid_until),
+                        (after.status, after.valid_until),
+                        "{r:?}"
+                    );
+                }
+            }
+        }
+        // The cutoffs delete something: a record one second past its window is gone.
+        let c = policy.cutoffs(NOW);
+        assert_eq!(c.positive_pcr, NOW - 10 * DAY + 1);
+        assert_eq!(c.contacts, NOW - 14 * DAY + 1);
+        assert_eq!(c.negative_pcr, NOW - 7 * DAY + 1);
+        assert_eq!(c.vaccinations, NOW - 365 * DAY + 1);
+        assert_eq!(c.recoveries, NOW - 90 * DAY + 1);
+        assert_eq!(c.visits, NOW - 21 * DAY);
+        assert_eq!(c.tracing, NOW - 14 * DAY - 3 * HOUR + 1);
+    }
 
     const NOW: Timestamp = 1_800_000_000;
     fn p() -> Policy {
