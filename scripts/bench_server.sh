@@ -37,14 +37,20 @@ trap 'stop_server; rm -rf "$WORK"' EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-# start_server LABEL [extra args…]: a fresh data dir, dev + demo, no rate limit.
+# Not --dev (which refuses PostgreSQL): the load generator signs in through Telegram with
+# this bot token and brings its own venues and citizens with this import key.
+BENCH_BOT="424242:bench-bot-token"
+BENCH_KEY="bench-import-key-0001"
+
+# start_server LABEL [extra args…]: a fresh data dir, no rate limits.
 start_server() {
     local label="$1"
     shift
     PORT="$(free_port)"
     mkdir -p "$WORK/$label"
-    ASHYQ_LOG=warn "$SERVER" serve --data-dir "$WORK/$label" --listen "127.0.0.1:$PORT" \
-        --dev --demo --rate-limit-per-minute 0 "$@" 2>"$WORK/$label.log" &
+    ASHYQ_LOG=warn ASHYQ_TELEGRAM_BOT_TOKEN="$BENCH_BOT" ASHYQ_IMPORT_API_KEYS="bench:$BENCH_KEY" \
+        "$SERVER" serve --data-dir "$WORK/$label" --listen "127.0.0.1:$PORT" \
+        --rate-limit-per-minute 0 --person-rate-limit-per-minute 0 "$@" 2>"$WORK/$label.log" &
     SERVER_PID=$!
     for _ in $(seq 1 200); do
         if curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1; then return 0; fi
@@ -56,7 +62,8 @@ start_server() {
 }
 
 load() { # load LABEL SCENARIO [--header]
-    "$LOADGEN" --url "http://127.0.0.1:$PORT" --label "$1" --scenario "$2" \
+    ASHYQ_LOADGEN_TELEGRAM_BOT_TOKEN="$BENCH_BOT" ASHYQ_ADMIN_KEY="$BENCH_KEY" \
+        "$LOADGEN" --url "http://127.0.0.1:$PORT" --label "$1" --scenario "$2" \
         --connections "$CONNS" --seconds "$SECONDS_EACH" --max-requests "$MAX" "${@:3}"
 }
 

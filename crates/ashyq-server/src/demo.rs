@@ -14,7 +14,7 @@ use ashyq_core::{id, DAY};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::store::{NewVenue, Venue};
-use crate::{import, venues};
+use crate::{dev_secrets, import, venues};
 
 /// Completes a 9-digit prefix to a valid 12-digit IIN or BIN: the first two-digit serial
 /// whose check digit exists.
@@ -95,7 +95,7 @@ const VENUES: [(&str, &str, &str, Category, u8); 4] = [
 ];
 
 pub fn demo_phone(n: i64) -> String {
-    format!("7701000000{n}")
+    format!("+7701000000{n}")
 }
 
 /// Seeds the demo data and remembers what `/dev/api/demo` shows.
@@ -198,13 +198,15 @@ pub async fn seed(state: &AppState) -> AppResult<DemoInfo> {
         .map_err(AppError::internal)?
         .info;
     let unknown = venue::sign(&info, &throwaway).map_err(AppError::internal)?;
-    let h = &state.config.hosts;
+    // Only the built-in dev values, never what the configuration holds: this page is
+    // public, and a real secret here would be published (dev mode refuses to start with
+    // real secrets anyway).
     let info = DemoInfo {
         secrets: DemoSecrets {
-            aitu_api_key: h.aitu_api_key.clone().unwrap_or_default(),
-            telegram_bot_token: h.telegram_bot_token.clone().unwrap_or_default(),
-            vk_app_secret: h.vk_app_secret.clone().unwrap_or_default(),
-            vk_app_id: h.vk_app_id.unwrap_or_default(),
+            aitu_api_key: dev_secrets::AITU_API_KEY.into(),
+            telegram_bot_token: dev_secrets::TELEGRAM_BOT_TOKEN.into(),
+            vk_app_secret: dev_secrets::VK_APP_SECRET.into(),
+            vk_app_id: dev_secrets::VK_APP_ID,
         },
         citizens,
         venues: demo_venues.into_iter().map(|(_, d)| d).collect(),

@@ -8,7 +8,6 @@ use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 use serde::de::DeserializeOwned;
-use subtle::ConstantTimeEq;
 
 use crate::error::AppError;
 use crate::session;
@@ -75,34 +74,13 @@ impl FromRequestParts<AppState> for Person {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
         let token = bearer(parts).ok_or_else(AppError::unauthorized)?;
-        let id = session::verify(&state.keys.session_secret, token, state.now())
+        let claims = session::verify(&state.keys.session_secret, token, state.now())
             .ok_or_else(AppError::unauthorized)?;
         let citizen = state
             .store
-            .find_citizen(&Lookup::Id(id))
+            .find_citizen(&Lookup::Id(claims.citizen_id))
             .await?
             .ok_or_else(AppError::unauthorized)?;
         Ok(Person(citizen))
-    }
-}
-
-/// A business or health-data integrator holding one of the configured API keys.
-pub struct Admin;
-
-impl FromRequestParts<AppState> for Admin {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let token = bearer(parts).ok_or_else(AppError::unauthorized)?;
-        let known = state
-            .config
-            .admin_api_keys
-            .iter()
-            .any(|k| !k.is_empty() && bool::from(k.as_bytes().ct_eq(token.as_bytes())));
-        if known {
-            Ok(Admin)
-        } else {
-            Err(AppError::unauthorized())
-        }
     }
 }

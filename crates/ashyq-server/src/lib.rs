@@ -22,9 +22,11 @@ use axum::routing::{get, post};
 use axum::Router;
 
 pub mod api;
+pub mod apikeys;
 pub mod clock;
 pub mod contacts;
 pub mod demo;
+pub mod devmode;
 pub mod error;
 pub mod extract;
 pub mod housekeeping;
@@ -32,8 +34,10 @@ pub mod import;
 pub mod keystore;
 pub mod metrics;
 pub mod middleware;
+pub mod net;
 pub mod poster;
 pub mod ratelimit;
+pub mod serve;
 pub mod session;
 pub mod state;
 pub mod store;
@@ -70,7 +74,7 @@ pub fn app(state: AppState) -> Router {
         state.clone(),
         middleware::rate_limit,
     ));
-    Router::new()
+    let routed = Router::new()
         .route("/healthz", get(api::healthz))
         .route("/metrics", get(api::metrics))
         .merge(routes)
@@ -79,7 +83,19 @@ pub fn app(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
+            net::security_headers,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            net::deadline,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
             middleware::observe,
         ))
-        .with_state(state)
+        .with_state(state);
+    // The path is normalised before the router sees it: a layer on the router itself would
+    // run after routing, when `//dev/…` has already been matched as something else.
+    let normalized = tower::Layer::layer(&axum::middleware::from_fn(net::normalize), routed);
+    Router::new().fallback_service(normalized)
 }

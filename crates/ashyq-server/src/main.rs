@@ -6,7 +6,6 @@
 //!   ashyq-server import batch.json --data-dir .data
 //!   ashyq-server keys rotate --data-dir .data
 
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -14,6 +13,9 @@ use std::time::Duration;
 
 use ashyq_core::api::{ImportBatch, RegisterVenueRequest};
 use ashyq_core::venue::{Category, Direction};
+use ashyq_server::apikeys::Scope;
+use ashyq_server::net::TrustedProxies;
+use ashyq_server::serve::ConnLimits;
 use ashyq_server::store::{PgStore, SqliteStore, Store};
 use ashyq_server::{api, app, demo, housekeeping, import, keystore, venues, AppState, Config};
 use std::sync::LazyLock;
@@ -46,7 +48,7 @@ struct Common {
 #[derive(Subcommand)]
 enum Command {
     /// Run the HTTP service.
-    Serve(Serve),
+    Serve(Box<Serve>),
     /// Manage the venue registry.
     Venue {
         #[command(subcommand)]
@@ -151,7 +153,14 @@ struct Serve {
     vk_app_secret: Option<String>,
     #[arg(long, env = "ASHYQ_VK_APP_ID")]
     vk_app_id: Option<i64>,
-    /// Comma-separated API keys for the business and import endpoints.
+    /// `import` keys, `ID:SECRET,…`: health data, registries, venues. The id goes to the
+    /// audit log.
+    #[arg(long, env = "ASHYQ_IMPORT_API_KEYS", hide_env_values = true)]
+    import_api_keys: Option<String>,
+    /// `ops` keys, `ID:SECRET,…`: metrics and key operations.
+    #[arg(long, env = "ASHYQ_OPS_API_KEYS", hide_env_values = true)]
+    ops_api_keys: Option<String>,
+    /// Deprecated: bare secrets that get both scopes (ids admin-1, admin-2, …).
     #[arg(long, env = "ASHYQ_ADMIN_API_KEYS", hide_env_values = true)]
     admin_api_keys: Option<String>,
     /// Requests a minute per client IP on /v1 (0: no limit). Default 600, in --dev 6000.
@@ -160,6 +169,28 @@ struct Serve {
     /// Requests a client may send at once before the rate applies. Default 120, in --dev 1000.
     #[arg(long, env = "ASHYQ_RATE_LIMIT_BURST")]
     rate_limit_burst: Option<u32>,
+    /// Check-ins a minute per person (0: no limit). Default 6, in --dev 6000.
+    #[arg(long, env = "ASHYQ_PERSON_RATE_LIMIT_PER_MINUTE")]
+    person_rate_limit_per_minute: Option<u32>,
+    /// Check-ins a person may make at once before that rate applies. Default 20.
+    #[arg(long, env = "ASHYQ_PERSON_RATE_LIMIT_BURST")]
+    person_rate_limit_burst: Option<u32>,
+    /// Reverse proxies (addresses or CIDR ranges, comma-separated) whose X-Forwarded-For /
+    /// Forwarded headers name the client. Nobody else's are read.
+    #[arg(long, env = "ASHYQ_TRUSTED_PROXIES")]
+    trusted_proxies: Option<String>,
+    /// Connections open at once; more wait in the listen backlog.
+    #[arg(long, env = "ASHYQ_MAX_CONNECTIONS", default_value_t = 4096)]
+    max_connections: usize,
+    /// Seconds a client has to send a request's headers (also the idle keep-alive time).
+    #[arg(long, env = "ASHYQ_HEADER_TIMEOUT_SECONDS", default_value_t = 10)]
+    header_timeout_seconds: u64,
+    /// Seconds a request may take, body included.
+    #[arg(long, env = "ASHYQ_REQUEST_TIMEOUT_SECONDS", default_value_t = 30)]
+    request_timeout_seconds: u64,
+    /// Oldest Telegram auth_date / VK vk_ts that opens a session, in seconds (default 3600).
+    #[arg(long, env = "ASHYQ_PROOF_MAX_AGE_SECONDS")]
+    proof_max_age_seconds: Option<i64>,
     /// Comma-separated host origins allowed to frame the app (CSP frame-ancestors).
     #[arg(long, env = "ASHYQ_FRAME_ANCESTORS")]
     frame_ancestors: Option<String>,
@@ -223,7 +254,33 @@ fn admin_config(common: &Common) -> Config {
     c
 }
 
+/// The names of the real secrets set for `serve`, for the `--dev` refusal.
+fn secrets_set(s: &Serve) -> Vec<&'static str> {
+    let set = |v: &Option<String>| v.as_deref().is_some_and(|v| !v.trim().is_empty());
+    [
+        (set(&s.aitu_api_key), "ASHYQ_AITU_API_KEY"),
+        (set(&s.telegram_bot_token), "ASHYQ_TELEGRAM_BOT_TOKEN"),
+        (set(&s.vk_app_secret), "ASHYQ_VK_APP_SECRET"),
+        (set(&s.import_api_keys), "ASHYQ_IMPORT_API_KEYS"),
+        (set(&s.ops_api_keys), "ASHYQ_OPS_API_KEYS"),
+        (set(&s.admin_api_keys), "ASHYQ_ADMIN_API_KEYS"),
+    ]
+    .into_iter()
+    .filter_map(|(is_set, name)| is_set.then_some(name))
+    .collect()
+}
+
 async fn serve(common: Common, s: Serve) -> Result<(), Failure> {
+    if s.dev {
+        let inputs = ashyq_server::devmode::DevInputs {
+            listen: &s.listen,
+            database_url: common.database_url.as_deref(),
+            secrets_set: secrets_set(&s),
+        };
+        if let Some(why) = ashyq_server::devmode::refusal(&inputs) {
+            return Err(why.into());
+        }
+    }
     let mut config = Config::new(&s.listen);
     config.dev = s.dev;
     if let Some(o) = &common.public_origin {
@@ -234,11 +291,47 @@ async fn serve(common: Common, s: Serve) -> Result<(), Failure> {
     config.hosts.telegram_bot_token = s.telegram_bot_token.filter(|v| !v.is_empty());
     config.hosts.vk_app_secret = s.vk_app_secret.filter(|v| !v.is_empty());
     config.hosts.vk_app_id = s.vk_app_id;
-    config.admin_api_keys = split_list(s.admin_api_keys.as_deref());
+    if config.hosts.vk_app_secret.is_some() && config.hosts.vk_app_id.is_none() {
+        return Err(
+            "a VK app secret needs its app id (--vk-app-id / ASHYQ_VK_APP_ID): \
+                    launch parameters are checked to be for this app"
+                .into(),
+        );
+    }
+    if let Some(list) = &s.import_api_keys {
+        config.api_keys.add_list(Scope::Import, list)?;
+    }
+    if let Some(list) = &s.ops_api_keys {
+        config.api_keys.add_list(Scope::Ops, list)?;
+    }
+    if let Some(list) = s.admin_api_keys.as_deref().filter(|l| !l.trim().is_empty()) {
+        tracing::warn!(
+            "ASHYQ_ADMIN_API_KEYS is deprecated: each key gets both the import and the ops \
+             scope; set ASHYQ_IMPORT_API_KEYS and ASHYQ_OPS_API_KEYS (ID:SECRET) instead"
+        );
+        config.api_keys.add_admin_list(list)?;
+    }
     // Dev runs (the emulator, end-to-end tests) send bursts from one address.
     let (rate, burst) = if s.dev { (6000, 1000) } else { (600, 120) };
     config.rate_per_minute = s.rate_limit_per_minute.unwrap_or(rate);
     config.rate_burst = s.rate_limit_burst.unwrap_or(burst);
+    let (person_rate, person_burst) = if s.dev { (6000, 1000) } else { (6, 20) };
+    config.person_rate_per_minute = s.person_rate_limit_per_minute.unwrap_or(person_rate);
+    config.person_rate_burst = s.person_rate_limit_burst.unwrap_or(person_burst);
+    if let Some(list) = &s.trusted_proxies {
+        config.trusted_proxies = TrustedProxies::parse(list)?;
+    }
+    config.conn_limits = ConnLimits {
+        max_connections: s.max_connections.max(1),
+        header_timeout: Duration::from_secs(s.header_timeout_seconds.max(1)),
+    };
+    config.request_timeout = Duration::from_secs(s.request_timeout_seconds.max(1));
+    if let Some(age) = s.proof_max_age_seconds {
+        if age <= 0 {
+            return Err("--proof-max-age-seconds must be positive".into());
+        }
+        config.proof_max_age = age;
+    }
     if let Some(fa) = &s.frame_ancestors {
         config.frame_ancestors = split_list(Some(fa));
     }
@@ -279,11 +372,8 @@ async fn serve(common: Common, s: Serve) -> Result<(), Failure> {
     let listener = tokio::net::TcpListener::bind(&s.listen).await?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, origin = %state.config.public_origin, "listening");
-    axum::serve(
-        listener,
-        app(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async {
+    let limits = state.config.conn_limits;
+    ashyq_server::serve::serve(listener, app(state), limits, async {
         let _ = tokio::signal::ctrl_c().await;
     })
     .await?;
@@ -293,7 +383,7 @@ async fn serve(common: Common, s: Serve) -> Result<(), Failure> {
 async fn run(cli: Cli) -> Result<(), Failure> {
     let common = cli.common.clone();
     match cli.command {
-        Command::Serve(s) => serve(common, s).await,
+        Command::Serve(s) => serve(common, *s).await,
         Command::Keys {
             command: KeysCommand::Rotate,
         } => {

@@ -1,11 +1,10 @@
 //! Cross-cutting layers: request metrics and logging (route template only: no query
 //! strings, bodies or tokens reach the log), and the per-client rate limit.
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
-use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -29,27 +28,28 @@ pub async fn observe(State(state): State<AppState>, req: Request, next: Next) ->
     resp
 }
 
-fn client_ip(req: &Request) -> IpAddr {
-    req.extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip())
+/// 429 with `Retry-After`, counted in the metrics.
+pub fn too_many(state: &AppState) -> Response {
+    state.metrics.rate_limited.fetch_add(1, Ordering::Relaxed);
+    let mut resp = AppError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+        "too many requests; wait a moment and try again",
+    )
+    .into_response();
+    resp.headers_mut().insert(
+        axum::http::header::RETRY_AFTER,
+        axum::http::HeaderValue::from_static("1"),
+    );
+    resp
 }
 
+/// The limit per client address (behind a trusted proxy, the address it reports).
 pub async fn rate_limit(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    if state.limiter.allow(client_ip(&req)) {
+    let ip = crate::net::request_client_ip(&req, &state.config.trusted_proxies);
+    if state.limiter.allow(ip) {
         next.run(req).await
     } else {
-        state.metrics.rate_limited.fetch_add(1, Ordering::Relaxed);
-        let mut resp = AppError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            "too many requests; wait a moment and try again",
-        )
-        .into_response();
-        resp.headers_mut().insert(
-            axum::http::header::RETRY_AFTER,
-            axum::http::HeaderValue::from_static("1"),
-        );
-        resp
+        too_many(&state)
     }
 }

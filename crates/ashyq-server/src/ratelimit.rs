@@ -1,19 +1,21 @@
-//! A token bucket per client IP: `per_minute` tokens a minute, up to `burst` at once.
-//! Zero `per_minute` turns the limit off (tests and benchmarks raise or disable it).
+//! A token bucket per key (a client IP, a person): `per_minute` tokens a minute, up to
+//! `burst` at once. Zero `per_minute` turns the limit off (tests and benchmarks raise or
+//! disable it).
 
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::Instant;
 
-pub struct RateLimiter {
+pub struct RateLimiter<K = IpAddr> {
     per_sec: f64,
     burst: f64,
-    buckets: Mutex<HashMap<IpAddr, (f64, Instant)>>,
+    buckets: Mutex<HashMap<K, (f64, Instant)>>,
 }
 
-impl RateLimiter {
-    pub fn new(per_minute: u32, burst: u32) -> RateLimiter {
+impl<K: Hash + Eq> RateLimiter<K> {
+    pub fn new(per_minute: u32, burst: u32) -> RateLimiter<K> {
         RateLimiter {
             per_sec: f64::from(per_minute) / 60.0,
             burst: f64::from(burst.max(1)),
@@ -21,12 +23,12 @@ impl RateLimiter {
         }
     }
 
-    /// Takes a token for `ip`; false when the client is over its limit.
-    pub fn allow(&self, ip: IpAddr) -> bool {
-        self.allow_at(ip, Instant::now())
+    /// Takes a token for `key`; false when it is over its limit.
+    pub fn allow(&self, key: K) -> bool {
+        self.allow_at(key, Instant::now())
     }
 
-    fn allow_at(&self, ip: IpAddr, now: Instant) -> bool {
+    fn allow_at(&self, key: K, now: Instant) -> bool {
         if self.per_sec <= 0.0 {
             return true;
         }
@@ -40,7 +42,7 @@ impl RateLimiter {
                 *tokens + now.duration_since(*at).as_secs_f64() * rate < burst
             });
         }
-        let (tokens, at) = map.entry(ip).or_insert((self.burst, now));
+        let (tokens, at) = map.entry(key).or_insert((self.burst, now));
         *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * self.per_sec).min(self.burst);
         *at = now;
         if *tokens >= 1.0 {
@@ -59,7 +61,7 @@ mod tests {
 
     #[test]
     fn a_burst_passes_then_the_rate_refills() {
-        let rl = RateLimiter::new(60, 3);
+        let rl: RateLimiter = RateLimiter::new(60, 3);
         let ip: IpAddr = [10, 0, 0, 1].into();
         let t0 = Instant::now();
         assert!((0..3).all(|_| rl.allow_at(ip, t0)));
@@ -69,6 +71,6 @@ mod tests {
             "other clients are not affected"
         );
         assert!(rl.allow_at(ip, t0 + Duration::from_millis(1100)));
-        assert!(RateLimiter::new(0, 0).allow(ip));
+        assert!(RateLimiter::<IpAddr>::new(0, 0).allow(ip));
     }
 }

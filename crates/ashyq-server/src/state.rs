@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use ashyq_core::status::Policy;
 
+use crate::apikeys::{ApiKey, ApiKeys, Scope};
 use crate::clock::Clock;
 use crate::keystore::{self, Keys};
 use crate::metrics::Metrics;
@@ -39,13 +40,24 @@ pub struct Config {
     pub public_origin: String,
     pub dist: Option<PathBuf>,
     pub hosts: HostSecrets,
-    pub admin_api_keys: Vec<String>,
+    /// The `import` and `ops` keys.
+    pub api_keys: ApiKeys,
     pub policy: Policy,
     pub session_ttl: i64,
-    /// Oldest accepted Telegram `auth_date` / VK `vk_ts`, in seconds.
+    /// Oldest Telegram `auth_date` / VK `vk_ts` that opens a new session, in seconds.
     pub proof_max_age: i64,
+    /// Requests a minute per client address on `/v1` (0: no limit), and the burst.
     pub rate_per_minute: u32,
     pub rate_burst: u32,
+    /// Check-ins a minute per person (0: no limit), and the burst.
+    pub person_rate_per_minute: u32,
+    pub person_rate_burst: u32,
+    /// Whose `X-Forwarded-For` / `Forwarded` headers name the client.
+    pub trusted_proxies: crate::net::TrustedProxies,
+    /// Open connections and header deadline (the accept loop, `serve.rs`).
+    pub conn_limits: crate::serve::ConnLimits,
+    /// Longest a request may take, body included.
+    pub request_timeout: std::time::Duration,
     /// Host origins allowed to frame the app (CSP `frame-ancestors`).
     pub frame_ancestors: Vec<String>,
 }
@@ -66,12 +78,18 @@ impl Config {
             public_origin: default_origin(listen),
             dist: None,
             hosts: HostSecrets::default(),
-            admin_api_keys: Vec::new(),
+            api_keys: ApiKeys::default(),
             policy: Policy::default(),
             session_ttl: 12 * ashyq_core::HOUR,
             proof_max_age: ashyq_core::hostproof::DEFAULT_PROOF_MAX_AGE,
             rate_per_minute: 600,
             rate_burst: 120,
+            // A visitor scans a few times an hour; a family check-in is one request each.
+            person_rate_per_minute: 6,
+            person_rate_burst: 20,
+            trusted_proxies: crate::net::TrustedProxies::default(),
+            conn_limits: crate::serve::ConnLimits::default(),
+            request_timeout: std::time::Duration::from_secs(30),
             frame_ancestors: DEFAULT_FRAME_ANCESTORS
                 .iter()
                 .map(|s| s.to_string())
@@ -100,10 +118,12 @@ impl Config {
         )
     }
 
-    /// `--dev`: the well-known dev secrets and admin key.
+    /// `--dev`: the well-known dev secrets and API key, and limits for one busy tester.
     pub fn dev(listen: &str) -> Config {
         let mut c = Config::new(listen);
         c.dev = true;
+        c.person_rate_per_minute = 6000;
+        c.person_rate_burst = 1000;
         c.fill_dev_defaults();
         c
     }
@@ -118,8 +138,13 @@ impl Config {
         h.vk_app_secret
             .get_or_insert_with(|| dev_secrets::VK_APP_SECRET.into());
         h.vk_app_id.get_or_insert(dev_secrets::VK_APP_ID);
-        if self.admin_api_keys.is_empty() {
-            self.admin_api_keys.push(dev_secrets::ADMIN_API_KEY.into());
+        if self.api_keys.is_empty() {
+            for scope in [Scope::Import, Scope::Ops] {
+                self.api_keys.0.push(
+                    ApiKey::new("dev", scope, dev_secrets::ADMIN_API_KEY)
+                        .expect("unreachable: the dev key is a valid key"),
+                );
+            }
         }
     }
 }
@@ -140,6 +165,8 @@ pub struct Shared {
     pub clock: Clock,
     pub metrics: Metrics,
     pub limiter: RateLimiter,
+    /// Check-ins per person (citizen row id).
+    pub person_limiter: RateLimiter<i64>,
     /// Filled by `--demo` seeding; served at `/dev/api/demo` in dev.
     pub demo: std::sync::OnceLock<ashyq_core::api::DemoInfo>,
     pub csp: String,
@@ -166,6 +193,10 @@ impl AppState {
         let csp = config.csp();
         Ok(AppState(Arc::new(Shared {
             limiter: RateLimiter::new(config.rate_per_minute, config.rate_burst),
+            person_limiter: RateLimiter::new(
+                config.person_rate_per_minute,
+                config.person_rate_burst,
+            ),
             config,
             store,
             keys,

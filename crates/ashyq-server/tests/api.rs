@@ -239,7 +239,13 @@ async fn proofs_open_sessions_only_while_fresh_and_in_their_own_shape() {
 async fn outside_dev_mode_dev_proofs_and_unconfigured_hosts_are_refused() {
     let mut config = ashyq_server::Config::new("127.0.0.1:8080");
     config.rate_per_minute = 0;
-    config.admin_api_keys = vec!["k".into()];
+    config
+        .api_keys
+        .add_list(
+            ashyq_server::apikeys::Scope::Import,
+            "lab:import-secret-0001",
+        )
+        .unwrap();
     let t = setup_with(Backend::Sqlite, config).await.unwrap();
     t.citizens(&[1]).await;
     let (s, v) = t
@@ -906,7 +912,9 @@ async fn rate_limit_answers_429_per_client() {
     );
     let (s, _) = t.call("GET", "/healthz", None, None).await;
     assert_eq!(s, StatusCode::OK, "health checks are not limited");
-    let (_, m) = t.call("GET", "/metrics", None, None).await;
+    let (s, _) = t.call("GET", "/metrics", None, None).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "metrics need the ops key");
+    let (_, m) = t.call("GET", "/metrics", Some(ADMIN), None).await;
     let text = m.as_str().unwrap();
     assert!(
         text.contains("ashyq_http_requests_total{route=\"/v1/keys\",status=\"429\"}"),

@@ -11,23 +11,27 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use ashyq_core::hostproof::telegram_init_data;
 use ashyq_server::app;
+use ashyq_server::serve::ConnLimits;
 use common::{person, setup_with, Backend, ADMIN};
 use serde_json::{json, Value};
 
 async fn serve_in_process(t: &common::T) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
+    serve_with(t, listener, ConnLimits::default()).await;
+    addr
+}
+
+/// The server's own accept loop (`serve.rs`), with its connection limits.
+async fn serve_with(t: &common::T, listener: tokio::net::TcpListener, limits: ConnLimits) {
     let router = app(t.state.clone());
     tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .unwrap();
+        ashyq_server::serve::serve(listener, router, limits, std::future::pending())
+            .await
+            .unwrap();
     });
-    addr
 }
 
 async fn send(
@@ -130,7 +134,7 @@ async fn over_a_socket(backend: Backend) {
         &client,
         reqwest::Method::GET,
         format!("{base}/metrics"),
-        None,
+        Some(ADMIN),
         None,
     )
     .await;
@@ -170,16 +174,26 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// What the crash test's server is started with: not `--dev` (which refuses PostgreSQL),
+/// so people sign in with Telegram proofs and venues and citizens come through the
+/// import key.
+const CRASH_BOT: &str = "424242:crash-test-bot-token";
+const CRASH_KEY: &str = "crash-import-key-0001";
+
 async fn start(dir: &std::path::Path, port: u16, extra: &[&str]) -> Server {
     let child = Command::new(env!("CARGO_BIN_EXE_ashyq-server"))
         .args([
             "serve",
             "--listen",
             &format!("127.0.0.1:{port}"),
-            "--dev",
-            "--demo",
             "--rate-limit-per-minute",
             "0",
+            "--person-rate-limit-per-minute",
+            "0",
+            "--telegram-bot-token",
+            CRASH_BOT,
+            "--import-api-keys",
+            &format!("crash:{CRASH_KEY}"),
         ])
         .arg("--data-dir")
         .arg(dir)
@@ -230,35 +244,49 @@ async fn crash_test(backend: Backend) {
     let server = start(&dir, port, &extra).await;
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();
-    let (_, demo) = send(
-        &client,
-        reqwest::Method::GET,
-        format!("{base}/dev/api/demo"),
-        None,
-        None,
-    )
-    .await;
-    let codes: Vec<String> = demo["venues"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v["entrances"][0]["entry_code"].as_str().unwrap().to_owned())
-        .collect();
-    let mut people = Vec::new();
-    for c in demo["citizens"].as_array().unwrap() {
+    let mut codes = Vec::new();
+    for (n, (bin, category)) in [
+        ("180340021", "grocery"),
+        ("190440012", "pharmacy"),
+        ("170540033", "restaurant"),
+        ("050940044", "transport_hub"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
         let (s, v) = send(
             &client,
             reqwest::Method::POST,
-            format!("{base}/v1/session"),
-            None,
-            Some(json!({"proof": {"kind": "dev", "iin": c["iin"]}})),
+            format!("{base}/v1/venues"),
+            Some(CRASH_KEY),
+            Some(json!({"bin": ashyq_server::demo::complete_id(bin), "business_name": format!("Crash {n}"),
+                "address": "Алматы", "category": category, "pcr_required": false, "entrances": 1})),
         )
         .await;
-        assert_eq!(s, 200);
-        people.push((
-            c["iin"].as_str().unwrap().to_owned(),
-            v["token"].as_str().unwrap().to_owned(),
-        ));
+        assert_eq!(s, 201, "{v}");
+        codes.push(v["entrances"][0]["entry_code"].as_str().unwrap().to_owned());
+    }
+    let ns = [1u32, 2, 3, 4];
+    let citizens: Vec<Value> = ns
+        .iter()
+        .map(|&n| {
+            json!({"iin": person(n).iin, "name": "Crash", "lastname": "Test", "phone": null,
+            "aitu_id": null, "telegram_id": person(n).telegram_id, "vk_id": null})
+        })
+        .collect();
+    let (s, v) = send(
+        &client,
+        reqwest::Method::POST,
+        format!("{base}/v1/import"),
+        Some(CRASH_KEY),
+        Some(json!({"batch_id": "crash-citizens", "citizens": citizens})),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    let mut people = Vec::new();
+    for &n in &ns {
+        let token = telegram_session(&client, &base, n).await;
+        people.push((person(n).iin, token));
     }
     // One client per person, each entering the four venues in turn (every entry opens a
     // new visit), until the server dies.
@@ -310,16 +338,8 @@ async fn crash_test(backend: Backend) {
 
     let _server = start(&dir, port, &extra).await;
     let mut found = std::collections::HashSet::new();
-    for (iin, _) in &people {
-        let (_, v) = send(
-            &client,
-            reqwest::Method::POST,
-            format!("{base}/v1/session"),
-            None,
-            Some(json!({"proof": {"kind": "dev", "iin": iin}})),
-        )
-        .await;
-        let token = v["token"].as_str().unwrap().to_owned();
+    for (n, (iin, _)) in ns.iter().zip(&people) {
+        let token = telegram_session(&client, &base, *n).await;
         let (s, list) = send(
             &client,
             reqwest::Method::GET,
@@ -345,6 +365,32 @@ async fn crash_test(backend: Backend) {
         acked.len()
     );
     let _ = std::fs::remove_dir_all(dir);
+}
+
+/// A session for test person `n`, signed in through Telegram with fresh init data.
+async fn telegram_session(client: &reqwest::Client, base: &str, n: u32) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let pairs = vec![
+        (
+            "user".to_string(),
+            format!(r#"{{"id":{},"first_name":"Crash"}}"#, person(n).telegram_id),
+        ),
+        ("auth_date".to_string(), now.to_string()),
+    ];
+    let init = telegram_init_data(&pairs, CRASH_BOT);
+    let (s, v) = send(
+        client,
+        reqwest::Method::POST,
+        format!("{base}/v1/session"),
+        None,
+        Some(json!({"proof": {"kind": "telegram", "init_data": init}})),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    v["token"].as_str().unwrap().to_owned()
 }
 
 #[tokio::test]
@@ -425,4 +471,142 @@ async fn poster_qr_decodes_to_the_signed_code() {
                 .version;
         assert!(version <= 15, "{}: QR version {version}", venue.name);
     }
+}
+
+// ---------------------------------------------------------------- connection limits
+
+/// Issue 13: a client that sends nothing (or stops halfway through its headers, or stays
+/// idle on a kept-alive connection) is cut off after the header deadline, and no more
+/// than the cap of connections is served at once.
+#[tokio::test]
+async fn slow_clients_are_cut_off_and_connections_capped() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let t = common::setup(Backend::Sqlite).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let limits = ConnLimits {
+        max_connections: 2,
+        header_timeout: Duration::from_millis(700),
+    };
+    serve_with(&t, listener, limits).await;
+
+    // Closed by the server: read returns 0 (or an error) well before the test's own limit.
+    async fn closed_within(stream: &mut tokio::net::TcpStream, limit: Duration) -> bool {
+        let mut buf = [0u8; 4096];
+        let started = Instant::now();
+        loop {
+            match tokio::time::timeout(
+                limit.saturating_sub(started.elapsed()),
+                stream.read(&mut buf),
+            )
+            .await
+            {
+                Ok(Ok(0)) | Ok(Err(_)) => return true,
+                Ok(Ok(_)) => continue,
+                Err(_) => return false,
+            }
+        }
+    }
+
+    // Half a request line, then silence.
+    let mut slow = tokio::net::TcpStream::connect(addr).await.unwrap();
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    // Idle after one complete exchange on a kept-alive connection.
+    let mut idle = tokio::net::TcpStream::connect(addr).await.unwrap();
+    idle.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let mut first = [0u8; 12];
+    idle.read_exact(&mut first).await.unwrap();
+    assert_eq!(&first, b"HTTP/1.1 200");
+
+    // Both slots are taken: a third client is not served until the deadline frees one.
+    let started = Instant::now();
+    let third = tokio::spawn(async move {
+        let client = reqwest::Client::new();
+        client
+            .get(format!("http://{addr}/healthz"))
+            .send()
+            .await
+            .map(|r| r.status().as_u16())
+    });
+    assert!(
+        closed_within(&mut slow, Duration::from_secs(5)).await,
+        "a slow client kept its socket"
+    );
+    assert!(
+        closed_within(&mut idle, Duration::from_secs(5)).await,
+        "an idle client kept its socket"
+    );
+    assert_eq!(third.await.unwrap().unwrap(), 200);
+    assert!(
+        started.elapsed() >= Duration::from_millis(500),
+        "the third client was served past the cap"
+    );
+}
+
+// ---------------------------------------------------------------- dev mode
+
+/// Issue 13: `--dev` refuses to start where it could reach production, and says why.
+#[test]
+fn dev_mode_refuses_to_start_where_it_could_reach_production() {
+    let dir = common::temp_dir("devrefuse");
+    let run = |args: &[&str], env: &[(&str, &str)]| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ashyq-server"));
+        cmd.args(["serve", "--dev", "--demo"])
+            .arg("--data-dir")
+            .arg(&dir)
+            .args(args);
+        for var in [
+            "ASHYQ_AITU_API_KEY",
+            "ASHYQ_TELEGRAM_BOT_TOKEN",
+            "ASHYQ_VK_APP_SECRET",
+            "ASHYQ_IMPORT_API_KEYS",
+            "ASHYQ_OPS_API_KEYS",
+            "ASHYQ_ADMIN_API_KEYS",
+            "ASHYQ_DATABASE_URL",
+        ] {
+            cmd.env_remove(var);
+        }
+        cmd.envs(env.iter().copied());
+        let out = cmd.stdin(Stdio::null()).output().unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (ok, err) = run(&["--listen", "0.0.0.0:0"], &[]);
+    assert!(!ok && err.contains("loopback"), "{err}");
+    let (ok, err) = run(
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--database-url",
+            "postgres://ashyq@127.0.0.1:1/ashyq",
+        ],
+        &[],
+    );
+    assert!(!ok && err.contains("PostgreSQL"), "{err}");
+    let (ok, err) = run(
+        &["--listen", "127.0.0.1:0"],
+        &[("ASHYQ_TELEGRAM_BOT_TOKEN", "987654:real-token")],
+    );
+    assert!(!ok && err.contains("ASHYQ_TELEGRAM_BOT_TOKEN"), "{err}");
+    assert!(
+        !err.contains("real-token"),
+        "the message must not repeat the secret: {err}"
+    );
+    let (ok, err) = run(
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--ops-api-keys",
+            "oncall:ops-secret-000001",
+        ],
+        &[],
+    );
+    assert!(!ok && err.contains("ASHYQ_OPS_API_KEYS"), "{err}");
+    let _ = std::fs::remove_dir_all(dir);
 }

@@ -10,7 +10,8 @@ use axum::Json;
 use serde::Deserialize;
 
 use crate::error::{AppError, AppResult};
-use crate::extract::{body_bytes, parse_json, Admin};
+use crate::apikeys::{audit, ImportKey, OpsKey, Scope};
+use crate::extract::{body_bytes, parse_json};
 use crate::import;
 use crate::state::AppState;
 
@@ -40,7 +41,7 @@ pub struct ImportQuery {
 /// `POST /v1/import`: an `ImportBatch` as JSON, or one kind of rows as `text/csv`.
 pub async fn import(
     State(state): State<AppState>,
-    _admin: Admin,
+    key: ImportKey,
     Query(q): Query<ImportQuery>,
     req: Request,
 ) -> AppResult<Response> {
@@ -64,6 +65,15 @@ pub async fn import(
         let batch: ImportBatch = parse_json(&bytes)?;
         import::run(&state, &batch, Vec::new(), None).await?
     };
+    audit(
+        Scope::Import,
+        &key.id,
+        "import",
+        &format!(
+            "batch {:?}: {} accepted, {} rejected",
+            report.batch_id, report.accepted, report.rejected
+        ),
+    );
     Ok(Json(report).into_response())
 }
 
@@ -75,8 +85,9 @@ pub async fn healthz(State(state): State<AppState>) -> Response {
     }
 }
 
-/// `GET /metrics`: Prometheus text.
-pub async fn metrics(State(state): State<AppState>) -> Response {
+/// `GET /metrics`: Prometheus text, for the `ops` key only (request counts and rates
+/// tell an outsider how busy, and how attacked, the service is).
+pub async fn metrics(State(state): State<AppState>, _ops: OpsKey) -> Response {
     (
         [(
             CONTENT_TYPE,

@@ -111,7 +111,7 @@ pub async fn session(
     let expires_at = now + ttl;
     tracing::info!(host, person = %id::mask(&citizen.iin), "session opened");
     Ok(Json(SessionResponse {
-        token: session::issue(&state.keys.session_secret, citizen.id, expires_at),
+        token: session::issue(&state.keys.session_secret, citizen.id, 0, expires_at),
         expires_at,
         profile: Profile {
             masked_name: id::mask_name(&citizen.name, &citizen.lastname),

@@ -10,7 +10,8 @@ use axum::Json;
 use serde::Deserialize;
 
 use crate::error::{AppError, AppResult};
-use crate::extract::{Admin, ApiJson};
+use crate::apikeys::{audit, ImportKey, Scope};
+use crate::extract::ApiJson;
 use crate::state::AppState;
 use crate::store::Venue;
 use crate::{poster, venues};
@@ -18,13 +19,13 @@ use crate::{poster, venues};
 /// `POST /v1/venues`.
 pub async fn register_venue(
     State(state): State<AppState>,
-    _admin: Admin,
+    key: ImportKey,
     ApiJson(req): ApiJson<RegisterVenueRequest>,
 ) -> AppResult<Response> {
     let now = state.now();
     let new = venues::check_registration(&req, now)?;
     let v = state.store.add_venue(&new, now).await?;
-    tracing::info!(venue_id = v.id, "venue registered");
+    audit(Scope::Import, &key.id, "venue_registered", &v.id.to_string());
     Ok((StatusCode::CREATED, Json(venues::response(&state, &v)?)).into_response())
 }
 
@@ -46,7 +47,7 @@ async fn registered(state: &AppState, id: &str) -> AppResult<Venue> {
 /// `GET /v1/venues/{id}`.
 pub async fn get_venue(
     State(state): State<AppState>,
-    _admin: Admin,
+    _key: ImportKey,
     Path(id): Path<String>,
 ) -> AppResult<Json<VenueResponse>> {
     let v = registered(&state, &id).await?;
@@ -62,7 +63,7 @@ pub struct PosterQuery {
 /// `GET /v1/venues/{id}/poster.svg?entrance=1&direction=in`.
 pub async fn poster(
     State(state): State<AppState>,
-    _admin: Admin,
+    _key: ImportKey,
     Path(id): Path<String>,
     Query(q): Query<PosterQuery>,
 ) -> AppResult<Response> {

@@ -9,6 +9,7 @@ use ashyq_core::venue::{self, Direction};
 use ashyq_core::visit::{self, CancelError};
 use ashyq_core::Timestamp;
 use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 
 use super::session::status_of;
@@ -49,7 +50,12 @@ pub async fn check_in(
     State(state): State<AppState>,
     person: Person,
     ApiJson(req): ApiJson<CheckInRequest>,
-) -> AppResult<Json<CheckInResponse>> {
+) -> AppResult<Response> {
+    // Per person, wherever they connect from: one identity cannot spray check-ins
+    // (each one could make others contacts).
+    if !state.person_limiter.allow(person.0.id) {
+        return Ok(crate::middleware::too_many(&state));
+    }
     if !visit::is_valid_client_visit_id(&req.client_visit_id) {
         return Err(AppError::bad_request(
             "bad_visit_id",
@@ -118,7 +124,8 @@ pub async fn check_in(
         admission,
         pass,
         closed_visit_id,
-    }))
+    })
+    .into_response())
 }
 
 /// `GET /v1/visits`: the diary, newest first.

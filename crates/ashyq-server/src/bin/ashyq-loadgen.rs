@@ -5,12 +5,16 @@
 //!   ashyq-loadgen --url http://127.0.0.1:8080 --scenario status --connections 32 --seconds 10
 //!
 //! Scenarios: `healthz` (the trivial endpoint), `status` (GET /v1/me/status) and `checkin`
-//! (POST /v1/visits, every scan a new visit). `status` and `checkin` need a server started
-//! with `--dev --demo` (they sign in with dev identities and import their own citizens).
+//! (POST /v1/visits, every scan a new visit). `status` and `checkin` import their own
+//! citizens with the `--admin-key` (an import key) and sign in either with dev identities
+//! (a server started with `--dev --demo`) or, given `--telegram-bot-token`, with Telegram
+//! proofs and venues of their own (any server with that bot token: `--dev` refuses
+//! PostgreSQL).
 //! Prints one line: scenario, requests, errors, requests/s, p50 and p99 in milliseconds.
 
 use std::time::{Duration, Instant};
 
+use ashyq_core::hostproof::telegram_init_data;
 use ashyq_core::id;
 use clap::Parser;
 use reqwest::Method;
@@ -35,6 +39,9 @@ struct Args {
     people: usize,
     #[arg(long, env = "ASHYQ_ADMIN_KEY", default_value = "ashyq-dev-admin-key")]
     admin_key: String,
+    /// Sign in through Telegram with this bot's token instead of dev identities.
+    #[arg(long, env = "ASHYQ_LOADGEN_TELEGRAM_BOT_TOKEN", hide_env_values = true)]
+    telegram_bot_token: Option<String>,
     /// Print the header line too.
     #[arg(long)]
     header: bool,
@@ -141,17 +148,48 @@ struct Fixture {
     codes: Vec<String>,
 }
 
-async fn prepare(base: &str, args: &Args) -> Result<Fixture, Failure> {
-    let c = Conn::open(base)?;
+async fn demo_codes(c: &Conn) -> Result<Vec<String>, Failure> {
     let demo = c.json(Method::GET, "/dev/api/demo", None, None).await?;
-    let codes: Vec<String> = demo["venues"]
+    Ok(demo["venues"]
         .as_array()
         .ok_or("no demo venues: start the server with --dev --demo")?
         .iter()
         .filter_map(|v| v["entrances"][0]["entry_code"].as_str().map(str::to_owned))
-        .collect();
+        .collect())
+}
+
+async fn own_codes(c: &Conn, key: &str) -> Result<Vec<String>, Failure> {
+    let mut codes = Vec::new();
+    for (bin, category) in [("180340021", "grocery"), ("190440012", "pharmacy")] {
+        let bin = (0..100)
+            .find_map(|k| id::with_check_digit(&format!("{bin}{k:02}")))
+            .ok_or("no BIN")?;
+        let body = json!({"bin": bin, "business_name": "Load test", "address": "Алматы",
+            "category": category, "pcr_required": false, "entrances": 1});
+        let v = c
+            .json(Method::POST, "/v1/venues", Some(key), Some(&body))
+            .await?;
+        codes.push(
+            v["entrances"][0]["entry_code"]
+                .as_str()
+                .ok_or("no entry code")?
+                .to_owned(),
+        );
+    }
+    Ok(codes)
+}
+
+async fn prepare(base: &str, args: &Args) -> Result<Fixture, Failure> {
+    let c = Conn::open(base)?;
+    let bot = args.telegram_bot_token.as_deref();
+    let codes = match bot {
+        Some(_) => own_codes(&c, &args.admin_key).await?,
+        None => demo_codes(&c).await?,
+    };
+    let telegram_id = |n: usize| 800_000_000 + n as i64;
     let citizens: Vec<Value> = (0..args.people)
-        .map(|n| json!({"iin": iin(n), "name": "Load", "lastname": "Test", "phone": null, "aitu_id": null, "telegram_id": null, "vk_id": null}))
+        .map(|n| json!({"iin": iin(n), "name": "Load", "lastname": "Test", "phone": null, "aitu_id": null,
+            "telegram_id": bot.map(|_| telegram_id(n)), "vk_id": null}))
         .collect();
     let batch =
         json!({"batch_id": format!("loadgen-citizens-{}", args.people), "citizens": citizens});
@@ -162,15 +200,23 @@ async fn prepare(base: &str, args: &Args) -> Result<Fixture, Failure> {
         Some(&batch),
     )
     .await?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_secs();
     let mut tokens = Vec::new();
     for n in 0..args.people {
+        let proof = match bot {
+            Some(token) => {
+                let pairs = vec![
+                    ("user".to_string(), format!(r#"{{"id":{}}}"#, telegram_id(n))),
+                    ("auth_date".to_string(), now.to_string()),
+                ];
+                json!({"kind": "telegram", "init_data": telegram_init_data(&pairs, token)})
+            }
+            None => json!({"kind": "dev", "iin": iin(n)}),
+        };
         let v = c
-            .json(
-                Method::POST,
-                "/v1/session",
-                None,
-                Some(&json!({"proof": {"kind": "dev", "iin": iin(n)}})),
-            )
+            .json(Method::POST, "/v1/session", None, Some(&json!({ "proof": proof })))
             .await?;
         tokens.push(v["token"].as_str().ok_or("no token")?.to_owned());
     }
