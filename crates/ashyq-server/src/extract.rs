@@ -80,6 +80,8 @@ impl FromRequestParts<AppState> for Person {
             .store
             .find_citizen(&Lookup::Id(claims.citizen_id))
             .await?
+            // A token from before the person signed out is over.
+            .filter(|c| c.session_epoch == claims.epoch)
             .ok_or_else(AppError::unauthorized)?;
         Ok(Person(citizen))
     }

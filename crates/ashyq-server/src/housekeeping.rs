@@ -2,9 +2,11 @@
 
 use crate::contacts;
 use crate::state::AppState;
+use crate::store::Purged;
 
 /// Housekeeping, run at start and every 10 minutes: closes visits whose default stay is
-/// over, deletes visits past retention, and traces positives still queued for tracing.
+/// over, traces positives still queued for tracing, and deletes every record that no
+/// status rule can use any more (`ashyq_core::status::Cutoffs`).
 pub async fn run(state: &AppState) {
     let now = state.now();
     let policy = &state.config.policy;
@@ -13,19 +15,21 @@ pub async fn run(state: &AppState) {
         Ok(_) => {}
         Err(e) => tracing::error!(error = %e, "auto-close failed"),
     }
-    match state
-        .store
-        .purge_visits(ashyq_core::visit::retention_cutoff(now, policy))
-        .await
-    {
-        Ok(n) if n > 0 => tracing::info!(deleted = n, "purged visits past retention"),
-        Ok(_) => {}
-        Err(e) => tracing::error!(error = %e, "retention purge failed"),
-    }
     // Positives whose tracing a crash or an error interrupted (queued by their import).
     match contacts::trace_pending(state).await {
         Ok(n) if n > 0 => tracing::info!(listed = n, "traced queued positives"),
         Ok(_) => {}
         Err(e) => tracing::error!(error = %e.message, "contact tracing failed"),
+    }
+    // After tracing, so a queued positive is traced before its queue entry can expire.
+    match state.store.purge_expired(&policy.cutoffs(now)).await {
+        Ok(p) if p != Purged::default() => tracing::info!(
+            visits = p.visits,
+            health_records = p.health_records,
+            tracing = p.tracing,
+            "deleted records no rule can use any more"
+        ),
+        Ok(_) => {}
+        Err(e) => tracing::error!(error = %e, "retention purge failed"),
     }
 }

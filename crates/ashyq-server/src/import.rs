@@ -18,7 +18,7 @@ use serde::Deserialize;
 use crate::contacts;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::store::{normalize_phone, ImportResult, ValidRows};
+use crate::store::{ImportResult, ValidRows};
 
 pub const KINDS: [&str; 5] = ["citizens", "pcr", "contacts", "vaccinations", "recoveries"];
 /// Records dated after this many seconds in the future are refused (clock skew allowed).
@@ -124,12 +124,12 @@ impl Kind for CitizenRow {
             ));
         }
         if let Some(p) = &self.phone {
-            if normalize_phone(p).is_none() {
+            if ashyq_core::id::phone_e164(p).is_none() {
                 return Err(row_error(
                     kind,
                     row,
                     "bad_phone",
-                    "phone must have 10 to 15 digits",
+                    "phone must be in E.164: + and the country code, 8 to 15 digits",
                 ));
             }
         }

@@ -143,12 +143,46 @@ pub fn load_or_create(data_dir: &Path) -> io::Result<Keys> {
     })
 }
 
-/// Adds a new current venue key and pass key; the old ones stay published. A running
-/// server picks them up when restarted.
-pub fn rotate(data_dir: &Path) -> io::Result<(Signer, Signer)> {
+/// What a rotation did.
+pub struct Rotation {
+    pub venue: Signer,
+    pub pass: Signer,
+    /// Pass keys deleted: no token they signed can still be valid.
+    pub retired: Vec<ashyq_core::keys::KeyId>,
+}
+
+/// Adds a new current venue key and pass key. Old venue keys stay published (printed
+/// posters must keep verifying); old pass keys are retired (deleted) once no pass they
+/// signed can still be valid: the new key and the one it replaces stay (nodes sign with
+/// the old one until restarted), and an older key goes once its successor has been
+/// current for longer than `pass_lifetime` seconds. A running server picks the keys up
+/// when restarted.
+pub fn rotate(data_dir: &Path, pass_lifetime: i64) -> io::Result<Rotation> {
     let dir = keys_dir(data_dir)?;
     load_or_create(data_dir)?;
-    Ok((add_key(&dir, "venue-")?, add_key(&dir, "pass-")?))
+    let venue = add_key(&dir, "venue-")?;
+    let pass = add_key(&dir, "pass-")?;
+    let mut retired = Vec::new();
+    let passes = numbered(&dir, "pass-")?;
+    let lifetime = std::time::Duration::from_secs(u64::try_from(pass_lifetime).unwrap_or(0));
+    // Every key but the last two, each looked at with its successor.
+    for pair in passes.windows(2).take(passes.len().saturating_sub(2)) {
+        let (old, successor) = (&pair[0].1, &pair[1].1);
+        let successor_age = fs::metadata(successor)?
+            .modified()?
+            .elapsed()
+            .unwrap_or_default();
+        if successor_age > lifetime {
+            let id = Signer::from_seed(read_secret(old)?).key_id();
+            fs::remove_file(old)?;
+            retired.push(id);
+        }
+    }
+    Ok(Rotation {
+        venue,
+        pass,
+        retired,
+    })
 }
 
 #[cfg(test)]
@@ -169,7 +203,7 @@ mod tests {
             .permissions()
             .mode();
         assert_eq!(mode & 0o777, 0o600);
-        let (v2, _) = rotate(&dir).expect("rotated");
+        let v2 = rotate(&dir, 300).expect("rotated").venue;
         let after = load_or_create(&dir).expect("loaded");
         assert_eq!(after.venue_signer().key_id(), v2.key_id());
         assert_eq!(after.venue_set.len(), 2);
@@ -177,6 +211,32 @@ mod tests {
             .venue_set
             .get(&first.venue_signer().key_id())
             .is_some());
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn rotation_retires_pass_keys_no_token_can_need() {
+        let dir = std::env::temp_dir().join(format!("ashyq-retire-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        let first = load_or_create(&dir).expect("created");
+        let p1 = first.pass_signer().key_id();
+        // Passes live 5 minutes: a second rotation right after the first keeps every key
+        // (pass-0001's successor has been current for seconds only).
+        rotate(&dir, 300).expect("rotated");
+        let r = rotate(&dir, 300).expect("rotated");
+        assert!(r.retired.is_empty());
+        assert_eq!(load_or_create(&dir).expect("loaded").pass_set.len(), 3);
+        // Once the lifetime has passed, only the current key and the one before stay;
+        // venue keys all stay (printed posters).
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+        let r = rotate(&dir, 1).expect("rotated");
+        let keys = load_or_create(&dir).expect("loaded");
+        assert_eq!(r.retired.len(), 2);
+        assert!(r.retired.contains(&p1));
+        assert_eq!(keys.pass_set.len(), 2);
+        assert!(keys.pass_set.get(&r.pass.key_id()).is_some());
+        assert!(keys.pass_set.get(&p1).is_none());
+        assert_eq!(keys.venue_set.len(), 4);
         let _ = fs::remove_dir_all(&dir);
     }
 }

@@ -37,6 +37,7 @@ pub mod middleware;
 pub mod net;
 pub mod poster;
 pub mod ratelimit;
+pub mod revocation;
 pub mod serve;
 pub mod session;
 pub mod state;
@@ -52,12 +53,13 @@ pub use state::{
 /// The whole service.
 pub fn app(state: AppState) -> Router {
     let routes = Router::new()
-        .route("/v1/session", post(api::session))
+        .route("/v1/session", post(api::session).delete(api::end_session))
         .route("/v1/me/status", get(api::me_status))
         .route("/v1/visits", post(api::check_in).get(api::list_visits))
         .route("/v1/visits/{id}/cancel", post(api::cancel_visit))
         .route("/v1/visits/{id}/pass", post(api::refresh_pass))
         .route("/v1/keys", get(api::keys))
+        .route("/v1/keys/{id}/revoke", post(api::revoke_key))
         .route("/v1/venues", post(api::register_venue))
         .route("/v1/venues/{id}", get(api::get_venue))
         .route("/v1/venues/{id}/poster.svg", get(api::poster))

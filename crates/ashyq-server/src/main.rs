@@ -17,7 +17,9 @@ use ashyq_server::apikeys::Scope;
 use ashyq_server::net::TrustedProxies;
 use ashyq_server::serve::ConnLimits;
 use ashyq_server::store::{PgStore, SqliteStore, Store};
-use ashyq_server::{api, app, demo, housekeeping, import, keystore, venues, AppState, Config};
+use ashyq_server::{
+    api, app, demo, housekeeping, import, keystore, revocation, venues, AppState, Config,
+};
 use std::sync::LazyLock;
 
 use clap::builder::PossibleValue;
@@ -128,8 +130,12 @@ impl ValueEnum for DirectionArg {
 
 #[derive(Subcommand)]
 enum KeysCommand {
-    /// Add new current venue and pass keys; old public keys stay published.
+    /// Add new current venue and pass keys; old venue keys stay published, pass keys no
+    /// token can still need are deleted.
     Rotate,
+    /// Revoke a leaked venue or pass key (hex id, as in GET /v1/keys): every node refuses
+    /// it within seconds and stops publishing it. Current keys: rotate first.
+    Revoke { key_id: String },
 }
 
 #[derive(Args)]
@@ -350,6 +356,7 @@ async fn serve(common: Common, s: Serve) -> Result<(), Failure> {
     }
     let store = open_store(&common, s.pg_max_connections).await?;
     let state = AppState::new(config, store, &common.data_dir)?;
+    revocation::refresh(&state).await?;
     housekeeping::run(&state).await;
     if s.demo {
         let info = demo::seed(&state)
@@ -366,6 +373,19 @@ async fn serve(common: Common, s: Serve) -> Result<(), Failure> {
             loop {
                 tick.tick().await;
                 housekeeping::run(&state).await;
+            }
+        });
+    }
+    {
+        // Keys revoked through another node or the CLI.
+        let state = state.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(revocation::REFRESH);
+            loop {
+                tick.tick().await;
+                if let Err(e) = revocation::refresh(&state).await {
+                    tracing::error!(error = %e, "reading revoked keys failed");
+                }
             }
         });
     }
@@ -387,8 +407,33 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Keys {
             command: KeysCommand::Rotate,
         } => {
-            let (v, p) = keystore::rotate(&common.data_dir)?;
-            println!("new venue key {} and pass key {}; restart the server (and copy keys/ to every node)", v.key_id(), p.key_id());
+            let lifetime = ashyq_core::status::Policy::default().pass_lifetime;
+            let r = keystore::rotate(&common.data_dir, lifetime)?;
+            println!(
+                "new venue key {} and pass key {}; restart the server (and copy keys/ to every node)",
+                r.venue.key_id(),
+                r.pass.key_id()
+            );
+            for id in r.retired {
+                println!("retired pass key {id}: no pass it signed can still be valid");
+            }
+            Ok(())
+        }
+        Command::Keys {
+            command: KeysCommand::Revoke { key_id },
+        } => {
+            let id = ashyq_core::keys::KeyId::from_hex(&key_id)
+                .ok_or("a key id is 8 hex digits, as in GET /v1/keys")?;
+            let store = open_store(&common, 2).await?;
+            let state = AppState::new(admin_config(&common), store, &common.data_dir)?;
+            let (kind, fresh) = revocation::revoke(&state, &id)
+                .await
+                .map_err(|e| format!("{}: {}", e.code, e.message))?;
+            if fresh {
+                println!("revoked {kind} key {id}; running servers refuse it within seconds");
+            } else {
+                println!("{kind} key {id} was already revoked");
+            }
             Ok(())
         }
         Command::Venue {

@@ -169,6 +169,8 @@ pub struct Shared {
     pub person_limiter: RateLimiter<i64>,
     /// Filled by `--demo` seeding; served at `/dev/api/demo` in dev.
     pub demo: std::sync::OnceLock<ashyq_core::api::DemoInfo>,
+    /// Signing keys this node refuses (`revocation`).
+    pub revoked: crate::revocation::Revoked,
     pub csp: String,
 }
 
@@ -203,6 +205,7 @@ impl AppState {
             clock: Clock::default(),
             metrics: Metrics::default(),
             demo: std::sync::OnceLock::new(),
+            revoked: crate::revocation::Revoked::default(),
             csp,
         })))
     }

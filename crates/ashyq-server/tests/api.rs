@@ -24,7 +24,7 @@ fn aitu_proof(n: u32, key: &str) -> Value {
     let mut me =
         json!({"id": format!("aitu-{n}"), "name": "Имя", "lastname": "Фамилия", "avatar": ""});
     me["sign"] = Value::String(aitu_sign(&me, key).unwrap());
-    let mut phone = json!({"phone": format!("+{}", person(n).phone)});
+    let mut phone = json!({"phone": person(n).phone.clone()});
     phone["sign"] = Value::String(aitu_sign(&phone, key).unwrap());
     json!({"proof": {"kind": "aitu", "me": me, "phone": phone}})
 }
@@ -69,7 +69,7 @@ async fn host_proofs(t: T) {
     );
     assert_eq!(v["profile"]["masked_name"], "Имя1 Ф.");
     let mut forged = aitu_proof(1, dev_secrets::AITU_API_KEY);
-    forged["proof"]["phone"]["phone"] = json!(format!("+{}", person(2).phone));
+    forged["proof"]["phone"]["phone"] = json!(person(2).phone);
     let (s, v) = session(forged).await;
     assert_eq!(
         (s, code_of(&v)),
@@ -220,8 +220,7 @@ async fn proofs_open_sessions_only_while_fresh_and_in_their_own_shape() {
     // A signed GetMe that happens to carry a phone is not a GetPhone result.
     let key = dev_secrets::AITU_API_KEY;
     let mut proof = aitu_proof(1, key);
-    let mut me_with_phone =
-        json!({"id": "aitu-1", "name": "Имя", "phone": format!("+{}", person(1).phone)});
+    let mut me_with_phone = json!({"id": "aitu-1", "name": "Имя", "phone": person(1).phone});
     me_with_phone["sign"] = Value::String(aitu_sign(&me_with_phone, key).unwrap());
     proof["proof"]["phone"] = me_with_phone;
     let (s, v) = session(proof).await;
@@ -439,8 +438,8 @@ async fn visit_lifecycle(t: T) {
 
     // Retention: visits older than 21 days are purged.
     t.state.clock.advance(22 * DAY);
-    let cutoff = ashyq_core::visit::retention_cutoff(t.state.now(), &t.state.config.policy);
-    assert!(t.state.store.purge_visits(cutoff).await.unwrap() >= 6);
+    let cutoffs = t.state.config.policy.cutoffs(t.state.now());
+    assert!(t.state.store.purge_expired(&cutoffs).await.unwrap().visits >= 6);
     let token = t.login(1).await;
     let (_, list) = t.call("GET", "/v1/visits", Some(&token), None).await;
     assert_eq!(list["visits"].as_array().unwrap().len(), 0);
@@ -722,7 +721,8 @@ async fn imports_with_bad_rows(t: T) {
         "citizens": [
             {"iin": good, "name": "Айгерим", "lastname": "С", "phone": "+7 701 555 00 01", "aitu_id": null, "telegram_id": 1, "vk_id": null},
             {"iin": "12345", "name": "X", "lastname": "Y", "phone": null, "aitu_id": null, "telegram_id": null, "vk_id": null},
-            {"iin": person(2).iin, "name": "Дублет", "lastname": "", "phone": "87015550001", "aitu_id": null, "telegram_id": null, "vk_id": null}
+            {"iin": person(2).iin, "name": "Дублет", "lastname": "", "phone": "+7 (701) 555-00-01", "aitu_id": null, "telegram_id": null, "vk_id": null},
+            {"iin": person(3).iin, "name": "Местный", "lastname": "", "phone": "87015550002", "aitu_id": null, "telegram_id": null, "vk_id": null}
         ],
         "pcr": [
             {"iin": good, "taken_at": now - DAY, "positive": false},
@@ -734,7 +734,7 @@ async fn imports_with_bad_rows(t: T) {
     let r = import_rows(&t, batch.clone()).await;
     assert_eq!(r["duplicate_batch"], false);
     assert_eq!(r["accepted"], 2, "{r}");
-    assert_eq!(r["rejected"], 5, "{r}");
+    assert_eq!(r["rejected"], 6, "{r}");
     let errors: Vec<(String, u64, String)> = r["errors"]
         .as_array()
         .unwrap()
@@ -750,6 +750,7 @@ async fn imports_with_bad_rows(t: T) {
     let want: Vec<(String, u64, String)> = [
         ("citizens", 1, "id_wrong_length"),
         ("citizens", 2, "identity_taken"),
+        ("citizens", 3, "bad_phone"),
         ("pcr", 1, "id_bad_check_digit"),
         ("pcr", 2, "bad_time"),
         ("recoveries", 0, "id_not_digits"),

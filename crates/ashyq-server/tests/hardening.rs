@@ -12,7 +12,7 @@ use ashyq_server::net::TrustedProxies;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{Request, StatusCode};
-use common::{person, setup_with, Backend, ADMIN};
+use common::{person, setup_with, Backend, ADMIN, T};
 use serde_json::json;
 use tower::ServiceExt;
 
@@ -290,3 +290,308 @@ async fn api_keys_have_scopes() {
     let (s, _) = dev.call("GET", "/metrics", Some(ADMIN), None).await;
     assert_eq!(s, StatusCode::OK);
 }
+
+// ---------------------------------------------------------------- storage (both stores)
+
+/// Issue 13: every record is deleted once no status rule can use it (DESIGN §4): aged past
+/// each window in turn, each kind is gone and the others are still there.
+async fn records_are_deleted_once_no_rule_can_use_them(t: T) {
+    use ashyq_core::api::PcrRow;
+    use ashyq_core::{DAY, HOUR};
+    use ashyq_server::store::ValidRows;
+    t.citizens(&[1, 2]).await;
+    let iin = person(1).iin;
+    let t0 = t.state.now();
+    let batch = json!({
+        "batch_id": "retention-1",
+        "pcr": [{"iin": iin, "taken_at": t0, "positive": true}, {"iin": iin, "taken_at": t0, "positive": false}],
+        "contacts": [{"iin": iin, "listed_at": t0}],
+        "vaccinations": [{"iin": iin, "at": t0, "course_complete": true}],
+        "recoveries": [{"iin": iin, "at": t0}]
+    });
+    let (s, v) = t.call("POST", "/v1/import", Some(ADMIN), Some(batch)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (_, entry, _) = t.venue("grocery", "180340021").await;
+    let token = t.login(1).await;
+    let (s, v) = t.scan(&token, &entry, "retention-visit-000001").await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let store = t.state.store.clone();
+    // A positive still queued for tracing (written as its import writes it, not yet traced).
+    let queued = ValidRows {
+        pcr: vec![(
+            0,
+            PcrRow {
+                iin: person(2).iin,
+                taken_at: t0,
+                positive: true,
+            },
+        )],
+        ..Default::default()
+    };
+    store
+        .import("retention-queue", &queued, 0, t0)
+        .await
+        .unwrap();
+    assert_eq!(store.pending_tracing().await.unwrap().len(), 1);
+
+    // What is left, kind by kind: positive, negative, contacts, vaccinations,
+    // recoveries, visits of person 1, queued positives.
+    let left = || async {
+        let r = store.health_records(&iin).await.unwrap();
+        let visits = store
+            .visits(&iin, t.state.now(), &t.state.config.policy, 100)
+            .await
+            .unwrap()
+            .len();
+        (
+            r.pcr.iter().filter(|p| p.positive).count(),
+            r.pcr.iter().filter(|p| !p.positive).count(),
+            r.contacts.len(),
+            r.vaccinations.len(),
+            r.recoveries.len(),
+            visits,
+            store.pending_tracing().await.unwrap().len(),
+        )
+    };
+    let purge_at = |at: i64| {
+        let cutoffs = t.state.config.policy.cutoffs(at);
+        let store = store.clone();
+        async move { store.purge_expired(&cutoffs).await.unwrap() }
+    };
+    assert_eq!(left().await, (1, 1, 1, 1, 1, 1, 1));
+    for (age, want) in [
+        (7 * DAY - 1, (1, 1, 1, 1, 1, 1, 1)),
+        (7 * DAY, (1, 0, 1, 1, 1, 1, 1)),
+        (10 * DAY, (0, 0, 1, 1, 1, 1, 1)),
+        (14 * DAY, (0, 0, 0, 1, 1, 1, 1)),
+        (14 * DAY + 3 * HOUR, (0, 0, 0, 1, 1, 1, 0)),
+        // The visit was made on the running clock, a moment after t0.
+        (21 * DAY + 60, (0, 0, 0, 1, 1, 0, 0)),
+        (90 * DAY, (0, 0, 0, 1, 0, 0, 0)),
+        (365 * DAY, (0, 0, 0, 0, 0, 0, 0)),
+    ] {
+        purge_at(t0 + age).await;
+        assert_eq!(left().await, want, "aged {age} s");
+    }
+    // Housekeeping runs the same purge on the clock.
+    let batch = json!({"batch_id": "retention-2", "pcr": [{"iin": iin, "taken_at": t0, "positive": false}]});
+    let (s, _) = t.call("POST", "/v1/import", Some(ADMIN), Some(batch)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(left().await.1, 1);
+    t.state.clock.advance(8 * DAY);
+    ashyq_server::housekeeping::run(&t.state).await;
+    assert_eq!(left().await.1, 0);
+}
+on_both!(records_are_deleted_once_no_rule_can_use_them);
+
+/// Issue 13: signing out ends the session on the server, not only in the app.
+async fn signing_out_ends_the_session_on_the_server(t: T) {
+    t.citizens(&[1, 2]).await;
+    let phone = t.login(1).await;
+    let laptop = t.login(1).await;
+    let other = t.login(2).await;
+    let (s, _) = t.call("DELETE", "/v1/session", Some(&phone), None).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    for token in [&phone, &laptop] {
+        let (s, v) = t.call("GET", "/v1/me/status", Some(token), None).await;
+        assert_eq!(
+            (s, v["error"]["code"].as_str()),
+            (StatusCode::UNAUTHORIZED, Some("unauthorized"))
+        );
+    }
+    let (s, _) = t.call("DELETE", "/v1/session", Some(&phone), None).await;
+    assert_eq!(
+        s,
+        StatusCode::UNAUTHORIZED,
+        "an ended session cannot sign out again"
+    );
+    assert_eq!(
+        t.status(&other).await,
+        "BLUE",
+        "other people stay signed in"
+    );
+    let again = t.login(1).await;
+    assert_eq!(t.status(&again).await, "BLUE", "signing in again works");
+}
+on_both!(signing_out_ends_the_session_on_the_server);
+
+/// Issue 13: an Aitu sign-in opens a session only for the registry entry that holds both
+/// the signed Aitu id and the signed phone, compared in E.164 as they are.
+async fn aitu_sign_in_needs_the_account_and_the_phone_of_one_person(t: T) {
+    use ashyq_core::hostproof::aitu_sign;
+    t.citizens(&[1, 2]).await;
+    let batch = json!({"batch_id": "aitu-vn", "citizens": [
+        {"iin": person(3).iin, "name": "Nguyen", "lastname": "Van", "phone": "+84 70 123 4567",
+         "aitu_id": "aitu-vn", "telegram_id": null, "vk_id": null}]});
+    let (s, v) = t.call("POST", "/v1/import", Some(ADMIN), Some(batch)).await;
+    assert_eq!(
+        (s, v["accepted"].as_u64()),
+        (StatusCode::OK, Some(1)),
+        "{v}"
+    );
+    let key = ashyq_server::dev_secrets::AITU_API_KEY;
+    let signed = |mut v: serde_json::Value| {
+        v["sign"] = json!(aitu_sign(&v, key).unwrap());
+        v
+    };
+    let sign_in = |id: &str, phone: &str| {
+        let body = json!({"proof": {"kind": "aitu",
+            "me": signed(json!({"id": id, "name": "Имя", "lastname": "Ф"})),
+            "phone": signed(json!({"phone": phone}))}});
+        let t = &t;
+        async move {
+            let (s, v) = t.call("POST", "/v1/session", None, Some(body)).await;
+            (s, v["profile"]["masked_iin"].as_str().map(str::to_owned))
+        }
+    };
+    let masked = |n: u32| Some(ashyq_core::id::mask(&person(n).iin));
+    assert_eq!(
+        sign_in("aitu-1", &person(1).phone).await,
+        (StatusCode::OK, masked(1))
+    );
+    // Person 1's account with person 2's phone (each signed, but not one person's).
+    assert_eq!(
+        sign_in("aitu-1", &person(2).phone).await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        sign_in("aitu-2", &person(1).phone).await.0,
+        StatusCode::NOT_FOUND
+    );
+    // A phone alone is not enough; an account alone is not either.
+    assert_eq!(
+        sign_in("aitu-9", &person(1).phone).await.0,
+        StatusCode::NOT_FOUND
+    );
+    // The Vietnamese number matches itself only, never a Kazakh +7 470 …
+    assert_eq!(
+        sign_in("aitu-vn", "+84701234567").await,
+        (StatusCode::OK, masked(3))
+    );
+    assert_eq!(
+        sign_in("aitu-vn", "+7 470 123 4567").await.0,
+        StatusCode::NOT_FOUND
+    );
+}
+on_both!(aitu_sign_in_needs_the_account_and_the_phone_of_one_person);
+
+/// Issue 13: a revoked key is refused at once and no longer published; the current keys
+/// cannot be revoked (rotate first).
+async fn revoked_keys_are_refused_and_unpublished(t: T) {
+    use ashyq_core::keys::Signer;
+    use ashyq_core::venue;
+    // The current key cannot be revoked, an unknown one is not found, and only the ops
+    // key may ask.
+    let current = t.state.keys.venue_signer().key_id();
+    let (s, v) = t
+        .call(
+            "POST",
+            &format!("/v1/keys/{current}/revoke"),
+            Some(ADMIN),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("key_current"))
+    );
+    let unknown = Signer::from_seed([42; 32]).key_id();
+    let (s, _) = t
+        .call(
+            "POST",
+            &format!("/v1/keys/{unknown}/revoke"),
+            Some(ADMIN),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = t
+        .call("POST", &format!("/v1/keys/{current}/revoke"), None, None)
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+
+    // A node with an old key beside the current one (what `keys rotate` leaves).
+    let dir = common::temp_dir("revoke");
+    let first = ashyq_server::keystore::load_or_create(&dir).unwrap();
+    let first_id = first.venue_signer().key_id();
+    let old_pass = first.pass_signer().key_id();
+    ashyq_server::keystore::rotate(&dir, 300).unwrap();
+    let store = t.state.store.clone();
+    let state = ashyq_server::AppState::new(common::config(), store, &dir).unwrap();
+    let node = common::T {
+        app: ashyq_server::app(state.clone()),
+        state,
+        dir,
+    };
+    node.citizens(&[1]).await;
+    let (_, entry, _) = node.venue("grocery", "180340021").await;
+    let info = venue::parse(&entry, &node.state.keys.venue_set)
+        .unwrap()
+        .info;
+    let first_signer = node
+        .state
+        .keys
+        .venue
+        .iter()
+        .find(|s| s.key_id() == first_id)
+        .unwrap();
+    let by_first = venue::sign(&info, first_signer).unwrap().bare();
+    let token = node.login(1).await;
+    let (s, v) = node.scan(&token, &by_first, "revoke-visit-00000001").await;
+    assert_eq!(
+        s,
+        StatusCode::OK,
+        "an old key's code works until revoked: {v}"
+    );
+    let (s, v) = node
+        .call(
+            "POST",
+            &format!("/v1/keys/{first_id}/revoke"),
+            Some(ADMIN),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (s, v["kind"].as_str()),
+        (StatusCode::OK, Some("venue")),
+        "{v}"
+    );
+    let (s, v) = node.scan(&token, &by_first, "revoke-visit-00000002").await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("key_revoked"))
+    );
+    let (s, v) = node
+        .call(
+            "POST",
+            &format!("/v1/keys/{old_pass}/revoke"),
+            Some(ADMIN),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (s, v["kind"].as_str()),
+        (StatusCode::OK, Some("pass")),
+        "{v}"
+    );
+    let (_, keys) = node.call("GET", "/v1/keys", None, None).await;
+    assert!(
+        keys["venue_keys"].get(first_id.to_string()).is_none(),
+        "{keys}"
+    );
+    assert!(
+        keys["pass_keys"].get(old_pass.to_string()).is_none(),
+        "{keys}"
+    );
+    assert_eq!(keys["venue_keys"].as_object().unwrap().len(), 1);
+    // The current key still signs codes that work.
+    let (s, v) = node.scan(&token, &entry, "revoke-visit-00000003").await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    // Another node on the same database learns it at its next refresh.
+    let other =
+        ashyq_server::AppState::new(common::config(), node.state.store.clone(), &node.dir).unwrap();
+    assert!(!other.revoked.contains(&first_id));
+    ashyq_server::revocation::refresh(&other).await.unwrap();
+    assert!(other.revoked.contains(&first_id));
+}
+on_both!(revoked_keys_are_refused_and_unpublished);

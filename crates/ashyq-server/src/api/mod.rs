@@ -8,9 +8,10 @@ pub mod venues;
 pub mod visits;
 
 pub use operations::{
-    api_not_found, demo, healthz, import, keys, method_not_allowed, metrics, not_found, ImportQuery,
+    api_not_found, demo, healthz, import, keys, method_not_allowed, metrics, not_found, revoke_key,
+    ImportQuery,
 };
-pub use session::{me_status, session};
+pub use session::{end_session, me_status, session};
 pub use venues::{get_venue, poster, poster_svg, register_venue, PosterQuery};
 pub use visits::{cancel_visit, check_in, list_visits, refresh_pass};
 

@@ -2,34 +2,53 @@
 //! info, and the JSON answers for unknown endpoints and methods.
 
 use ashyq_core::api::{ImportBatch, KeysResponse};
-use axum::extract::{Query, Request, State};
-use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use ashyq_core::keys::KeyId;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 
-use crate::error::{AppError, AppResult};
 use crate::apikeys::{audit, ImportKey, OpsKey, Scope};
+use crate::error::{AppError, AppResult};
 use crate::extract::{body_bytes, parse_json};
-use crate::import;
 use crate::state::AppState;
+use crate::{import, revocation};
 
 /// `GET /v1/keys`.
+/// Revoked keys are left out, so apps drop them at their next refresh. Not cached
+/// (`no-store`, like every API answer): a revocation reaches apps at their next refresh.
 pub async fn keys(State(state): State<AppState>) -> Response {
     let k = &state.keys;
     let body = KeysResponse {
-        venue_keys: k.venue_set.to_b64_map(),
-        pass_keys: k.pass_set.to_b64_map(),
+        venue_keys: state.revoked.published(&k.venue_set),
+        pass_keys: state.revoked.published(&k.pass_set),
         current_venue_key: k.venue_signer().key_id().to_string(),
         current_pass_key: k.pass_signer().key_id().to_string(),
     };
-    let mut resp = Json(body).into_response();
-    resp.headers_mut().insert(
-        CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=300"),
+    Json(body).into_response()
+}
+
+/// `POST /v1/keys/{id}/revoke` (the `ops` key): revokes a leaked venue or pass key.
+pub async fn revoke_key(
+    State(state): State<AppState>,
+    ops: OpsKey,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let key_id = KeyId::from_hex(&id)
+        .ok_or_else(|| AppError::not_found("key_not_found", "no key has this id"))?;
+    let (kind, fresh) = revocation::revoke(&state, &key_id).await?;
+    audit(
+        Scope::Ops,
+        &ops.id,
+        "key_revoked",
+        &format!("{kind} {key_id}"),
     );
-    resp
+    Ok(Json(
+        serde_json::json!({"key_id": key_id.to_string(), "kind": kind, "newly_revoked": fresh}),
+    )
+    .into_response())
 }
 
 #[derive(Debug, Deserialize)]

@@ -58,10 +58,11 @@ pub async fn session(
                 .ok_or_else(|| not_configured("Aitu"))?;
             let aitu =
                 hostproof::verify_aitu(me, phone, key).map_err(|e| proof_error("Aitu", e))?;
-            // The registry keeps digits only for now (`normalize_phone`); E.164 without
-            // its `+` is the same digits, and a number that matched nothing still won't.
-            let digits = aitu.phone.trim_start_matches('+').to_owned();
-            (link(&state, Lookup::Phone(digits)).await?, "aitu")
+            let by = Lookup::Aitu {
+                id: aitu.id,
+                phone: aitu.phone,
+            };
+            (link(&state, by).await?, "aitu")
         }
         HostProof::Telegram { init_data } => {
             let token = hosts
@@ -111,7 +112,12 @@ pub async fn session(
     let expires_at = now + ttl;
     tracing::info!(host, person = %id::mask(&citizen.iin), "session opened");
     Ok(Json(SessionResponse {
-        token: session::issue(&state.keys.session_secret, citizen.id, 0, expires_at),
+        token: session::issue(
+            &state.keys.session_secret,
+            citizen.id,
+            citizen.session_epoch,
+            expires_at,
+        ),
         expires_at,
         profile: Profile {
             masked_name: id::mask_name(&citizen.name, &citizen.lastname),
@@ -133,6 +139,14 @@ pub(super) async fn status_of(
         valid_until: r.valid_until,
         as_of: now,
     })
+}
+
+/// `DELETE /v1/session`: signs out on the server. Ends every session of the person issued
+/// so far (this device's and any other), so a copied token is worth nothing after it.
+pub async fn end_session(State(state): State<AppState>, person: Person) -> AppResult<StatusCode> {
+    state.store.end_sessions(person.0.id).await?;
+    tracing::info!(person = %id::mask(person.iin()), "signed out");
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// `GET /v1/me/status`.

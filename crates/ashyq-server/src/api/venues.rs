@@ -9,8 +9,8 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 
-use crate::error::{AppError, AppResult};
 use crate::apikeys::{audit, ImportKey, Scope};
+use crate::error::{AppError, AppResult};
 use crate::extract::ApiJson;
 use crate::state::AppState;
 use crate::store::Venue;
@@ -25,7 +25,12 @@ pub async fn register_venue(
     let now = state.now();
     let new = venues::check_registration(&req, now)?;
     let v = state.store.add_venue(&new, now).await?;
-    audit(Scope::Import, &key.id, "venue_registered", &v.id.to_string());
+    audit(
+        Scope::Import,
+        &key.id,
+        "venue_registered",
+        &v.id.to_string(),
+    );
     Ok((StatusCode::CREATED, Json(venues::response(&state, &v)?)).into_response())
 }
 

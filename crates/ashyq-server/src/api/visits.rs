@@ -64,6 +64,12 @@ pub async fn check_in(
     }
     let code = venue::parse(&req.code, &state.keys.venue_set)
         .map_err(|e| AppError::unprocessable(e.code(), e.to_string()))?;
+    if state.revoked.contains(&code.key_id) {
+        return Err(AppError::unprocessable(
+            "key_revoked",
+            "this code was signed with a key that has been revoked",
+        ));
+    }
     let info = code.info;
     let venue = state
         .store

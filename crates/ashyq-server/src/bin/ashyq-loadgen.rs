@@ -208,7 +208,10 @@ async fn prepare(base: &str, args: &Args) -> Result<Fixture, Failure> {
         let proof = match bot {
             Some(token) => {
                 let pairs = vec![
-                    ("user".to_string(), format!(r#"{{"id":{}}}"#, telegram_id(n))),
+                    (
+                        "user".to_string(),
+                        format!(r#"{{"id":{}}}"#, telegram_id(n)),
+                    ),
                     ("auth_date".to_string(), now.to_string()),
                 ];
                 json!({"kind": "telegram", "init_data": telegram_init_data(&pairs, token)})
@@ -216,7 +219,12 @@ async fn prepare(base: &str, args: &Args) -> Result<Fixture, Failure> {
             None => json!({"kind": "dev", "iin": iin(n)}),
         };
         let v = c
-            .json(Method::POST, "/v1/session", None, Some(&json!({ "proof": proof })))
+            .json(
+                Method::POST,
+                "/v1/session",
+                None,
+                Some(&json!({ "proof": proof })),
+            )
             .await?;
         tokens.push(v["token"].as_str().ok_or("no token")?.to_owned());
     }

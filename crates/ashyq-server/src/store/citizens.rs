@@ -7,14 +7,16 @@ use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool,
 use super::sql::Sql;
 use super::types::{Citizen, Lookup, StoreResult};
 
-const BY_ID: &str = "SELECT id, iin, name, lastname FROM citizens WHERE id = $1";
-const BY_IIN: &str = "SELECT id, iin, name, lastname FROM citizens WHERE iin = $1";
-const BY_PHONE: &str =
-    "SELECT id, iin, name, lastname FROM citizens WHERE phone = $1 ORDER BY id LIMIT 1";
-const BY_TELEGRAM: &str =
-    "SELECT id, iin, name, lastname FROM citizens WHERE telegram_id = $1 ORDER BY id LIMIT 1";
-const BY_VK: &str =
-    "SELECT id, iin, name, lastname FROM citizens WHERE vk_id = $1 ORDER BY id LIMIT 1";
+const BY_ID: &str = "SELECT id, iin, name, lastname, session_epoch FROM citizens WHERE id = $1";
+const BY_IIN: &str = "SELECT id, iin, name, lastname, session_epoch FROM citizens WHERE iin = $1";
+const BY_PHONE: &str = "SELECT id, iin, name, lastname, session_epoch FROM citizens \
+     WHERE phone = $1 ORDER BY id LIMIT 1";
+const BY_AITU: &str = "SELECT id, iin, name, lastname, session_epoch FROM citizens \
+     WHERE aitu_id = $1 AND phone = $2 ORDER BY id LIMIT 1";
+const BY_TELEGRAM: &str = "SELECT id, iin, name, lastname, session_epoch FROM citizens \
+     WHERE telegram_id = $1 ORDER BY id LIMIT 1";
+const BY_VK: &str = "SELECT id, iin, name, lastname, session_epoch FROM citizens \
+     WHERE vk_id = $1 ORDER BY id LIMIT 1";
 
 /// Every record of one person in one round trip: kind, time and a flag (positive, course
 /// complete), the flag cast so both dialects return the same integer type.
@@ -40,6 +42,9 @@ where
             Lookup::Id(id) => sqlx::query(BY_ID).bind(*id),
             Lookup::Iin(iin) => sqlx::query(BY_IIN).bind(iin.as_str()),
             Lookup::Phone(p) => sqlx::query(BY_PHONE).bind(p.as_str()),
+            Lookup::Aitu { id, phone } => {
+                sqlx::query(BY_AITU).bind(id.as_str()).bind(phone.as_str())
+            }
             Lookup::Telegram(t) => sqlx::query(BY_TELEGRAM).bind(*t),
             Lookup::Vk(v) => sqlx::query(BY_VK).bind(*v),
         };
@@ -50,6 +55,7 @@ where
                 iin: r.try_get("iin")?,
                 name: r.try_get("name")?,
                 lastname: r.try_get("lastname")?,
+                session_epoch: r.try_get("session_epoch")?,
             })
         })
         .transpose()

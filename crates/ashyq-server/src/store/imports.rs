@@ -7,7 +7,7 @@ use ashyq_core::Timestamp;
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool, Row, Type};
 
 use super::sql::{to_u64, Affected, Sql};
-use super::types::{normalize_phone, ImportResult, StoreResult, ValidRows};
+use super::types::{ImportResult, StoreResult, ValidRows};
 
 const NEW_BATCH: &str = "INSERT INTO import_batches (batch_id, imported_at, accepted, \
      rejected) VALUES ($1, $2, 0, 0) ON CONFLICT (batch_id) DO NOTHING";
@@ -99,7 +99,7 @@ where
         }
         let mut clashes = Vec::new();
         for (i, c) in &rows.citizens {
-            let phone = c.phone.as_deref().and_then(normalize_phone);
+            let phone = c.phone.as_deref().and_then(ashyq_core::id::phone_e164);
             let clash = sqlx::query(IDENTITY_CLASH)
                 .bind(c.iin.as_str())
                 .bind(phone.as_deref())

@@ -9,6 +9,8 @@ mod housekeeping;
 mod imports;
 mod migrations;
 mod postgres;
+mod retention;
+mod revocation;
 mod sql;
 mod sqlite;
 mod types;
@@ -18,6 +20,6 @@ mod visits;
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 pub use types::{
-    normalize_phone, Citizen, ImportResult, Lookup, NewVenue, Scan, ScanResult, Store, StoreError,
+    Citizen, ImportResult, Lookup, NewVenue, Purged, Scan, ScanResult, Store, StoreError,
     StoreResult, ValidRows, Venue,
 };

@@ -5,7 +5,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use ashyq_core::api::Visit;
-use ashyq_core::status::{HealthRecords, Policy};
+use ashyq_core::status::{Cutoffs, HealthRecords, Policy};
 use ashyq_core::visit::Stay;
 use ashyq_core::Timestamp;
 use async_trait::async_trait;
@@ -15,8 +15,8 @@ use sqlx::{Pool, Postgres};
 use super::migrations;
 use super::sql::Sql;
 use super::types::{
-    Citizen, ImportResult, Lookup, NewVenue, Scan, ScanResult, Store, StoreError, StoreResult,
-    ValidRows, Venue,
+    Citizen, ImportResult, Lookup, NewVenue, Purged, Scan, ScanResult, Store, StoreError,
+    StoreResult, ValidRows, Venue,
 };
 
 const MIGRATION_DIALECT: migrations::Dialect = migrations::Dialect {
@@ -155,7 +155,16 @@ impl Store for PgStore {
     async fn done_tracing(&self, done: &[(String, Timestamp)]) -> StoreResult<()> {
         Sql::done_tracing(&self.pool, done).await
     }
-    async fn purge_visits(&self, cutoff: Timestamp) -> StoreResult<u64> {
-        Sql::purge_visits(&self.pool, cutoff).await
+    async fn purge_expired(&self, cutoffs: &Cutoffs) -> StoreResult<Purged> {
+        Sql::purge_expired(&self.pool, cutoffs).await
+    }
+    async fn revoke_key(&self, key_id: &str, kind: &str, now: Timestamp) -> StoreResult<bool> {
+        Sql::revoke_key(&self.pool, key_id, kind, now).await
+    }
+    async fn revoked_keys(&self) -> StoreResult<Vec<String>> {
+        Sql::revoked_keys(&self.pool).await
+    }
+    async fn end_sessions(&self, citizen_id: i64) -> StoreResult<()> {
+        Sql::end_sessions(&self.pool, citizen_id).await
     }
 }

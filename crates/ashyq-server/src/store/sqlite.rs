@@ -4,7 +4,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use ashyq_core::api::Visit;
-use ashyq_core::status::{HealthRecords, Policy};
+use ashyq_core::status::{Cutoffs, HealthRecords, Policy};
 use ashyq_core::visit::Stay;
 use ashyq_core::Timestamp;
 use async_trait::async_trait;
@@ -15,8 +15,8 @@ use tokio::sync::{mpsc, oneshot};
 use super::migrations;
 use super::sql::Sql;
 use super::types::{
-    Citizen, ImportResult, Lookup, NewVenue, Scan, ScanResult, Store, StoreError, StoreResult,
-    ValidRows, Venue,
+    Citizen, ImportResult, Lookup, NewVenue, Purged, Scan, ScanResult, Store, StoreError,
+    StoreResult, ValidRows, Venue,
 };
 
 /// SQLite in WAL mode with `synchronous=FULL`: a commit is on disk before it returns, so
@@ -105,6 +105,8 @@ impl SqliteStore {
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
+            // Deleted records (retention) are overwritten, not left in free pages.
+            .pragma("secure_delete", "ON")
             .busy_timeout(Duration::from_secs(10));
         let write = SqlitePoolOptions::new()
             .max_connections(1)
@@ -215,7 +217,16 @@ impl Store for SqliteStore {
     async fn done_tracing(&self, done: &[(String, Timestamp)]) -> StoreResult<()> {
         Sql::done_tracing(&self.write, done).await
     }
-    async fn purge_visits(&self, cutoff: Timestamp) -> StoreResult<u64> {
-        Sql::purge_visits(&self.write, cutoff).await
+    async fn purge_expired(&self, cutoffs: &Cutoffs) -> StoreResult<Purged> {
+        Sql::purge_expired(&self.write, cutoffs).await
+    }
+    async fn revoke_key(&self, key_id: &str, kind: &str, now: Timestamp) -> StoreResult<bool> {
+        Sql::revoke_key(&self.write, key_id, kind, now).await
+    }
+    async fn revoked_keys(&self) -> StoreResult<Vec<String>> {
+        Sql::revoked_keys(&self.read).await
+    }
+    async fn end_sessions(&self, citizen_id: i64) -> StoreResult<()> {
+        Sql::end_sessions(&self.write, citizen_id).await
     }
 }

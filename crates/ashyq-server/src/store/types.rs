@@ -2,7 +2,7 @@
 //! errors.
 
 use ashyq_core::api::{CitizenRow, ContactRow, PcrRow, RecoveryRow, VaccinationRow, Visit};
-use ashyq_core::status::{HealthRecords, Policy};
+use ashyq_core::status::{Cutoffs, HealthRecords, Policy};
 use ashyq_core::venue::{Category, Direction};
 use ashyq_core::visit::Stay;
 use ashyq_core::Timestamp;
@@ -37,6 +37,8 @@ pub struct Citizen {
     pub iin: String,
     pub name: String,
     pub lastname: String,
+    /// Moves on when the person signs out; tokens of an earlier epoch are refused.
+    pub session_epoch: i64,
 }
 
 /// How a host identity finds a citizen.
@@ -44,8 +46,14 @@ pub struct Citizen {
 pub enum Lookup {
     Id(i64),
     Iin(String),
-    /// Normalized: digits only, Kazakh numbers as `7XXXXXXXXXX`.
+    /// E.164 (`+77012345678`, see `ashyq_core::id::phone_e164`).
     Phone(String),
+    /// An Aitu sign-in: the registry entry must hold both this Aitu id and this E.164
+    /// phone (Aitu signs the two apart; only the registry ties them to one person).
+    Aitu {
+        id: String,
+        phone: String,
+    },
     Telegram(i64),
     Vk(i64),
 }
@@ -199,44 +207,22 @@ pub trait Store: Send + Sync + 'static {
     /// Removes results from the tracing queue once their person's contacts are listed.
     async fn done_tracing(&self, done: &[(String, Timestamp)]) -> StoreResult<()>;
 
-    /// Deletes visits and scans older than `cutoff`. Returns how many visits.
-    async fn purge_visits(&self, cutoff: Timestamp) -> StoreResult<u64>;
+    /// Deletes every record past its cutoff (visits and scans, health records, queued
+    /// tracing), in one transaction.
+    async fn purge_expired(&self, cutoffs: &Cutoffs) -> StoreResult<Purged>;
+
+    /// Records a signing key as revoked. False when it already was.
+    async fn revoke_key(&self, key_id: &str, kind: &str, now: Timestamp) -> StoreResult<bool>;
+    /// Every revoked key id.
+    async fn revoked_keys(&self) -> StoreResult<Vec<String>>;
+    /// Ends every session of a citizen issued so far (moves their session epoch on).
+    async fn end_sessions(&self, citizen_id: i64) -> StoreResult<()>;
 }
 
-/// Normalizes a phone number for linking: digits only; a Kazakh `8XXXXXXXXXX` becomes
-/// `7XXXXXXXXXX`. None when fewer than 10 digits remain.
-pub fn normalize_phone(raw: &str) -> Option<String> {
-    let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
-    if digits.len() < 10 || digits.len() > 15 {
-        return None;
-    }
-    if digits.len() == 11 && digits.starts_with('8') {
-        return Some(format!("7{}", &digits[1..]));
-    }
-    if digits.len() == 10 {
-        return Some(format!("7{digits}"));
-    }
-    Some(digits)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn phones_normalize_to_one_form() {
-        for raw in [
-            "+7 701 234 56 78",
-            "87012345678",
-            "7012345678",
-            "7(701)234-56-78",
-        ] {
-            assert_eq!(
-                normalize_phone(raw).as_deref(),
-                Some("77012345678"),
-                "{raw}"
-            );
-        }
-        assert_eq!(normalize_phone("12345"), None);
-    }
+/// What one retention pass deleted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Purged {
+    pub visits: u64,
+    pub health_records: u64,
+    pub tracing: u64,
 }

@@ -123,7 +123,7 @@ pub struct Person {
 pub fn person(n: u32) -> Person {
     Person {
         iin: demo::complete_id(&format!("90{:02}{:02}300", n / 28 + 1, n % 28 + 1)),
-        phone: format!("7702{:07}", n),
+        phone: format!("+7702{:07}", n),
         telegram_id: 500_000 + i64::from(n),
         vk_id: 700_000 + i64::from(n),
     }
