@@ -30,6 +30,7 @@ pub struct Api {
 enum Method {
     Get,
     Post,
+    Delete,
 }
 
 impl Api {
@@ -51,6 +52,7 @@ impl Api {
         method: &Method,
         path: &str,
         body: Option<&str>,
+        token: Option<&str>,
         ms: u32,
     ) -> Result<web_sys::Response> {
         let abort = web_sys::AbortController::new().ok();
@@ -58,11 +60,12 @@ impl Api {
         init.set_method(match method {
             Method::Get => "GET",
             Method::Post => "POST",
+            Method::Delete => "DELETE",
         });
         let headers = web_sys::Headers::new().map_err(|e| ApiError::Network(error_text(&e)))?;
         // Setting a valid header name and value does not throw.
         let _ = headers.set("accept", "application/json");
-        if let Some(t) = self.token.borrow().as_deref() {
+        if let Some(t) = token {
             let mut v = String::with_capacity(7 + t.len());
             v.push_str("Bearer ");
             v.push_str(t);
@@ -92,12 +95,25 @@ impl Api {
     /// One request with its retries; the answer's JSON as a JavaScript value. Not generic:
     /// one copy of this future serves every endpoint.
     async fn call(&self, method: Method, path: &str, body: Option<String>) -> Result<JsValue> {
+        let token = self.token.borrow().clone();
+        self.call_as(method, path, body, token).await
+    }
+
+    async fn call_as(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<String>,
+        token: Option<String>,
+    ) -> Result<JsValue> {
         let started = js_sys::Date::now();
         let mut attempt = 0;
         loop {
             let elapsed = (js_sys::Date::now() - started).max(0.0) as u32;
             let left = self.timeout_ms.saturating_sub(elapsed).max(1);
-            let res = self.once(&method, path, body.as_deref(), left).await;
+            let res = self
+                .once(&method, path, body.as_deref(), token.as_deref(), left)
+                .await;
             let retryable = match &res {
                 Err(ApiError::Network(_)) => true,
                 Ok(r) => matches!(r.status(), 502..=504),
@@ -145,6 +161,14 @@ impl Api {
             self.call(Method::Post, "/v1/session", Some(body)).await,
             json::session,
         )
+    }
+
+    /// `DELETE /v1/session`: ends `token`'s session on the server (the app has already
+    /// forgotten it, so the token is passed, not read).
+    pub async fn end_session(&self, token: String) -> Result<()> {
+        self.call_as(Method::Delete, "/v1/session", None, Some(token))
+            .await
+            .map(|_| ())
     }
 
     /// `GET /v1/me/status`.

@@ -278,6 +278,11 @@ impl App {
                     });
                 }
             }
+            Effect::EndSession(token) => self.spawn(|a| async move {
+                // Best effort: the app forgets the session whatever the answer.
+                let _ = a.api.end_session(token).await;
+                None
+            }),
             Effect::LoadStatus => {
                 self.spawn(|a| async move { Some(Msg::StatusDone(a.api.status().await)) })
             }

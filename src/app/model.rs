@@ -195,6 +195,8 @@ pub enum Effect {
     HostSession,
     Session(Proof),
     SaveSession(Option<SessionResponse>),
+    /// `DELETE /v1/session` with this token: signing out ends it on the server too.
+    EndSession(String),
     LoadStatus,
     Scan,
     CheckIn(CheckInRequest),

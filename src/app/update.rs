@@ -298,7 +298,9 @@ impl Model {
     }
 
     fn signed_out(&mut self, fx: &mut Vec<Effect>) {
-        self.session = None;
+        if let Some(s) = self.session.take() {
+            fx.push(Effect::EndSession(s.token));
+        }
         fx.push(Effect::SaveSession(None));
         self.sign_in(fx);
     }
@@ -630,6 +632,23 @@ mod tests {
         );
         step(&mut m, Msg::KeysLoaded(keys()));
         m
+    }
+
+    #[test]
+    fn signing_out_ends_the_session_on_the_server_then_forgets_it() {
+        let mut m = signed_in(HostKind::Fake);
+        let fx = step(&mut m, Msg::SignOut);
+        assert_eq!(
+            fx[..2],
+            [
+                Effect::EndSession(String::from("t")),
+                Effect::SaveSession(None)
+            ]
+        );
+        assert_eq!(m.session, None);
+        // Signed out already: nothing to end on the server.
+        let fx = step(&mut m, Msg::SignOut);
+        assert!(!fx.iter().any(|e| matches!(e, Effect::EndSession(_))));
     }
 
     #[test]
