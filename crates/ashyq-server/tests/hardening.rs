@@ -167,6 +167,36 @@ async fn rate_limits_see_the_client_behind_a_trusted_proxy_only() {
 }
 
 #[tokio::test]
+async fn vk_needs_the_app_id_it_is_configured_for() {
+    let mut config = ashyq_server::Config::new("127.0.0.1:8080");
+    config.hosts.vk_app_secret = Some("vk-secret".into());
+    let t = setup_with(Backend::Sqlite, config).await.unwrap();
+    t.citizens(&[1]).await;
+    let now = t.state.now().to_string();
+    let params = ashyq_core::hostproof::vk_launch_query(
+        &[
+            ("vk_user_id".to_string(), person(1).vk_id.to_string()),
+            ("vk_app_id".to_string(), "51234567".to_string()),
+            ("vk_ts".to_string(), now),
+        ],
+        "vk-secret",
+    );
+    let (s, v) = t
+        .call(
+            "POST",
+            "/v1/session",
+            None,
+            Some(json!({"proof": {"kind": "vk", "launch_params": params}})),
+        )
+        .await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("host_not_configured")),
+        "a secret without its app id accepts no app"
+    );
+}
+
+#[tokio::test]
 async fn check_ins_are_limited_per_person() {
     let mut config = common::config();
     config.person_rate_per_minute = 60;

@@ -610,3 +610,43 @@ fn dev_mode_refuses_to_start_where_it_could_reach_production() {
     assert!(!ok && err.contains("ASHYQ_OPS_API_KEYS"), "{err}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+// ---------------------------------------------------------------- keys on the command line
+
+/// Issue 13: `keys revoke KID` refuses a current key, revokes an older one once, and
+/// `keys rotate` says which pass keys it retired.
+#[test]
+fn keys_revoke_and_rotate_on_the_command_line() {
+    let dir = common::temp_dir("keyscli");
+    let cli = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_ashyq-server"))
+            .args(args)
+            .arg("--data-dir")
+            .arg(&dir)
+            .env_remove("ASHYQ_DATABASE_URL")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned()
+                + &String::from_utf8_lossy(&out.stderr),
+        )
+    };
+    let first = ashyq_server::keystore::load_or_create(&dir).unwrap();
+    let old_venue = first.venue_signer().key_id().to_string();
+    let (ok, out) = cli(&["keys", "revoke", &old_venue]);
+    assert!(!ok && out.contains("key_current"), "{out}");
+    let (ok, out) = cli(&["keys", "rotate"]);
+    assert!(ok, "{out}");
+    let (ok, out) = cli(&["keys", "revoke", &old_venue]);
+    assert!(
+        ok && out.contains(&format!("revoked venue key {old_venue}")),
+        "{out}"
+    );
+    let (ok, out) = cli(&["keys", "revoke", &old_venue]);
+    assert!(ok && out.contains("already revoked"), "{out}");
+    let (ok, out) = cli(&["keys", "revoke", "zz"]);
+    assert!(!ok && out.contains("8 hex digits"), "{out}");
+    let _ = std::fs::remove_dir_all(dir);
+}
