@@ -168,7 +168,8 @@ pub struct HealthRecords {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StatusReport {
     pub status: Status,
-    /// When this status began (None: always been BLUE as far as the records go).
+    /// When this status began: the start of the unbroken stretch of this colour up to now
+    /// (None: always been BLUE as far as the records go).
     pub since: Option<Timestamp>,
     /// When it ends unless new records arrive (None: open-ended).
     pub valid_until: Option<Timestamp>,
@@ -191,81 +192,89 @@ fn window(
         })
 }
 
-/// The status at `now`. Records dated after `now` are ignored.
+/// Each kind of record that makes a status, with how long it lasts.
+fn periods(records: &HealthRecords, policy: &Policy) -> [(Status, Vec<Timestamp>, i64); 5] {
+    let pcr = |positive: bool| {
+        records
+            .pcr
+            .iter()
+            .filter(|p| p.positive == positive)
+            .map(|p| p.taken_at)
+            .collect()
+    };
+    let vaccinated = records
+        .vaccinations
+        .iter()
+        .filter(|v| v.course_complete)
+        .map(|v| v.at)
+        .collect();
+    [
+        (Status::Red, pcr(true), policy.red_period),
+        (
+            Status::Yellow,
+            records.contacts.clone(),
+            policy.contact_period,
+        ),
+        (Status::Green, vaccinated, policy.vaccination_period),
+        (
+            Status::Green,
+            records.recoveries.clone(),
+            policy.recovery_period,
+        ),
+        (Status::Green, pcr(false), policy.negative_pcr_period),
+    ]
+}
+
+/// The status at `t` (records dated after `t` ignored) and, unless BLUE, the earliest start
+/// and latest end of the windows that make it.
+fn colour_at(
+    periods: &[(Status, Vec<Timestamp>, i64)],
+    t: Timestamp,
+) -> (Status, Option<(Timestamp, Timestamp)>) {
+    // RED before YELLOW before GREEN: the first colour with an open window wins, and the
+    // GREEN reasons together make one window.
+    for colour in [Status::Red, Status::Yellow, Status::Green] {
+        let open = periods
+            .iter()
+            .filter(|(c, _, _)| *c == colour)
+            .filter_map(|(_, starts, period)| window(starts.iter().copied(), *period, t))
+            .reduce(|(s1, e1), (s2, e2)| (s1.min(s2), e1.max(e2)));
+        if open.is_some() {
+            return (colour, open);
+        }
+    }
+    (Status::Blue, None)
+}
+
+/// The status at `now`. Records dated after `now` are ignored; one dated exactly `now`
+/// counts.
+///
+/// `since` is when the current status began: the start of the unbroken stretch up to
+/// `now` with this same colour. Someone RED until yesterday and vaccinated a month ago is
+/// GREEN since yesterday; two positives whose red periods meet make one RED stretch.
 pub fn evaluate(records: &HealthRecords, now: Timestamp, policy: &Policy) -> StatusReport {
-    let positives = || {
-        records
-            .pcr
-            .iter()
-            .filter(|p| p.positive)
-            .map(|p| p.taken_at)
-    };
-    if let Some((since, until)) = window(positives(), policy.red_period, now) {
-        return StatusReport {
-            status: Status::Red,
-            since: Some(since),
-            valid_until: Some(until),
-        };
-    }
-    let contacts = || records.contacts.iter().copied();
-    if let Some((since, until)) = window(contacts(), policy.contact_period, now) {
-        return StatusReport {
-            status: Status::Yellow,
-            since: Some(since),
-            valid_until: Some(until),
-        };
-    }
-    let vaccinated = || {
-        records
-            .vaccinations
-            .iter()
-            .filter(|v| v.course_complete)
-            .map(|v| v.at)
-    };
-    let recovered = || records.recoveries.iter().copied();
-    let negatives = || {
-        records
-            .pcr
-            .iter()
-            .filter(|p| !p.positive)
-            .map(|p| p.taken_at)
-    };
-    let green = [
-        window(vaccinated(), policy.vaccination_period, now),
-        window(recovered(), policy.recovery_period, now),
-        window(negatives(), policy.negative_pcr_period, now),
-    ]
-    .into_iter()
-    .flatten()
-    .reduce(|(s1, e1), (s2, e2)| (s1.min(s2), e1.max(e2)));
-    if let Some((since, until)) = green {
-        return StatusReport {
-            status: Status::Green,
-            since: Some(since),
-            valid_until: Some(until),
-        };
-    }
-    // BLUE since the latest earlier status ended.
-    let ends = |starts: &mut dyn Iterator<Item = Timestamp>, period: i64| {
-        starts
-            .map(|t| t.saturating_add(period))
-            .filter(|&e| e <= now)
-            .max()
-    };
-    let since = [
-        ends(&mut positives(), policy.red_period),
-        ends(&mut contacts(), policy.contact_period),
-        ends(&mut vaccinated(), policy.vaccination_period),
-        ends(&mut recovered(), policy.recovery_period),
-        ends(&mut negatives(), policy.negative_pcr_period),
-    ]
-    .into_iter()
-    .flatten()
-    .max();
+    let periods = periods(records, policy);
+    let (status, open) = colour_at(&periods, now);
+    // The colour only changes where a window opens or closes, so walking those moments
+    // back from `now` finds where this colour's stretch began.
+    let mut moments: Vec<Timestamp> = periods
+        .iter()
+        .flat_map(|(_, starts, period)| {
+            starts
+                .iter()
+                .flat_map(move |&t| [t, t.saturating_add(*period)])
+        })
+        .filter(|&m| m <= now)
+        .collect();
+    moments.sort_unstable_by(|a, b| b.cmp(a));
+    moments.dedup();
+    let since = moments
+        .into_iter()
+        .find(|&m| colour_at(&periods, m.saturating_sub(1)).0 != status);
     StatusReport {
-        status: Status::Blue,
+        status,
         since,
-        valid_until: None,
+        valid_until: open.map(|(_, end)| end),
     }
 }
 
@@ -553,6 +562,69 @@ mod tests {
         let r = evaluate(&neg(7), NOW, &p());
         assert_eq!(r.status, Status::Blue);
         assert_eq!(r.since, Some(NOW));
+    }
+
+    #[test]
+    fn since_is_when_the_current_colour_began() {
+        let vaccinated = Vaccination {
+            at: NOW - 30 * DAY,
+            course_complete: true,
+        };
+        // RED until yesterday (positive 11 days ago), vaccinated 30 days ago.
+        let rec = HealthRecords {
+            pcr: vec![pcr(11, true)],
+            vaccinations: vec![vaccinated],
+            ..Default::default()
+        };
+        let r = evaluate(&rec, NOW, &p());
+        assert_eq!(r.status, Status::Green);
+        assert_eq!(r.since, Some(NOW - DAY), "GREEN since RED ended");
+        assert_eq!(r.valid_until, Some(NOW + 335 * DAY));
+        // Listed as a contact while RED: YELLOW from the end of RED, not from the listing.
+        let rec = HealthRecords {
+            pcr: vec![pcr(11, true)],
+            contacts: vec![NOW - 5 * DAY],
+            ..Default::default()
+        };
+        let r = evaluate(&rec, NOW, &p());
+        assert_eq!(r.status, Status::Yellow);
+        assert_eq!(r.since, Some(NOW - DAY));
+        // Two positives whose red periods meet: one RED stretch from the first, even after
+        // the first one's ten days are over.
+        let rec = HealthRecords {
+            pcr: vec![pcr(12, true), pcr(2, true)],
+            ..Default::default()
+        };
+        let r = evaluate(&rec, NOW, &p());
+        assert_eq!(r.status, Status::Red);
+        assert_eq!(r.since, Some(NOW - 12 * DAY));
+        assert_eq!(r.valid_until, Some(NOW + 8 * DAY));
+        // A GREEN stretch broken by YELLOW starts again when YELLOW ends.
+        let rec = HealthRecords {
+            contacts: vec![NOW - 20 * DAY],
+            vaccinations: vec![vaccinated],
+            ..Default::default()
+        };
+        let r = evaluate(&rec, NOW, &p());
+        assert_eq!(r.status, Status::Green);
+        assert_eq!(r.since, Some(NOW - 6 * DAY));
+        // GREEN reasons that follow each other without a gap are one stretch.
+        let rec = HealthRecords {
+            pcr: vec![pcr(10, false)],
+            recoveries: vec![NOW - 4 * DAY],
+            ..Default::default()
+        };
+        assert_eq!(evaluate(&rec, NOW, &p()).since, Some(NOW - 10 * DAY));
+    }
+
+    #[test]
+    fn a_record_dated_exactly_now_counts() {
+        let rec = HealthRecords {
+            pcr: vec![pcr(0, true)],
+            ..Default::default()
+        };
+        let r = evaluate(&rec, NOW, &p());
+        assert_eq!((r.status, r.since), (Status::Red, Some(NOW)));
     }
 
     #[test]

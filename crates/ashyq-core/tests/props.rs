@@ -1,8 +1,9 @@
 //! Property tests: encode → parse round-trips, and any single-byte change to a signed code
-//! or token is rejected. Run: cargo test -p ashyq-core --test props
+//! or token is rejected, and a status report's `since` is when its colour began.
+//! Run: cargo test -p ashyq-core --test props
 use ashyq_core::keys::{KeySet, Signer};
 use ashyq_core::pass::{self, PassClaims};
-use ashyq_core::status::Status;
+use ashyq_core::status::{evaluate, HealthRecords, PcrResult, Policy, Status, Vaccination};
 use ashyq_core::venue::{self, Category, Direction, VenueInfo, MAX_VENUE_ID};
 use proptest::prelude::*;
 
@@ -176,4 +177,59 @@ fn the_longest_code_fits_a_version_15_m_qr() {
         panic!("micro QR for {} bytes?", text.len());
     };
     assert!(v <= 15, "{} bytes need QR version {v}", text.len());
+}
+
+prop_compose! {
+    fn health_records()(
+        pcr in proptest::collection::vec((0i64..400, any::<bool>()), 0..4),
+        contacts in proptest::collection::vec(0i64..400, 0..3),
+        vaccinations in proptest::collection::vec((0i64..400, any::<bool>()), 0..2),
+        recoveries in proptest::collection::vec(0i64..400, 0..2),
+    ) -> HealthRecords {
+        HealthRecords {
+            pcr: pcr.into_iter().map(|(taken_at, positive)| PcrResult { taken_at, positive }).collect(),
+            contacts,
+            vaccinations: vaccinations
+                .into_iter()
+                .map(|(at, course_complete)| Vaccination { at, course_complete })
+                .collect(),
+            recoveries,
+        }
+    }
+}
+
+proptest! {
+    /// `since` is when the current colour began: the colour was the same at every moment
+    /// from `since` to now, and different just before (BLUE without `since` was BLUE all
+    /// along). Periods are short so that colours follow each other within the range.
+    #[test]
+    fn since_is_the_start_of_the_current_colour(
+        records in health_records(),
+        now in 0i64..500,
+        probe in 0i64..500,
+    ) {
+        let policy = Policy {
+            red_period: 10,
+            contact_period: 14,
+            vaccination_period: 365,
+            recovery_period: 90,
+            negative_pcr_period: 7,
+            ..Policy::default()
+        };
+        let r = evaluate(&records, now, &policy);
+        let at = |t| evaluate(&records, t, &policy).status;
+        match r.since {
+            Some(since) => {
+                prop_assert!(since <= now);
+                prop_assert_eq!(at(since), r.status);
+                prop_assert_ne!(at(since - 1), r.status);
+                let t = since + probe % (now - since + 1);
+                prop_assert_eq!(at(t), r.status, "at {}", t);
+            }
+            None => {
+                prop_assert_eq!(r.status, Status::Blue);
+                prop_assert_eq!(at(now - probe), Status::Blue, "at {}", now - probe);
+            }
+        }
+    }
 }
