@@ -5,7 +5,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::Ordering;
 
-use ashyq_core::status::{self, Status};
 use ashyq_core::{id, visit, Timestamp};
 
 use crate::error::{AppError, AppResult};
@@ -54,35 +53,55 @@ pub async fn trace_pending(state: &AppState) -> AppResult<u64> {
     }
 }
 
-/// When `iin` is RED now, lists as contacts everyone whose stays overlapped theirs (from
-/// the core's look-back before the red period began). Returns how many were newly listed.
+/// Lists as contacts everyone whose stays overlapped `iin`'s while they were infectious
+/// (the core's infectious windows of all their positives, whether or not they are RED
+/// now). Returns how many were newly listed.
 pub async fn trace(state: &AppState, iin: &str) -> AppResult<u64> {
     let now = state.now();
     let policy = &state.config.policy;
     let records = state.store.health_records(iin).await?;
-    let report = status::evaluate(&records, now, policy);
-    if report.status != Status::Red {
+    let cases = visit::Cases::from_positives(
+        records
+            .pcr
+            .iter()
+            .filter(|p| p.positive)
+            .map(|p| (iin, p.taken_at)),
+        policy,
+    );
+    let windows = cases.windows(iin);
+    let (Some(first), Some(last)) = (windows.first(), windows.last()) else {
         return Ok(0);
-    }
-    let positive_at = report.since.unwrap_or(now);
-    let from = visit::contact_search_from(positive_at, policy);
-    let cases = state.store.stays_of(iin, from, now, policy).await?;
-    let venues: BTreeSet<u64> = cases.iter().map(|s| s.venue_id).collect();
-    let mut others = Vec::new();
+    };
+    let from = visit::entries_overlapping(first, policy).from;
+    let cases_stays: Vec<_> = state
+        .store
+        .stays_of(iin, from, now, policy)
+        .await?
+        .into_iter()
+        .filter(|s| s.start < last.to)
+        .collect();
+    let venues: BTreeSet<u64> = cases_stays.iter().map(|s| s.venue_id).collect();
+    let mut stays = cases_stays.clone();
     for venue in venues {
-        let at_venue: Vec<_> = cases.iter().filter(|s| s.venue_id == venue).collect();
-        let lo = at_venue.iter().map(|s| s.start).min().unwrap_or(from);
-        let hi = at_venue.iter().map(|s| s.end).max().unwrap_or(now);
-        // A stay never lasts longer than the default stay, so earlier entries cannot overlap.
-        let earliest = lo.saturating_sub(policy.default_stay);
-        others.extend(
+        let at_venue: Vec<_> = cases_stays.iter().filter(|s| s.venue_id == venue).collect();
+        let span = visit::Window {
+            from: at_venue.iter().map(|s| s.start).min().unwrap_or(from),
+            to: at_venue.iter().map(|s| s.end).max().unwrap_or(now),
+        };
+        let entries = visit::entries_overlapping(&span, policy);
+        stays.extend(
             state
                 .store
-                .stays_at(venue, earliest, hi, now, policy)
-                .await?,
+                .stays_at(venue, entries.from, entries.to, now, policy)
+                .await?
+                .into_iter()
+                .filter(|s| s.person != iin),
         );
     }
-    let contacts = visit::find_contacts(&cases, &others);
+    let contacts: Vec<(String, Timestamp)> = visit::find_contacts(iin, windows, &stays)
+        .into_iter()
+        .map(|c| (c.person, c.last_exposure))
+        .collect();
     if contacts.is_empty() {
         return Ok(0);
     }

@@ -623,11 +623,11 @@ async fn contacts_from_overlapping_visits(t: T) {
     assert_eq!(t.status(&tok[3]).await, "BLUE", "was elsewhere");
     let records = t.state.store.health_records(&person(2).iin).await.unwrap();
     assert_eq!(records.contacts.len(), 1);
-    // Listed at the start of the overlap: when 2 came in.
-    let (_, list) = t.call("GET", "/v1/visits", Some(&tok[1]), None).await;
+    // Listed at the last exposure, so YELLOW runs from it: when the case left.
+    let (_, list) = t.call("GET", "/v1/visits", Some(&tok[0]), None).await;
     assert_eq!(
         records.contacts[0],
-        list["visits"][0]["entered_at"].as_i64().unwrap()
+        list["visits"][0]["exited_at"].as_i64().unwrap()
     );
 }
 on_both!(contacts_from_overlapping_visits);

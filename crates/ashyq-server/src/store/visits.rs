@@ -83,6 +83,7 @@ where
         id: row.try_get("id")?,
         venue_id: to_u64(row.try_get("venue_id")?, "venue id")?,
         entered_at: row.try_get("entered_at")?,
+        cancelled: false,
     })
 }
 
