@@ -1,6 +1,12 @@
-//! Contact tracing: when an import turns someone RED, everyone whose stays overlapped
-//! theirs is listed as a contact (the rule is the core's `visit::find_contacts`). Positives
-//! wait in a queue written by their import's own transaction, so a crash loses none.
+//! Contact tracing at import: each positive PCR result is traced over its infectious
+//! window (the core's `visit::Cases`), whether or not its person is RED now, so
+//! late-reported and future-dated results are traced too; the contacts are listed at
+//! their last exposure (`visit::find_contacts`). Positives wait in a queue written by
+//! their import's own transaction, so a crash loses none.
+//!
+//! Overlaps that come into being after the import (a visitor who comes while the case is
+//! inside, a case who checks in later) are traced by the store in the transaction of the
+//! scan or auto-close that ends a stay (`store/exposure.rs`, `visit::contacts_of_stay`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::Ordering;

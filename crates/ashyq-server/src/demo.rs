@@ -136,6 +136,9 @@ pub async fn seed(state: &AppState) -> AppResult<DemoInfo> {
         ));
     }
     let day = now / DAY;
+    // Records dated from the start of the day, so that seeding again the same day sends
+    // the same batch (a retry) rather than other rows under the same id (a conflict).
+    let today = day * DAY;
     let mut batch = ImportBatch {
         batch_id: format!("demo-seed-{day}"),
         ..Default::default()
@@ -155,16 +158,16 @@ pub async fn seed(state: &AppState) -> AppResult<DemoInfo> {
         match c.status {
             Status::Red => batch.pcr.push(PcrRow {
                 iin: iin.clone(),
-                taken_at: now - 2 * DAY,
+                taken_at: today - 2 * DAY,
                 positive: true,
             }),
             Status::Yellow => batch.contacts.push(ContactRow {
                 iin: iin.clone(),
-                listed_at: now - 3 * DAY,
+                listed_at: today - 3 * DAY,
             }),
             Status::Green => batch.vaccinations.push(VaccinationRow {
                 iin: iin.clone(),
-                at: now - 30 * DAY,
+                at: today - 30 * DAY,
                 course_complete: true,
             }),
             _ => {}

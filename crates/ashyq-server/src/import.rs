@@ -1,6 +1,7 @@
-//! Health-data import: per-row validation (IINs by the core's rule), idempotent batches,
-//! CSV as well as JSON; after each import, contact tracing (`contacts`) for every person
-//! a batch turns RED.
+//! Health-data import: per-row validation (IINs by the core's rule), idempotent batches
+//! (a digest per batch: the same rows again are a retry, other rows under the same id a
+//! conflict), CSV as well as JSON; after each import, contact tracing (`contacts`) for
+//! every positive result.
 //!
 //! The five kinds of rows share one validation loop and one CSV reader through [`Kind`];
 //! each kind states its checks, its required CSV columns and its CSV row type (serde).
@@ -14,6 +15,7 @@ use ashyq_core::api::{
 use ashyq_core::{id, Timestamp};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
+use sha2::{Digest, Sha256};
 
 use crate::contacts;
 use crate::error::{AppError, AppResult};
@@ -292,7 +294,17 @@ pub fn check_batch_id(id: &str) -> AppResult<()> {
     Ok(())
 }
 
-/// Imports a batch and traces the contacts of everyone it turns RED.
+/// The SHA-256 (hex) of what a batch says: its rows as read, and the CSV lines that could
+/// not be read. A batch id sent again with the same digest is a retry; with another, a
+/// conflict.
+pub fn digest(batch: &ImportBatch, parse_errors: &[RowError]) -> String {
+    let text = serde_json::to_vec(&(batch, parse_errors))
+        .expect("unreachable: rows and errors serialize to JSON");
+    ashyq_core::encoding::hex_encode(&Sha256::digest(text))
+}
+
+/// Imports a batch and traces the contacts of each of its positive results. A batch id
+/// imported before with other rows is refused (409 `batch_conflict`, nothing written).
 ///
 /// `parse_errors` are rows that could not even be read (CSV); `lines` maps a CSV batch's
 /// row positions back to its data line numbers, so errors name the line.
@@ -309,10 +321,18 @@ pub async fn run(
     for e in &mut errors {
         e.row = line(e.row);
     }
+    let digest = digest(batch, &parse_errors);
     errors.extend(parse_errors);
     let result = state
         .store
-        .import(&batch.batch_id, &rows, errors.len(), now)
+        .import(
+            &batch.batch_id,
+            &digest,
+            &rows,
+            errors.len(),
+            now,
+            &state.config.policy,
+        )
         .await?;
     // Traces this batch's positives, and any a crash or an error left queued before (a
     // retried batch repairs its own tracing too). The rows are committed: a tracing error
@@ -328,6 +348,14 @@ pub async fn run(
             duplicate_batch: true,
             errors: Vec::new(),
         }),
+        ImportResult::Conflict => Err(AppError::conflict(
+            "batch_conflict",
+            format!(
+                "batch {:?} was imported before with other rows; nothing was written \
+                 (send new rows under a new batch_id)",
+                batch.batch_id
+            ),
+        )),
         ImportResult::Imported { clashes } => {
             for i in &clashes {
                 errors.push(row_error(

@@ -661,7 +661,10 @@ async fn tracing_survives_a_crash_after_import(t: T) {
     };
     // The store's import commits; the process "dies" before tracing.
     let store = t.state.store.clone();
-    let first = store.import("pcr-crash", &rows, 0, now).await.unwrap();
+    let first = store
+        .import("pcr-crash", "digest", &rows, 0, now, &t.state.config.policy)
+        .await
+        .unwrap();
     assert_eq!(first, ImportResult::Imported { clashes: vec![] });
     assert_eq!(
         store.pending_tracing().await.unwrap(),
@@ -669,7 +672,10 @@ async fn tracing_survives_a_crash_after_import(t: T) {
     );
     assert_eq!(t.status(&case).await, "RED");
     assert_eq!(t.status(&near).await, "BLUE", "not traced yet");
-    let again = store.import("pcr-crash", &rows, 0, now).await.unwrap();
+    let again = store
+        .import("pcr-crash", "digest", &rows, 0, now, &t.state.config.policy)
+        .await
+        .unwrap();
     assert!(matches!(again, ImportResult::Duplicate { .. }));
     assert_eq!(
         t.status(&near).await,

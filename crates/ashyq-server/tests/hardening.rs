@@ -359,7 +359,14 @@ async fn records_are_deleted_once_no_rule_can_use_them(t: T) {
         ..Default::default()
     };
     store
-        .import("retention-queue", &queued, 0, t0)
+        .import(
+            "retention-queue",
+            "digest",
+            &queued,
+            0,
+            t0,
+            &t.state.config.policy,
+        )
         .await
         .unwrap();
     assert_eq!(store.pending_tracing().await.unwrap().len(), 1);

@@ -98,11 +98,24 @@ pub async fn check_in(
                 direction,
                 closed_visit_id,
                 replay,
-            } => (visit, direction, closed_visit_id, replay),
+                listed,
+            } => {
+                state
+                    .metrics
+                    .contacts_listed
+                    .fetch_add(listed, Ordering::Relaxed);
+                (visit, direction, closed_visit_id, replay)
+            }
             ScanResult::IdTaken => {
                 return Err(AppError::conflict(
                     "visit_id_taken",
                     "this client_visit_id is already used; make a new one",
+                ))
+            }
+            ScanResult::IdConflict => {
+                return Err(AppError::conflict(
+                    "visit_id_conflict",
+                    "this client_visit_id was used with another venue code; make a new one",
                 ))
             }
             ScanResult::Gone => {

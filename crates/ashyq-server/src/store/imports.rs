@@ -10,8 +10,13 @@ use super::sql::{to_u64, Affected, Sql};
 use super::types::{ImportResult, StoreResult, ValidRows};
 
 const NEW_BATCH: &str = "INSERT INTO import_batches (batch_id, imported_at, accepted, \
-     rejected) VALUES ($1, $2, 0, 0) ON CONFLICT (batch_id) DO NOTHING";
-const BATCH_COUNTS: &str = "SELECT accepted, rejected FROM import_batches WHERE batch_id = $1";
+     rejected, digest) VALUES ($1, $2, 0, 0, $3) ON CONFLICT (batch_id) DO NOTHING";
+const BATCH_COUNTS: &str =
+    "SELECT accepted, rejected, digest FROM import_batches WHERE batch_id = $1";
+// Taken before a positive is written, as a scan takes it first: a person's scans and the
+// import of their positive run one after the other, so a stay begun meanwhile is either
+// marked by the import or sees the positive itself.
+const LOCK_PERSON: &str = "UPDATE citizens SET updated_at = updated_at WHERE iin = $1";
 const SET_BATCH_COUNTS: &str =
     "UPDATE import_batches SET accepted = $1, rejected = $2 WHERE batch_id = $3";
 
@@ -35,10 +40,11 @@ const INSERT_VACCINATION: &str = "INSERT INTO vaccinations (iin, at, course_comp
 const INSERT_RECOVERY: &str =
     "INSERT INTO recoveries (iin, at) VALUES ($1, $2) ON CONFLICT DO NOTHING";
 
+// Cancelled visits included: cancelling leaves the diary, not tracing.
 const STAYS_OF: &str = "SELECT person, venue_id, entered_at, exited_at FROM visits \
-     WHERE person = $1 AND NOT cancelled AND entered_at >= $2";
+     WHERE person = $1 AND entered_at >= $2";
 const STAYS_AT: &str = "SELECT person, venue_id, entered_at, exited_at FROM visits \
-     WHERE venue_id = $1 AND NOT cancelled AND entered_at >= $2 AND entered_at < $3";
+     WHERE venue_id = $1 AND entered_at >= $2 AND entered_at < $3";
 
 const PENDING: &str = "SELECT iin, taken_at FROM pending_tracing ORDER BY queued_at, iin, taken_at";
 const DONE: &str = "DELETE FROM pending_tracing WHERE iin = $1 AND taken_at = $2";
@@ -68,23 +74,27 @@ where
     for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
     for<'r> &'r str: ColumnIndex<DB::Row>,
     for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> bool: Encode<'q, DB> + Type<DB>,
+    for<'q> bool: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
     for<'q> &'q str: Encode<'q, DB> + Type<DB>,
     for<'q> Option<&'q str>: Encode<'q, DB> + Type<DB>,
     for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
     for<'q> String: Decode<'q, DB> + Type<DB>,
+    for<'q> Option<String>: Decode<'q, DB> + Type<DB>,
 {
     pub(super) async fn import(
         write: &Pool<DB>,
         batch_id: &str,
+        digest: &str,
         rows: &ValidRows,
         rejected: usize,
         now: Timestamp,
+        policy: &Policy,
     ) -> StoreResult<ImportResult> {
         let mut tx = write.begin().await?;
         let fresh = sqlx::query(NEW_BATCH)
             .bind(batch_id)
             .bind(now)
+            .bind(digest)
             .execute(&mut *tx)
             .await?;
         if fresh.rows() == 0 {
@@ -92,6 +102,11 @@ where
                 .bind(batch_id)
                 .fetch_one(&mut *tx)
                 .await?;
+            // Batches imported before digests were kept have none: taken as the same.
+            let stored: Option<String> = row.try_get("digest")?;
+            if stored.is_some_and(|d| d != digest) {
+                return Ok(ImportResult::Conflict);
+            }
             return Ok(ImportResult::Duplicate {
                 accepted: row.try_get::<i64, _>("accepted")? as usize,
                 rejected: row.try_get::<i64, _>("rejected")? as usize,
@@ -125,6 +140,12 @@ where
                 .await?;
         }
         for (_, p) in &rows.pcr {
+            if p.positive {
+                sqlx::query(LOCK_PERSON)
+                    .bind(p.iin.as_str())
+                    .execute(&mut *tx)
+                    .await?;
+            }
             sqlx::query(INSERT_PCR)
                 .bind(p.iin.as_str())
                 .bind(p.taken_at)
@@ -139,6 +160,7 @@ where
                     .bind(now)
                     .execute(&mut *tx)
                     .await?;
+                Self::mark_infectious(&mut tx, &p.iin, p.taken_at, policy).await?;
             }
         }
         for (_, c) in &rows.contacts {

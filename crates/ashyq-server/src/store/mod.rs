@@ -5,6 +5,7 @@
 //! visits, contacts) come from `ashyq-core`; the store only keeps and fetches records.
 
 mod citizens;
+mod exposure;
 mod housekeeping;
 mod imports;
 mod migrations;

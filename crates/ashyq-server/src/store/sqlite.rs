@@ -183,11 +183,13 @@ impl Store for SqliteStore {
     async fn import(
         &self,
         batch_id: &str,
+        digest: &str,
         rows: &ValidRows,
         rejected: usize,
         now: Timestamp,
+        policy: &Policy,
     ) -> StoreResult<ImportResult> {
-        Sql::import(&self.write, batch_id, rows, rejected, now).await
+        Sql::import(&self.write, batch_id, digest, rows, rejected, now, policy).await
     }
     async fn stays_of(
         &self,

@@ -114,9 +114,14 @@ pub enum ScanResult {
         closed_visit_id: Option<String>,
         /// True when this client visit id had been recorded before (a retry).
         replay: bool,
+        /// Contacts newly listed because this scan began or ended a stay.
+        listed: u64,
     },
     /// The client visit id belongs to another person's scan.
     IdTaken,
+    /// The client visit id was recorded with another venue code (venue, entrance or
+    /// direction): nothing was written.
+    IdConflict,
     /// The client visit id was recorded, but its visit has since been purged.
     Gone,
 }
@@ -135,8 +140,11 @@ pub struct ValidRows {
 pub enum ImportResult {
     /// The rows were written; citizens that clash with another citizen's identity were not.
     Imported { clashes: Vec<usize> },
-    /// This batch id was imported before: nothing was written. Its earlier counts.
+    /// This batch id was imported before with the same digest: nothing was written. Its
+    /// earlier counts.
     Duplicate { accepted: usize, rejected: usize },
+    /// This batch id was imported before with another digest: nothing was written.
+    Conflict,
 }
 
 #[async_trait]
@@ -151,8 +159,9 @@ pub trait Store: Send + Sync + 'static {
     async fn venues(&self) -> StoreResult<Vec<Venue>>;
 
     /// Records a scan atomically and durably (committed before it returns): closes a due
-    /// open visit, applies `visit::on_scan`, and remembers the client visit id so a retry
-    /// returns the same visit.
+    /// open visit, applies `visit::on_scan`, and remembers the client visit id and its
+    /// code so a retry returns the same visit. Every stay the scan ends is traced in the
+    /// same transaction (`visit::contacts_of_stay`), so no exposure is lost to a crash.
     async fn check_in(
         &self,
         scan: Scan,
@@ -169,19 +178,24 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Vec<Visit>>;
     async fn visit(&self, person: &str, id: &str) -> StoreResult<Option<Visit>>;
     async fn set_cancelled(&self, person: &str, id: &str) -> StoreResult<()>;
-    /// Closes every open visit whose default stay is over. Returns how many.
+    /// Closes every open visit whose default stay is over, tracing each stay it ends.
+    /// Returns how many.
     async fn auto_close_due(&self, now: Timestamp, policy: &Policy) -> StoreResult<u64>;
 
-    /// Writes a batch in one transaction, unless its id was seen before. Its positive PCR
-    /// results are queued for tracing in the same transaction (see `pending_tracing`).
+    /// Writes a batch in one transaction, unless its id was seen before (then compares
+    /// `digest`, the batch's SHA-256, with the stored one). Its positive PCR results are
+    /// queued for tracing in the same transaction (see `pending_tracing`), and their
+    /// person's stays in the infectious window are marked for the per-stay tracing.
     async fn import(
         &self,
         batch_id: &str,
+        digest: &str,
         rows: &ValidRows,
         rejected: usize,
         now: Timestamp,
+        policy: &Policy,
     ) -> StoreResult<ImportResult>;
-    /// A person's non-cancelled stays that began at or after `from`.
+    /// A person's stays (cancelled ones too) that began at or after `from`.
     async fn stays_of(
         &self,
         person: &str,
@@ -189,7 +203,7 @@ pub trait Store: Send + Sync + 'static {
         now: Timestamp,
         policy: &Policy,
     ) -> StoreResult<Vec<Stay>>;
-    /// Non-cancelled stays at a venue that began in `[from, to)`.
+    /// Stays at a venue (cancelled ones too) that began in `[from, to)`.
     async fn stays_at(
         &self,
         venue_id: u64,

@@ -1,0 +1,153 @@
+//! Contact tracing inside the transaction that ends a stay (a scan, an auto-close), so an
+//! exposure is found whenever an overlap comes into being and is committed with it.
+//!
+//! A visit is marked `infectious` when its person has an infectious window that may
+//! overlap it: at check-in, and by the import of a positive for the stays already there.
+//! A stay that ends looks for marked stays at its venue through a partial index (nothing
+//! more is read at a venue with none); only when it meets one, or is marked itself, does
+//! it read its person's positives and the stays around it, and the core decides
+//! (`visit::contacts_of_stay`).
+
+use std::collections::BTreeSet;
+
+use ashyq_core::status::Policy;
+use ashyq_core::visit::{self, Cases, Stay};
+use ashyq_core::Timestamp;
+use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Row, Type};
+
+use super::sql::{to_u64, Affected, Sql};
+use super::types::StoreResult;
+
+const STAYS_NEAR: &str = "SELECT person, venue_id, entered_at, exited_at, infectious \
+     FROM visits WHERE venue_id = $1 AND entered_at >= $2 AND entered_at < $3";
+const INFECTIOUS_NEAR: &str = "SELECT person, venue_id, entered_at, exited_at, infectious \
+     FROM visits WHERE venue_id = $1 AND entered_at >= $2 AND entered_at < $3 AND infectious";
+const POSITIVES_OF: &str = "SELECT taken_at FROM pcr WHERE iin = $1 AND positive";
+const POSITIVE_BETWEEN: &str = "SELECT taken_at FROM pcr WHERE iin = $1 AND positive \
+     AND taken_at > $2 AND taken_at < $3 LIMIT 1";
+const MARK: &str = "UPDATE visits SET infectious = $1 \
+     WHERE person = $2 AND entered_at >= $3 AND entered_at < $4";
+const INSERT_CONTACT: &str =
+    "INSERT INTO contacts (iin, listed_at) VALUES ($1, $2) ON CONFLICT DO NOTHING";
+
+impl<DB> Sql<DB>
+where
+    DB: Database,
+    DB::QueryResult: Affected,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'r> &'r str: ColumnIndex<DB::Row>,
+    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> bool: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> String: Decode<'q, DB> + Type<DB>,
+{
+    /// Whether a stay `person` begins at `at` may fall in one of their infectious windows:
+    /// a positive taken within `(at − red period, at + default stay + look-back)`.
+    pub(super) async fn infectious_from(
+        conn: &mut DB::Connection,
+        person: &str,
+        at: Timestamp,
+        policy: &Policy,
+    ) -> StoreResult<bool> {
+        let row = sqlx::query(POSITIVE_BETWEEN)
+            .bind(person)
+            .bind(at.saturating_sub(policy.red_period))
+            .bind(
+                at.saturating_add(policy.default_stay)
+                    .saturating_add(policy.contact_lookback),
+            )
+            .fetch_optional(&mut *conn)
+            .await?;
+        Ok(row.is_some())
+    }
+
+    /// Marks the stays of `person` that may overlap the infectious window of a positive
+    /// taken at `taken_at`.
+    pub(super) async fn mark_infectious(
+        conn: &mut DB::Connection,
+        person: &str,
+        taken_at: Timestamp,
+        policy: &Policy,
+    ) -> StoreResult<()> {
+        let entries =
+            visit::entries_overlapping(&visit::infectious_window(taken_at, policy), policy);
+        sqlx::query(MARK)
+            .bind(true)
+            .bind(person)
+            .bind(entries.from)
+            .bind(entries.to)
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
+    }
+
+    /// Lists the contacts that `changed` (a stay just ended or begun, `infectious` its
+    /// mark) makes with the stays at its venue. Returns how many listings are new.
+    pub(super) async fn trace_stay(
+        conn: &mut DB::Connection,
+        changed: &Stay,
+        infectious: bool,
+        now: Timestamp,
+        policy: &Policy,
+    ) -> StoreResult<u64> {
+        if changed.span().is_empty() {
+            // A stay that has not lasted yet overlaps nothing.
+            return Ok(0);
+        }
+        let entries = visit::entries_overlapping(&changed.span(), policy);
+        // A case's stay meets everyone there; anyone else's only the marked stays.
+        let rows = sqlx::query(if infectious {
+            STAYS_NEAR
+        } else {
+            INFECTIOUS_NEAR
+        })
+        .bind(changed.venue_id as i64)
+        .bind(entries.from)
+        .bind(entries.to)
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut cases_people = BTreeSet::new();
+        if infectious {
+            cases_people.insert(changed.person.clone());
+        }
+        let mut stays = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let start: i64 = row.try_get("entered_at")?;
+            let exited: Option<i64> = row.try_get("exited_at")?;
+            let stay = Stay {
+                person: row.try_get("person")?,
+                venue_id: to_u64(row.try_get("venue_id")?, "venue id")?,
+                start,
+                end: visit::stay_end(start, exited, now, policy),
+            };
+            if row.try_get::<bool, _>("infectious")? && stay.person != changed.person {
+                cases_people.insert(stay.person.clone());
+            }
+            stays.push(stay);
+        }
+        if cases_people.is_empty() {
+            return Ok(0);
+        }
+        let mut cases = Cases::default();
+        for person in &cases_people {
+            let positives = sqlx::query(POSITIVES_OF)
+                .bind(person.as_str())
+                .fetch_all(&mut *conn)
+                .await?;
+            for p in positives {
+                cases.add_positive(person, p.try_get("taken_at")?, policy);
+            }
+        }
+        let mut added = 0;
+        for c in visit::contacts_of_stay(changed, &cases, &stays) {
+            added += sqlx::query(INSERT_CONTACT)
+                .bind(c.person.as_str())
+                .bind(c.last_exposure)
+                .execute(&mut *conn)
+                .await?
+                .rows();
+        }
+        Ok(added)
+    }
+}
