@@ -9,8 +9,8 @@
 //! theirs within it is a [`Contact`], listed at their last exposure. The same exposures are
 //! found two ways, which agree (a property test compares both with an all-pairs
 //! reference): all of a case's contacts when its positive is imported ([`find_contacts`]),
-//! and the contacts one stay makes whenever it begins or ends ([`contacts_of_stay`]), so
-//! an overlap that comes into being after the import is found too.
+//! and the contacts one stay makes whenever it ends ([`contacts_of_stay`]), so an
+//! overlap that comes into being after the import is found too.
 
 use std::collections::BTreeMap;
 
@@ -347,8 +347,8 @@ pub fn find_contacts(case: &str, windows: &[Window], stays: &[Stay]) -> Vec<Cont
     found.into_contacts()
 }
 
-/// The contacts that one new or changed stay makes, each time a stay begins or ends
-/// (check-in, exit, auto-close, guard-mode check-in): `stays` holds the stays at its
+/// The contacts that one new or changed stay makes, each time a stay ends (exit scan, a
+/// check-in or guard-mode check-in elsewhere, auto-close): `stays` holds the stays at its
 /// venue that may overlap it, `cases` the windows of every case among their people and of
 /// `changed`'s own person. When `changed` is a case's stay, the others are its contacts;
 /// when it overlaps a case's stay, its person is. Sorted by person.
