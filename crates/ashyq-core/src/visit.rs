@@ -228,6 +228,20 @@ pub fn infectious_window(taken_at: Timestamp, policy: &Policy) -> Window {
     }
 }
 
+/// The test times whose infectious window may overlap a stay entered at `entered_at` (it
+/// lasts at most the default stay): a store marks such a stay when its person has a
+/// positive taken in this window, and need look no further.
+pub fn positives_reaching(entered_at: Timestamp, policy: &Policy) -> Window {
+    // [t − look-back, t + red) meets [entered, entered + stay) when
+    // entered − red < t < entered + stay + look-back.
+    Window {
+        from: entered_at
+            .saturating_sub(policy.red_period)
+            .saturating_add(1),
+        to: auto_close_at(entered_at, policy).saturating_add(policy.contact_lookback),
+    }
+}
+
 /// Who is infectious when: each case's infectious windows, merged where they overlap or
 /// meet. A run of positives whose windows meet thus looks back from its earliest
 /// positive and lasts to the end of the latest one's red period.
@@ -585,6 +599,28 @@ mod tests {
                 to: NOW + 1
             }
         );
+    }
+
+    #[test]
+    fn a_stay_is_reached_by_the_positives_whose_windows_meet_it() {
+        let p = Policy {
+            contact_lookback: 10,
+            red_period: 20,
+            default_stay: 5,
+            ..Policy::default()
+        };
+        let reach = positives_reaching(100, &p);
+        assert_eq!(reach, Window { from: 81, to: 115 });
+        for t in 60..140 {
+            let meets = !infectious_window(t, &p)
+                .intersect(&Window { from: 100, to: 105 })
+                .is_empty();
+            assert_eq!(
+                meets,
+                (reach.from..reach.to).contains(&t),
+                "positive at {t}"
+            );
+        }
     }
 
     #[test]

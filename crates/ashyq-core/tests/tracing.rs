@@ -123,11 +123,28 @@ impl World {
         }
     }
 
-    /// Tracing when visit `i` began or ended: the stays at its venue that may overlap it.
+    /// Whether the server marks stay `s` infectious: its person has an infectious window
+    /// that may overlap it (entry to entry + the default stay).
+    fn marked(&self, s: &Stay) -> bool {
+        let reach = visit::Window {
+            from: s.start,
+            to: visit::auto_close_at(s.start, &self.policy),
+        };
+        self.cases
+            .windows(&s.person)
+            .iter()
+            .any(|w| !w.intersect(&reach).is_empty())
+    }
+
+    /// Tracing when visit `i` began or ended: the stays at its venue that may overlap it —
+    /// only the marked ones unless it is marked itself, as the server reads them.
     fn changed(&mut self, i: usize, now: i64) {
         let changed = self.stay(i, now);
         let entries = visit::entries_overlapping(&changed.span(), &self.policy);
-        let nearby = self.query(Some(changed.venue_id), None, entries, now);
+        let mut nearby = self.query(Some(changed.venue_id), None, entries, now);
+        if !self.marked(&changed) {
+            nearby.retain(|s| self.marked(s));
+        }
         let contacts = visit::contacts_of_stay(&changed, &self.cases, &nearby);
         self.list(contacts, now);
     }

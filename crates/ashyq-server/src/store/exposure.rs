@@ -24,11 +24,26 @@ const INFECTIOUS_NEAR: &str = "SELECT person, venue_id, entered_at, exited_at, i
      FROM visits WHERE venue_id = $1 AND entered_at >= $2 AND entered_at < $3 AND infectious";
 const POSITIVES_OF: &str = "SELECT taken_at FROM pcr WHERE iin = $1 AND positive";
 const POSITIVE_BETWEEN: &str = "SELECT taken_at FROM pcr WHERE iin = $1 AND positive \
-     AND taken_at > $2 AND taken_at < $3 LIMIT 1";
+     AND taken_at >= $2 AND taken_at < $3 LIMIT 1";
 const MARK: &str = "UPDATE visits SET infectious = $1 \
      WHERE person = $2 AND entered_at >= $3 AND entered_at < $4";
-const INSERT_CONTACT: &str =
-    "INSERT INTO contacts (iin, listed_at) VALUES ($1, $2) ON CONFLICT DO NOTHING";
+/// Contacts written per statement: a case at a busy venue has thousands, and one
+/// round trip each is what an import would wait for (well under both databases' limits
+/// on bound parameters).
+const CONTACTS_PER_INSERT: usize = 500;
+
+/// `INSERT … VALUES ($1, $2), ($3, $4), …` for `n` contacts.
+fn insert_contacts_sql(n: usize) -> String {
+    let mut sql = String::from("INSERT INTO contacts (iin, listed_at) VALUES ");
+    for i in 0..n {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str(&format!("(${}, ${})", 2 * i + 1, 2 * i + 2));
+    }
+    sql.push_str(" ON CONFLICT DO NOTHING");
+    sql
+}
 
 impl<DB> Sql<DB>
 where
@@ -42,21 +57,19 @@ where
     for<'q> &'q str: Encode<'q, DB> + Type<DB>,
     for<'q> String: Decode<'q, DB> + Type<DB>,
 {
-    /// Whether a stay `person` begins at `at` may fall in one of their infectious windows:
-    /// a positive taken within `(at − red period, at + default stay + look-back)`.
+    /// Whether a stay `person` begins at `at` may fall in one of their infectious windows
+    /// (`visit::positives_reaching`).
     pub(super) async fn infectious_from(
         conn: &mut DB::Connection,
         person: &str,
         at: Timestamp,
         policy: &Policy,
     ) -> StoreResult<bool> {
+        let reaching = visit::positives_reaching(at, policy);
         let row = sqlx::query(POSITIVE_BETWEEN)
             .bind(person)
-            .bind(at.saturating_sub(policy.red_period))
-            .bind(
-                at.saturating_add(policy.default_stay)
-                    .saturating_add(policy.contact_lookback),
-            )
+            .bind(reaching.from)
+            .bind(reaching.to)
             .fetch_optional(&mut *conn)
             .await?;
         Ok(row.is_some())
@@ -139,15 +152,41 @@ where
                 cases.add_positive(person, p.try_get("taken_at")?, policy);
             }
         }
+        let contacts: Vec<(String, Timestamp)> = visit::contacts_of_stay(changed, &cases, &stays)
+            .into_iter()
+            .map(|c| (c.person, c.last_exposure))
+            .collect();
+        Self::insert_contacts(conn, &contacts).await
+    }
+
+    /// Lists contacts (ignoring listings already there). Returns how many are new.
+    pub(super) async fn insert_contacts(
+        conn: &mut DB::Connection,
+        contacts: &[(String, Timestamp)],
+    ) -> StoreResult<u64> {
         let mut added = 0;
-        for c in visit::contacts_of_stay(changed, &cases, &stays) {
-            added += sqlx::query(INSERT_CONTACT)
-                .bind(c.person.as_str())
-                .bind(c.last_exposure)
-                .execute(&mut *conn)
-                .await?
-                .rows();
+        for chunk in contacts.chunks(CONTACTS_PER_INSERT) {
+            let sql = insert_contacts_sql(chunk.len());
+            let mut insert = sqlx::query(&sql);
+            for (iin, at) in chunk {
+                insert = insert.bind(iin.as_str()).bind(*at);
+            }
+            added += insert.execute(&mut *conn).await?.rows();
         }
         Ok(added)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn contacts_are_inserted_many_per_statement() {
+        assert_eq!(
+            insert_contacts_sql(2),
+            "INSERT INTO contacts (iin, listed_at) VALUES ($1, $2), ($3, $4) \
+             ON CONFLICT DO NOTHING"
+        );
     }
 }

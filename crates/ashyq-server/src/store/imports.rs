@@ -237,15 +237,7 @@ where
         contacts: &[(String, Timestamp)],
     ) -> StoreResult<u64> {
         let mut tx = write.begin().await?;
-        let mut added = 0;
-        for (iin, at) in contacts {
-            added += sqlx::query(INSERT_CONTACT)
-                .bind(iin.as_str())
-                .bind(*at)
-                .execute(&mut *tx)
-                .await?
-                .rows();
-        }
+        let added = Self::insert_contacts(&mut tx, contacts).await?;
         tx.commit().await?;
         Ok(added)
     }
