@@ -38,7 +38,9 @@ fn scan(person: &str, venue: &Venue, direction: Direction, id: String) -> Scan {
 }
 
 async fn check_in(store: &Arc<dyn Store>, s: Scan, now: Timestamp, policy: &Policy) -> u64 {
-    match store.check_in(s, now, policy).await.unwrap() {
+    let id = s.client_visit_id.clone();
+    let result = store.check_in(s, now, policy).await;
+    match result.unwrap_or_else(|e| panic!("scan {id} at {now}: {e}")) {
         ScanResult::Recorded { listed, .. } => listed,
         other => panic!("scan not recorded: {other:?}"),
     }
