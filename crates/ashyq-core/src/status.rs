@@ -111,6 +111,8 @@ impl Default for Policy {
 /// while `at > now - period`, i.e. `at >= now - period + 1`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Cutoffs {
+    /// Positives stay past their red period for the default stay: contact tracing reads
+    /// them when a stay that met the end of their infectious window ends (`visit`).
     pub positive_pcr: Timestamp,
     pub negative_pcr: Timestamp,
     pub contacts: Timestamp,
@@ -120,9 +122,9 @@ pub struct Cutoffs {
     pub recoveries: Timestamp,
     /// Visits and scans: by entry time (the retention period).
     pub visits: Timestamp,
-    /// Queued positives (by test time): tracing one lists contacts no later than the end
-    /// of a stay that began before the test, at most `default_stay` after it; a contact
-    /// listed then is YELLOW for `contact_period`.
+    /// Queued positives (by test time): tracing one lists contacts at their last exposure,
+    /// no later than the end of its infectious window (`red_period` after the test); a
+    /// contact listed then is YELLOW for `contact_period`.
     pub tracing: Timestamp,
 }
 
@@ -131,13 +133,13 @@ impl Policy {
     pub fn cutoffs(&self, now: Timestamp) -> Cutoffs {
         let of_use = |period: i64| now.saturating_sub(period).saturating_add(1);
         Cutoffs {
-            positive_pcr: of_use(self.red_period),
+            positive_pcr: of_use(self.red_period.saturating_add(self.default_stay)),
             negative_pcr: of_use(self.negative_pcr_period),
             contacts: of_use(self.contact_period),
             vaccinations: of_use(self.vaccination_period),
             recoveries: of_use(self.recovery_period),
             visits: now.saturating_sub(self.retention),
-            tracing: of_use(self.contact_period.saturating_add(self.default_stay)),
+            tracing: of_use(self.red_period.saturating_add(self.contact_period)),
         }
     }
 }
@@ -455,13 +457,13 @@ mod tests {
         }
         // The cutoffs delete something: a record one second past its window is gone.
         let c = policy.cutoffs(NOW);
-        assert_eq!(c.positive_pcr, NOW - 10 * DAY + 1);
+        assert_eq!(c.positive_pcr, NOW - 10 * DAY - 3 * HOUR + 1);
         assert_eq!(c.contacts, NOW - 14 * DAY + 1);
         assert_eq!(c.negative_pcr, NOW - 7 * DAY + 1);
         assert_eq!(c.vaccinations, NOW - 365 * DAY + 1);
         assert_eq!(c.recoveries, NOW - 90 * DAY + 1);
         assert_eq!(c.visits, NOW - 21 * DAY);
-        assert_eq!(c.tracing, NOW - 14 * DAY - 3 * HOUR + 1);
+        assert_eq!(c.tracing, NOW - 24 * DAY + 1);
     }
 
     const NOW: Timestamp = 1_800_000_000;

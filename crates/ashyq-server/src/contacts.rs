@@ -34,7 +34,8 @@ pub async fn trace_pending(state: &AppState) -> AppResult<u64> {
     let mut failure = None;
     for (iin, done) in by_person {
         // The queue was read first, so the records `trace` reads include these results.
-        let traced = match trace(state, &iin).await {
+        let queued: Vec<Timestamp> = done.iter().map(|(_, at)| *at).collect();
+        let traced = match trace(state, &iin, &queued).await {
             Ok(listed) => state
                 .store
                 .done_tracing(&done)
@@ -61,8 +62,9 @@ pub async fn trace_pending(state: &AppState) -> AppResult<u64> {
 
 /// Lists as contacts everyone whose stays overlapped `iin`'s while they were infectious
 /// (the core's infectious windows of all their positives, whether or not they are RED
-/// now). Returns how many were newly listed.
-pub async fn trace(state: &AppState, iin: &str) -> AppResult<u64> {
+/// now, and of the `queued` test times, which retention may have taken from the records
+/// of a late-reported result). Returns how many were newly listed.
+pub async fn trace(state: &AppState, iin: &str, queued: &[Timestamp]) -> AppResult<u64> {
     let now = state.now();
     let policy = &state.config.policy;
     let records = state.store.health_records(iin).await?;
@@ -71,7 +73,8 @@ pub async fn trace(state: &AppState, iin: &str) -> AppResult<u64> {
             .pcr
             .iter()
             .filter(|p| p.positive)
-            .map(|p| (iin, p.taken_at)),
+            .map(|p| (iin, p.taken_at))
+            .chain(queued.iter().map(|&at| (iin, at))),
         policy,
     );
     let windows = cases.windows(iin);

@@ -697,7 +697,7 @@ async fn tracing_survives_a_crash_after_import(t: T) {
         0
     );
     assert_eq!(
-        ashyq_server::contacts::trace(&state, &person(1).iin)
+        ashyq_server::contacts::trace(&state, &person(1).iin, &[])
             .await
             .unwrap(),
         0

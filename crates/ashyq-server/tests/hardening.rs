@@ -399,11 +399,15 @@ async fn records_are_deleted_once_no_rule_can_use_them(t: T) {
     for (age, want) in [
         (7 * DAY - 1, (1, 1, 1, 1, 1, 1, 1)),
         (7 * DAY, (1, 0, 1, 1, 1, 1, 1)),
-        (10 * DAY, (0, 0, 1, 1, 1, 1, 1)),
+        // A positive outlasts its red period by the default stay: a stay that met the end
+        // of its infectious window is traced when it ends.
+        (10 * DAY, (1, 0, 1, 1, 1, 1, 1)),
+        (10 * DAY + 3 * HOUR, (0, 0, 1, 1, 1, 1, 1)),
         (14 * DAY, (0, 0, 0, 1, 1, 1, 1)),
-        (14 * DAY + 3 * HOUR, (0, 0, 0, 1, 1, 1, 0)),
         // The visit was made on the running clock, a moment after t0.
-        (21 * DAY + 60, (0, 0, 0, 1, 1, 0, 0)),
+        (21 * DAY + 60, (0, 0, 0, 1, 1, 0, 1)),
+        // Queued tracing lists contacts up to 10 days after the test, YELLOW for 14.
+        (24 * DAY, (0, 0, 0, 1, 1, 0, 0)),
         (90 * DAY, (0, 0, 0, 1, 0, 0, 0)),
         (365 * DAY, (0, 0, 0, 0, 0, 0, 0)),
     ] {
