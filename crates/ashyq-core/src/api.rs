@@ -47,6 +47,48 @@ pub struct SessionResponse {
     pub token: String,
     pub expires_at: Timestamp,
     pub profile: Profile,
+    /// What else this person may do (own businesses, staff posts); empty for most.
+    #[serde(default)]
+    pub roles: Roles,
+    /// Children under 18 the citizen registry links to this person; they can be checked in
+    /// with the same scan ([`CheckInRequest::dependants`]).
+    #[serde(default)]
+    pub dependants: Vec<Dependant>,
+}
+
+/// The business side of a signed-in person, from the business registry (owners) and the
+/// owners' appointments (staff).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Roles {
+    /// Businesses this person may act for (registry: BIN, name, the IINs allowed).
+    pub owner_of: Vec<BusinessRef>,
+    /// Premises where an owner appointed this person as door staff.
+    pub staff_at: Vec<StaffPost>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BusinessRef {
+    pub bin: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StaffPost {
+    pub venue_id: u64,
+    pub venue_name: String,
+    pub address: String,
+    pub category: Category,
+    pub pcr_required: bool,
+}
+
+/// A dependant as the app sees them: never the full IIN.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Dependant {
+    /// Opaque id to name this dependant in a check-in; meaningful only with this session.
+    pub id: String,
+    pub masked_name: String,
+    pub masked_iin: String,
 }
 
 /// The visitor's own status (`GET /v1/me/status`).
@@ -69,6 +111,11 @@ pub struct CheckInRequest {
     pub code: String,
     /// A client-generated id (UUID or 16–64 characters of `[A-Za-z0-9_-]`).
     pub client_visit_id: String,
+    /// [`Dependant::id`]s checked in with the visitor by the same scan. A dependant the
+    /// registry does not link to this visitor refuses the whole check-in
+    /// (403 `not_your_dependant`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dependants: Vec<String>,
 }
 
 /// How a visit ended.
@@ -141,6 +188,19 @@ pub struct CheckInResponse {
     pub pass: PassResponse,
     /// Set when this entry closed another open visit elsewhere.
     pub closed_visit_id: Option<String>,
+    /// The dependants checked in with the visitor, each with their own visit and status.
+    #[serde(default)]
+    pub party: Vec<PartyMember>,
+}
+
+/// One dependant of a family check-in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PartyMember {
+    pub dependant_id: String,
+    pub masked_name: String,
+    pub visit_id: String,
+    pub status: Status,
+    pub admission: Admission,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -172,12 +232,37 @@ pub struct ErrorDetail {
     pub message: String,
 }
 
-// ---- Business (API key) ----
+// ---- Business owners and door staff (signed-in session; DESIGN §6) ----
+//
+// GET    /v1/business                                    → BusinessList (owner)
+// POST   /v1/business/{bin}/premises                     RegisterPremisesRequest → Premises (owner of bin)
+// GET    /v1/premises/{venue_id}/poster.svg?entrance=N&direction=in|out&lang=kk|ru|en&size=a4|card
+//                                                        → image/svg+xml (owner)
+// POST   /v1/premises/{venue_id}/entrances/{n}/reissue   → EntranceCodes (owner); old codes of
+//                                                          that entrance then fail with `code_revoked`
+// POST   /v1/premises/{venue_id}/staff                   AppointStaffRequest → StaffMember (owner)
+// DELETE /v1/premises/{venue_id}/staff/{staff_id}        → 204 (owner)
+// POST   /v1/premises/{venue_id}/guard-checkin           GuardCheckInRequest → GuardCheckInResponse
+//                                                          (staff of that venue; rate-limited, audited)
+// Errors: 403 `not_owner` / `not_staff` for another business's premises (never 404-vs-403
+// hints about whether they exist), 400 `bad_iin`, 404 `unknown_citizen`, 429 `rate_limited`.
 
+/// The old `POST /v1/venues` body (admin key); replaced by [`RegisterPremisesRequest`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RegisterVenueRequest {
     pub bin: String,
     pub business_name: String,
+    pub address: String,
+    pub category: Category,
+    pub pcr_required: Option<bool>,
+    pub entrances: u8,
+}
+
+/// `POST /v1/business/{bin}/premises`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RegisterPremisesRequest {
+    /// The name printed on the posters (defaults to the business name when empty).
+    pub name: String,
     pub address: String,
     pub category: Category,
     /// Defaults to the category's default (transport hubs require a PCR test).
@@ -187,12 +272,76 @@ pub struct RegisterVenueRequest {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BusinessList {
+    pub businesses: Vec<Business>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Business {
+    pub bin: String,
+    pub name: String,
+    pub premises: Vec<Premises>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Premises {
+    pub venue_id: u64,
+    pub bin: String,
+    pub name: String,
+    pub address: String,
+    pub category: Category,
+    pub pcr_required: bool,
+    pub entrances: Vec<EntranceCodes>,
+    pub staff: Vec<StaffMember>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AppointStaffRequest {
+    pub iin: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StaffMember {
+    /// Opaque id for removing the appointment; never the IIN.
+    pub staff_id: String,
+    pub masked_name: String,
+    pub masked_iin: String,
+    pub appointed_at: Timestamp,
+}
+
+/// Guard mode: door staff check in a visitor who has no phone, by IIN.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GuardCheckInRequest {
+    pub iin: String,
+    /// Entrance the staff member stands at (1 when omitted).
+    #[serde(default = "first_entrance")]
+    pub entrance: u8,
+    /// As in [`CheckInRequest::client_visit_id`]: retries never duplicate the visit.
+    pub client_visit_id: String,
+}
+
+fn first_entrance() -> u8 {
+    1
+}
+
+/// What the door sees: never the full IIN.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GuardCheckInResponse {
+    pub masked_name: String,
+    pub masked_iin: String,
+    pub visit: Visit,
+    pub status: StatusResponse,
+    pub admission: Admission,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EntranceCodes {
     pub entrance: u8,
     pub entry_code: String,
     pub exit_code: String,
 }
 
+/// What `ashyq-server venue add` and the demo data print; the API's owners use [`Premises`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VenueResponse {
     pub venue_id: u64,
@@ -232,7 +381,9 @@ pub struct RecoveryRow {
     pub at: Timestamp,
 }
 
-/// The citizen registry: links host identities to an IIN.
+/// The citizen registry: links host identities to an IIN. A host identity (phone, Aitu,
+/// Telegram or VK id) is linked only to an IIN that has none yet for that host, unless
+/// `relink` says to move it (recorded in the audit log).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CitizenRow {
     pub iin: String,
@@ -242,6 +393,22 @@ pub struct CitizenRow {
     pub aitu_id: Option<String>,
     pub telegram_id: Option<i64>,
     pub vk_id: Option<i64>,
+    /// The parent or guardian of a child under 18 (dependants, DESIGN §1).
+    #[serde(default)]
+    pub parent_iin: Option<String>,
+    /// Move host identities that are already linked to another IIN onto this one.
+    #[serde(default)]
+    pub relink: bool,
+}
+
+/// The business registry: who may act for a business (BIN).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BusinessRow {
+    pub bin: String,
+    pub name: String,
+    /// The IINs allowed to act for this business; replaces the previous list for this BIN.
+    /// CSV: separated by `;`.
+    pub owner_iins: Vec<String>,
 }
 
 /// One idempotent batch: importing the same `batch_id` twice changes nothing.
@@ -254,11 +421,12 @@ pub struct ImportBatch {
     pub contacts: Vec<ContactRow>,
     pub vaccinations: Vec<VaccinationRow>,
     pub recoveries: Vec<RecoveryRow>,
+    pub businesses: Vec<BusinessRow>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RowError {
-    /// `citizens`, `pcr`, `contacts`, `vaccinations` or `recoveries`.
+    /// `citizens`, `pcr`, `contacts`, `vaccinations`, `recoveries` or `businesses`.
     pub kind: String,
     /// Zero-based row index within its list (CSV: data line number, header excluded).
     pub row: usize,
