@@ -484,6 +484,35 @@ pub struct DemoTestCodes {
     pub unknown_key: String,
 }
 
+/// A business of the demo registry: who owns it and its premises.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DemoBusiness {
+    pub bin: String,
+    pub name: String,
+    /// A demo citizen (in [`DemoInfo::citizens`]).
+    pub owner_iin: String,
+    pub owner_status: Status,
+    pub venue_ids: Vec<u64>,
+}
+
+/// A demo citizen appointed as door staff.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DemoStaff {
+    pub iin: String,
+    pub status: Status,
+    pub venue_id: u64,
+}
+
+/// A child the demo registry links to a demo citizen.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DemoDependant {
+    pub parent_iin: String,
+    pub iin: String,
+    pub name: String,
+    pub lastname: String,
+    pub expected_status: Status,
+}
+
 /// `GET /dev/api/demo`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DemoInfo {
@@ -491,6 +520,15 @@ pub struct DemoInfo {
     pub citizens: Vec<DemoCitizen>,
     pub venues: Vec<DemoVenue>,
     pub test_codes: DemoTestCodes,
+    /// The business registry: a business per venue in `venues`, all owned by the GREEN
+    /// citizen, and one more with its own premises owned by the RED citizen (neither
+    /// owner may reach the other's premises).
+    #[serde(default)]
+    pub businesses: Vec<DemoBusiness>,
+    #[serde(default)]
+    pub staff: Vec<DemoStaff>,
+    #[serde(default)]
+    pub dependants: Vec<DemoDependant>,
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
 //! Scoped API keys (DESIGN §1, §6): `import` for health-data integrators (health records,
-//! the registries, venue registration), `ops` for operators (metrics, key revocation).
+//! the citizen and business registries), `ops` for operators (metrics, key revocation).
 //! Each key has an id, which the audit log records with every use; the secret is compared
 //! in constant time and never logged.
 //!

@@ -1,10 +1,13 @@
 //! `--demo`: four venues (grocery, pharmacy, restaurant, airport) and four citizens, one
 //! in each status, so the emulator and the tests have something real to scan and sign
-//! in as. Seeding is idempotent per day (venues by BIN, records by a dated batch id).
+//! in as; and the business side: the GREEN citizen owns the four venues' businesses, the
+//! RED citizen owns a fifth business (a café) with its own premises, the BLUE citizen is
+//! door staff at the grocery, and the YELLOW citizen has a child. Seeding is idempotent
+//! per day (venues by BIN, records by a dated batch id, staff by appointment).
 
 use ashyq_core::api::{
-    CitizenRow, ContactRow, DemoCitizen, DemoInfo, DemoSecrets, DemoTestCodes, DemoVenue,
-    ImportBatch, PcrRow, VaccinationRow,
+    BusinessRow, CitizenRow, ContactRow, DemoBusiness, DemoCitizen, DemoDependant, DemoInfo,
+    DemoSecrets, DemoStaff, DemoTestCodes, DemoVenue, ImportBatch, PcrRow, VaccinationRow,
 };
 use ashyq_core::keys::Signer;
 use ashyq_core::status::Status;
@@ -13,7 +16,7 @@ use ashyq_core::{id, DAY};
 
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::store::{NewVenue, Venue};
+use crate::store::{Actor, AuditEntry, NewVenue, Venue};
 use crate::{dev_secrets, import, venues};
 
 /// Completes a 9-digit prefix to a valid 12-digit IIN or BIN: the first two-digit serial
@@ -94,6 +97,18 @@ const VENUES: [(&str, &str, &str, Category, u8); 4] = [
     ),
 ];
 
+/// The RED citizen's own business, out of the GREEN owner's reach.
+const OTHER_BUSINESS: (&str, &str, &str, Category, u8) = (
+    "200640055",
+    "Кофейня «Самал»",
+    "Алматы, микрорайон Самал-2, 58",
+    Category::Restaurant,
+    1,
+);
+
+/// The YELLOW citizen's child (born 2015: under 18), with no health records (BLUE).
+const CHILD: (&str, &str, &str) = ("150310500", "Алихан", "Сапаров");
+
 pub fn demo_phone(n: i64) -> String {
     format!("+7701000000{n}")
 }
@@ -103,7 +118,10 @@ pub async fn seed(state: &AppState) -> AppResult<DemoInfo> {
     let now = state.now();
     let existing = state.store.venues().await?;
     let mut demo_venues = Vec::new();
-    for (bin_prefix, name, address, category, entrances) in VENUES {
+    let mut other_venue = None;
+    for (i, (bin_prefix, name, address, category, entrances)) in
+        VENUES.into_iter().chain([OTHER_BUSINESS]).enumerate()
+    {
         let bin = complete_id(bin_prefix);
         let v: Venue = match existing
             .iter()
@@ -122,7 +140,11 @@ pub async fn seed(state: &AppState) -> AppResult<DemoInfo> {
                 state.store.add_venue(&new, now).await?
             }
         };
-        let r = venues::response(state, &v)?;
+        if i == VENUES.len() {
+            other_venue = Some(v);
+            continue;
+        }
+        let r = venues::response(state, &v).await?;
         demo_venues.push((
             v,
             DemoVenue {
@@ -154,6 +176,8 @@ pub async fn seed(state: &AppState) -> AppResult<DemoInfo> {
             aitu_id: Some(format!("aitu-demo-{}", c.n)),
             telegram_id: Some(100_000_000 + c.n),
             vk_id: Some(200_000_000 + c.n),
+            parent_iin: None,
+            relink: false,
         };
         match c.status {
             Status::Red => batch.pcr.push(PcrRow {
@@ -184,7 +208,62 @@ pub async fn seed(state: &AppState) -> AppResult<DemoInfo> {
         });
         batch.citizens.push(row);
     }
-    let report = import::run(state, &batch, Vec::new(), None).await?;
+    let iin_of = |status: Status| {
+        citizens
+            .iter()
+            .find(|c| c.expected_status == status)
+            .map(|c| c.iin.clone())
+            .unwrap_or_default()
+    };
+    let (green, red, blue, yellow) = (
+        iin_of(Status::Green),
+        iin_of(Status::Red),
+        iin_of(Status::Blue),
+        iin_of(Status::Yellow),
+    );
+    let child_iin = complete_id(CHILD.0);
+    batch.citizens.push(CitizenRow {
+        iin: child_iin.clone(),
+        name: CHILD.1.into(),
+        lastname: CHILD.2.into(),
+        phone: None,
+        aitu_id: None,
+        telegram_id: None,
+        vk_id: None,
+        parent_iin: Some(yellow.clone()),
+        relink: false,
+    });
+    let other = other_venue.ok_or_else(|| AppError::internal("demo: no second business"))?;
+    let mut businesses = Vec::new();
+    for (v, _) in &demo_venues {
+        businesses.push(DemoBusiness {
+            bin: v.bin.clone(),
+            name: v.business_name.clone(),
+            owner_iin: green.clone(),
+            owner_status: Status::Green,
+            venue_ids: vec![v.id],
+        });
+    }
+    businesses.push(DemoBusiness {
+        bin: other.bin.clone(),
+        name: other.business_name.clone(),
+        owner_iin: red.clone(),
+        owner_status: Status::Red,
+        venue_ids: vec![other.id],
+    });
+    batch.businesses = businesses
+        .iter()
+        .map(|b| BusinessRow {
+            bin: b.bin.clone(),
+            name: b.name.clone(),
+            owner_iins: vec![b.owner_iin.clone()],
+        })
+        .collect();
+    let seeder = Actor {
+        kind: "operator",
+        id: "demo".into(),
+    };
+    let report = import::run(state, &seeder, &batch, Vec::new(), None).await?;
     if report.rejected > 0 {
         return Err(AppError::internal(format!(
             "demo seed rejected {} rows",
@@ -192,6 +271,30 @@ pub async fn seed(state: &AppState) -> AppResult<DemoInfo> {
         )));
     }
     let (grocery, _) = &demo_venues[0];
+    let appointment = AuditEntry {
+        at: now,
+        actor: seeder.clone(),
+        action: "appoint_staff",
+        venue_id: Some(grocery.id),
+        masked_iin: Some(id::mask(&blue)),
+        detail: String::new(),
+    };
+    state
+        .store
+        .appoint_staff(grocery.id, &blue, now, &appointment)
+        .await?;
+    let staff = vec![DemoStaff {
+        iin: blue,
+        status: Status::Blue,
+        venue_id: grocery.id,
+    }];
+    let dependants = vec![DemoDependant {
+        parent_iin: yellow,
+        iin: child_iin,
+        name: CHILD.1.into(),
+        lastname: CHILD.2.into(),
+        expected_status: Status::Blue,
+    }];
     let real = venues::code(state, grocery, 1, Direction::In)?;
     let forged = forge(&venues::url(state, &real));
     let mut seed = [0u8; 32];
@@ -217,6 +320,9 @@ pub async fn seed(state: &AppState) -> AppResult<DemoInfo> {
             forged,
             unknown_key: venues::url(state, &unknown),
         },
+        businesses,
+        staff,
+        dependants,
     };
     Ok(info)
 }

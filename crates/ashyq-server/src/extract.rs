@@ -1,5 +1,5 @@
 //! Request extractors that fail with our typed errors: JSON bodies (`bad_json`,
-//! `body_too_large`), the visitor's session, and the admin API key.
+//! `body_too_large`), and the visitor's session.
 
 use ashyq_core::id;
 use axum::body::Bytes;

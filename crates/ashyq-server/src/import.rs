@@ -9,7 +9,7 @@
 use std::sync::atomic::Ordering;
 
 use ashyq_core::api::{
-    CitizenRow, ContactRow, ImportBatch, ImportReport, PcrRow, RecoveryRow, RowError,
+    BusinessRow, CitizenRow, ContactRow, ImportBatch, ImportReport, PcrRow, RecoveryRow, RowError,
     VaccinationRow,
 };
 use ashyq_core::{id, Timestamp};
@@ -20,9 +20,16 @@ use sha2::{Digest, Sha256};
 use crate::contacts;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::store::{ImportResult, ValidRows};
+use crate::store::{Actor, ImportResult, ValidRows};
 
-pub const KINDS: [&str; 5] = ["citizens", "pcr", "contacts", "vaccinations", "recoveries"];
+pub const KINDS: [&str; 6] = [
+    "citizens",
+    "pcr",
+    "contacts",
+    "vaccinations",
+    "recoveries",
+    "businesses",
+];
 /// Records dated after this many seconds in the future are refused (clock skew allowed).
 const MAX_FUTURE: i64 = ashyq_core::DAY;
 
@@ -86,9 +93,15 @@ impl Kind for CitizenRow {
         "aitu_id",
         "telegram_id",
         "vk_id",
+        "parent_iin",
+        "relink",
     ];
     type Csv = CitizenCsv;
     fn from_csv(c: CitizenCsv) -> Result<Self, &'static str> {
+        let relink = match c.relink {
+            None => false,
+            Some(s) => flag(&s).ok_or("relink")?,
+        };
         Ok(CitizenRow {
             iin: c.iin,
             name: c.name,
@@ -97,6 +110,8 @@ impl Kind for CitizenRow {
             aitu_id: c.aitu_id,
             telegram_id: c.telegram_id,
             vk_id: c.vk_id,
+            parent_iin: c.parent_iin,
+            relink,
         })
     }
     fn rows(batch: &ImportBatch) -> &[Self] {
@@ -144,6 +159,75 @@ impl Kind for CitizenRow {
                     "aitu_id must be 1 to 128 characters",
                 ));
             }
+        }
+        if let Some(parent) = &self.parent_iin {
+            id::validate_iin(parent)
+                .map_err(|e| row_error(kind, row, e.code(), format!("parent_iin: {e}")))?;
+            if parent == &self.iin {
+                return Err(row_error(
+                    kind,
+                    row,
+                    "bad_parent",
+                    "parent_iin is the citizen's own IIN",
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Kind for BusinessRow {
+    const NAME: &'static str = "businesses";
+    const REQUIRED: &'static [&'static str] = &["bin", "name", "owner_iins"];
+    const COLUMNS: &'static [&'static str] = Self::REQUIRED;
+    type Csv = BusinessCsv;
+    fn from_csv(b: BusinessCsv) -> Result<Self, &'static str> {
+        Ok(BusinessRow {
+            bin: b.bin,
+            name: b.name,
+            owner_iins: b
+                .owner_iins
+                .unwrap_or_default()
+                .split(';')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        })
+    }
+    fn rows(batch: &ImportBatch) -> &[Self] {
+        &batch.businesses
+    }
+    fn rows_mut(batch: &mut ImportBatch) -> &mut Vec<Self> {
+        &mut batch.businesses
+    }
+    fn valid(rows: &mut ValidRows) -> &mut Vec<(usize, Self)> {
+        &mut rows.businesses
+    }
+    fn check(&self, row: usize, _now: Timestamp) -> Result<(), RowError> {
+        let kind = Self::NAME;
+        id::validate_bin(&self.bin)
+            .map_err(|e| row_error(kind, row, e.code(), format!("bin: {e}")))?;
+        let name = self.name.trim();
+        if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
+            return Err(row_error(
+                kind,
+                row,
+                "bad_name",
+                "name is required; at most 200 characters",
+            ));
+        }
+        if self.owner_iins.len() > 100 {
+            return Err(row_error(
+                kind,
+                row,
+                "too_many_owners",
+                "at most 100 owner IINs per business",
+            ));
+        }
+        for iin in &self.owner_iins {
+            id::validate_iin(iin)
+                .map_err(|e| row_error(kind, row, e.code(), format!("owner_iins: {e}")))?;
         }
         Ok(())
     }
@@ -280,6 +364,7 @@ pub fn validate(batch: &ImportBatch, now: i64) -> (ValidRows, Vec<RowError>) {
     validate_kind::<ContactRow>(batch, now, &mut ok, &mut errors);
     validate_kind::<VaccinationRow>(batch, now, &mut ok, &mut errors);
     validate_kind::<RecoveryRow>(batch, now, &mut ok, &mut errors);
+    validate_kind::<BusinessRow>(batch, now, &mut ok, &mut errors);
     (ok, errors)
 }
 
@@ -305,11 +390,14 @@ pub fn digest(batch: &ImportBatch, parse_errors: &[RowError]) -> String {
 
 /// Imports a batch and traces the contacts of each of its positive results. A batch id
 /// imported before with other rows is refused (409 `batch_conflict`, nothing written).
+/// `actor` (the import key, or the operator's CLI) is who the audit log names for
+/// re-linked identities.
 ///
 /// `parse_errors` are rows that could not even be read (CSV); `lines` maps a CSV batch's
 /// row positions back to its data line numbers, so errors name the line.
 pub async fn run(
     state: &AppState,
+    actor: &Actor,
     batch: &ImportBatch,
     parse_errors: Vec<RowError>,
     lines: Option<&[usize]>,
@@ -332,6 +420,7 @@ pub async fn run(
             errors.len(),
             now,
             &state.config.policy,
+            actor,
         )
         .await?;
     // Traces this batch's positives, and any a crash or an error left queued before (a
@@ -357,19 +446,17 @@ pub async fn run(
             ),
         )),
         ImportResult::Imported { clashes } => {
-            for i in &clashes {
-                errors.push(row_error(
-                    "citizens",
-                    line(*i),
-                    "identity_taken",
-                    "phone, aitu_id, telegram_id or vk_id already belongs to another citizen",
-                ));
+            for (i, code) in &clashes {
+                let message = if *code == "identity_taken" {
+                    "phone, aitu_id, telegram_id or vk_id already belongs to another citizen; \
+                     set relink to move it"
+                } else {
+                    "this citizen already has another phone, aitu_id, telegram_id or vk_id; \
+                     set relink to replace it"
+                };
+                errors.push(row_error("citizens", line(*i), code, message));
             }
-            let total = rows.citizens.len()
-                + rows.pcr.len()
-                + rows.contacts.len()
-                + rows.vaccinations.len()
-                + rows.recoveries.len();
+            let total = rows.len();
             let accepted = total - clashes.len();
             state
                 .metrics
@@ -399,6 +486,17 @@ pub struct CitizenCsv {
     aitu_id: Option<String>,
     telegram_id: Option<i64>,
     vk_id: Option<i64>,
+    parent_iin: Option<String>,
+    /// Read by [`flag`]; empty is no.
+    relink: Option<String>,
+}
+
+/// A CSV business: `owner_iins` separated by `;`.
+#[derive(Debug, Deserialize)]
+pub struct BusinessCsv {
+    bin: String,
+    name: String,
+    owner_iins: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -550,7 +648,7 @@ pub fn csv_batch(
     if !KINDS.contains(&kind) {
         return Err(AppError::bad_request(
             "bad_kind",
-            "kind must be citizens, pcr, contacts, vaccinations or recoveries",
+            "kind must be citizens, pcr, contacts, vaccinations, recoveries or businesses",
         ));
     }
     let text = text.trim_start_matches('\u{feff}');
@@ -569,6 +667,7 @@ pub fn csv_batch(
         "pcr" => read_csv::<PcrRow>(text, &mut batch)?,
         "contacts" => read_csv::<ContactRow>(text, &mut batch)?,
         "vaccinations" => read_csv::<VaccinationRow>(text, &mut batch)?,
+        "businesses" => read_csv::<BusinessRow>(text, &mut batch)?,
         _ => read_csv::<RecoveryRow>(text, &mut batch)?,
     };
     Ok((batch, errors, lines))
@@ -611,6 +710,29 @@ mod tests {
                 (3, "positive is missing or not readable")
             ]
         );
+    }
+
+    #[test]
+    fn citizens_read_parents_and_relink_and_businesses_their_owners() {
+        let text = "iin,name,parent_iin,relink\n\
+                    900101300001,Асель,,\n\
+                    150310500001,Бала,900101300001,yes\n\
+                    900101300001,Асель,,maybe\n";
+        let (batch, errors, _) = csv_batch("citizens", "b", text).expect("reads");
+        let rows: Vec<_> = batch
+            .citizens
+            .iter()
+            .map(|c| (c.parent_iin.as_deref(), c.relink))
+            .collect();
+        assert_eq!(rows, [(None, false), (Some("900101300001"), true)]);
+        assert_eq!(errors[0].message, "relink is missing or not readable");
+        let text =
+            "bin,name,owner_iins\n180340021791,\"ТОО «А», Астана\",a; b ;;c\n180340021791,Б,\n";
+        let (batch, errors, _) = csv_batch("businesses", "b", text).expect("reads");
+        assert!(errors.is_empty());
+        assert_eq!(batch.businesses[0].name, "ТОО «А», Астана");
+        assert_eq!(batch.businesses[0].owner_iins, ["a", "b", "c"]);
+        assert!(batch.businesses[1].owner_iins.is_empty());
     }
 
     #[test]

@@ -18,7 +18,7 @@
 //! ```
 
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::Router;
 
 pub mod api;
@@ -29,6 +29,7 @@ pub mod demo;
 pub mod devmode;
 pub mod error;
 pub mod extract;
+pub mod family;
 pub mod housekeeping;
 pub mod import;
 pub mod keystore;
@@ -60,9 +61,31 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/visits/{id}/pass", post(api::refresh_pass))
         .route("/v1/keys", get(api::keys))
         .route("/v1/keys/{id}/revoke", post(api::revoke_key))
-        .route("/v1/venues", post(api::register_venue))
-        .route("/v1/venues/{id}", get(api::get_venue))
-        .route("/v1/venues/{id}/poster.svg", get(api::poster))
+        .route("/v1/business", get(api::business::list))
+        .route(
+            "/v1/business/{bin}/premises",
+            post(api::business::register_premises),
+        )
+        .route(
+            "/v1/premises/{venue_id}/poster.svg",
+            get(api::business::poster),
+        )
+        .route(
+            "/v1/premises/{venue_id}/entrances/{n}/reissue",
+            post(api::business::reissue),
+        )
+        .route(
+            "/v1/premises/{venue_id}/staff",
+            post(api::business::appoint_staff),
+        )
+        .route(
+            "/v1/premises/{venue_id}/staff/{staff_id}",
+            delete(api::business::remove_staff),
+        )
+        .route(
+            "/v1/premises/{venue_id}/guard-checkin",
+            post(api::business::guard_check_in),
+        )
         .route(
             "/v1/import",
             post(api::import).layer(DefaultBodyLimit::max(IMPORT_BODY_LIMIT)),

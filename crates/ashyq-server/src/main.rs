@@ -15,6 +15,7 @@ use ashyq_core::api::{ImportBatch, RegisterVenueRequest};
 use ashyq_core::venue::{Category, Direction};
 use ashyq_server::apikeys::Scope;
 use ashyq_server::net::TrustedProxies;
+use ashyq_server::poster::{Lang, Size};
 use ashyq_server::serve::ConnLimits;
 use ashyq_server::store::{PgStore, SqliteStore, Store};
 use ashyq_server::{
@@ -63,11 +64,17 @@ enum Command {
         entrance: u8,
         #[arg(long, value_enum, default_value = "in")]
         direction: DirectionArg,
+        /// Language of the poster's words: kk, ru or en.
+        #[arg(long, value_enum, default_value = "kk")]
+        lang: LangArg,
+        /// a4 (the door) or card (a table card, A6).
+        #[arg(long, value_enum, default_value = "a4")]
+        size: SizeArg,
     },
     /// Import health data: a JSON ImportBatch, or CSV of one kind.
     Import {
         file: PathBuf,
-        /// For CSV: citizens, pcr, contacts, vaccinations or recoveries.
+        /// For CSV: citizens, pcr, contacts, vaccinations, recoveries or businesses.
         #[arg(long)]
         kind: Option<String>,
         /// For CSV (JSON batches carry their own).
@@ -128,6 +135,30 @@ impl ValueEnum for DirectionArg {
     }
 }
 
+#[derive(Clone)]
+struct LangArg(Lang);
+
+impl ValueEnum for LangArg {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[LangArg(Lang::Kk), LangArg(Lang::Ru), LangArg(Lang::En)]
+    }
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(self.0.as_str()))
+    }
+}
+
+#[derive(Clone)]
+struct SizeArg(Size);
+
+impl ValueEnum for SizeArg {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[SizeArg(Size::A4), SizeArg(Size::Card)]
+    }
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(self.0.as_str()))
+    }
+}
+
 #[derive(Subcommand)]
 enum KeysCommand {
     /// Add new current venue and pass keys; old venue keys stay published, pass keys no
@@ -181,6 +212,12 @@ struct Serve {
     /// Check-ins a person may make at once before that rate applies. Default 20.
     #[arg(long, env = "ASHYQ_PERSON_RATE_LIMIT_BURST")]
     person_rate_limit_burst: Option<u32>,
+    /// Guard-mode check-ins a minute per staff member (0: no limit). Default 30.
+    #[arg(long, env = "ASHYQ_GUARD_RATE_LIMIT_PER_MINUTE")]
+    guard_rate_limit_per_minute: Option<u32>,
+    /// Guard-mode check-ins a staff member may make at once. Default 10.
+    #[arg(long, env = "ASHYQ_GUARD_RATE_LIMIT_BURST")]
+    guard_rate_limit_burst: Option<u32>,
     /// Reverse proxies (addresses or CIDR ranges, comma-separated) whose X-Forwarded-For /
     /// Forwarded headers name the client. Nobody else's are read.
     #[arg(long, env = "ASHYQ_TRUSTED_PROXIES")]
@@ -250,6 +287,14 @@ fn split_list(s: Option<&str>) -> Vec<String> {
         .filter(|s| !s.is_empty())
         .map(str::to_owned)
         .collect()
+}
+
+/// Who the audit log names for what an operator does on the command line.
+fn cli_actor() -> ashyq_server::store::Actor {
+    ashyq_server::store::Actor {
+        kind: "operator",
+        id: "cli".into(),
+    }
 }
 
 fn admin_config(common: &Common) -> Config {
@@ -324,6 +369,12 @@ async fn serve(common: Common, s: Serve) -> Result<(), Failure> {
     let (person_rate, person_burst) = if s.dev { (6000, 1000) } else { (6, 20) };
     config.person_rate_per_minute = s.person_rate_limit_per_minute.unwrap_or(person_rate);
     config.person_rate_burst = s.person_rate_limit_burst.unwrap_or(person_burst);
+    if let Some(n) = s.guard_rate_limit_per_minute {
+        config.guard_per_minute = n;
+    }
+    if let Some(n) = s.guard_rate_limit_burst {
+        config.guard_burst = n;
+    }
     if let Some(list) = &s.trusted_proxies {
         config.trusted_proxies = TrustedProxies::parse(list)?;
     }
@@ -462,7 +513,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             let new = venues::check_registration(&req, now)
                 .map_err(|e| format!("{}: {}", e.code, e.message))?;
             let v = state.store.add_venue(&new, now).await?;
-            let resp = venues::response(&state, &v).map_err(|e| e.message)?;
+            let resp = venues::response(&state, &v).await.map_err(|e| e.message)?;
             println!("{}", serde_json::to_string_pretty(&resp)?);
             Ok(())
         }
@@ -470,15 +521,19 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             venue_id,
             entrance,
             direction,
+            lang,
+            size,
         } => {
-            let DirectionArg(direction) = direction;
+            let (DirectionArg(direction), LangArg(lang), SizeArg(size)) = (direction, lang, size);
             let store = open_store(&common, 2).await?;
             let state = AppState::new(admin_config(&common), store, &common.data_dir)?;
             let v = state.store.venue(venue_id).await?.ok_or("no such venue")?;
             if entrance == 0 || entrance > v.entrances {
                 return Err("no such entrance at this venue".into());
             }
-            let svg = api::poster_svg(&state, &v, entrance, direction).map_err(|e| e.message)?;
+            let svg = api::poster_svg(&state, &v, entrance, direction, lang, size)
+                .await
+                .map_err(|e| e.message)?;
             print!("{svg}");
             Ok(())
         }
@@ -496,10 +551,10 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 let batch_id = batch_id.unwrap_or_else(|| file.display().to_string());
                 let (batch, errors, lines) = import::csv_batch(&kind, &batch_id, &text)
                     .map_err(|e| format!("{}: {}", e.code, e.message))?;
-                import::run(&state, &batch, errors, Some(&lines)).await
+                import::run(&state, &cli_actor(), &batch, errors, Some(&lines)).await
             } else {
                 let batch: ImportBatch = serde_json::from_str(&text)?;
-                import::run(&state, &batch, Vec::new(), None).await
+                import::run(&state, &cli_actor(), &batch, Vec::new(), None).await
             }
             .map_err(|e| format!("{}: {}", e.code, e.message))?;
             println!("{}", serde_json::to_string_pretty(&report)?);

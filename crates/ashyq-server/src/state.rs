@@ -58,6 +58,9 @@ pub struct Config {
     pub conn_limits: crate::serve::ConnLimits,
     /// Longest a request may take, body included.
     pub request_timeout: std::time::Duration,
+    /// Guard-mode lookups a minute per staff member, and at once (0: no limit).
+    pub guard_per_minute: u32,
+    pub guard_burst: u32,
     /// Host origins allowed to frame the app (CSP `frame-ancestors`).
     pub frame_ancestors: Vec<String>,
 }
@@ -90,6 +93,8 @@ impl Config {
             trusted_proxies: crate::net::TrustedProxies::default(),
             conn_limits: crate::serve::ConnLimits::default(),
             request_timeout: std::time::Duration::from_secs(30),
+            guard_per_minute: 30,
+            guard_burst: 10,
             frame_ancestors: DEFAULT_FRAME_ANCESTORS
                 .iter()
                 .map(|s| s.to_string())
@@ -167,6 +172,8 @@ pub struct Shared {
     pub limiter: RateLimiter,
     /// Check-ins per person (citizen row id).
     pub person_limiter: RateLimiter<i64>,
+    /// Guard-mode lookups, per staff member (citizen row id).
+    pub guard_limiter: RateLimiter<i64>,
     /// Filled by `--demo` seeding; served at `/dev/api/demo` in dev.
     pub demo: std::sync::OnceLock<ashyq_core::api::DemoInfo>,
     /// Signing keys this node refuses (`revocation`).
@@ -199,6 +206,7 @@ impl AppState {
                 config.person_rate_per_minute,
                 config.person_rate_burst,
             ),
+            guard_limiter: RateLimiter::new(config.guard_per_minute, config.guard_burst),
             config,
             store,
             keys,

@@ -662,7 +662,15 @@ async fn tracing_survives_a_crash_after_import(t: T) {
     // The store's import commits; the process "dies" before tracing.
     let store = t.state.store.clone();
     let first = store
-        .import("pcr-crash", "digest", &rows, 0, now, &t.state.config.policy)
+        .import(
+            "pcr-crash",
+            "digest",
+            &rows,
+            0,
+            now,
+            &t.state.config.policy,
+            &common::test_actor(),
+        )
         .await
         .unwrap();
     assert_eq!(first, ImportResult::Imported { clashes: vec![] });
@@ -673,7 +681,15 @@ async fn tracing_survives_a_crash_after_import(t: T) {
     assert_eq!(t.status(&case).await, "RED");
     assert_eq!(t.status(&near).await, "BLUE", "not traced yet");
     let again = store
-        .import("pcr-crash", "digest", &rows, 0, now, &t.state.config.policy)
+        .import(
+            "pcr-crash",
+            "digest",
+            &rows,
+            0,
+            now,
+            &t.state.config.policy,
+            &common::test_actor(),
+        )
         .await
         .unwrap();
     assert!(matches!(again, ImportResult::Duplicate { .. }));
@@ -847,6 +863,8 @@ type BadInput<'a> = (
 async fn bad_input_is_typed(t: T) {
     t.citizens(&[1]).await;
     let token = t.login(1).await;
+    let bin = t.business("180340021", &[1]).await;
+    let premises = format!("/v1/business/{bin}/premises");
     let cases: Vec<BadInput> = vec![
         ("POST", "/v1/session", None, Some("{not json".into()), StatusCode::BAD_REQUEST, "bad_json"),
         ("POST", "/v1/session", None, Some("".into()), StatusCode::BAD_REQUEST, "bad_json"),
@@ -855,17 +873,18 @@ async fn bad_input_is_typed(t: T) {
         ("GET", "/v1/me/status", None, None, StatusCode::UNAUTHORIZED, "unauthorized"),
         ("GET", "/v1/me/status", Some("garbage"), None, StatusCode::UNAUTHORIZED, "unauthorized"),
         ("GET", "/v1/visits", Some(ADMIN), None, StatusCode::UNAUTHORIZED, "unauthorized"),
-        ("POST", "/v1/venues", Some(&token), Some("{}".into()), StatusCode::UNAUTHORIZED, "unauthorized"),
+        ("POST", "/v1/business/180340021791/premises", Some(ADMIN), Some("{}".into()), StatusCode::UNAUTHORIZED, "unauthorized"),
         ("POST", "/v1/import", None, Some("{}".into()), StatusCode::UNAUTHORIZED, "unauthorized"),
-        ("GET", "/v1/venues/1", Some("wrong-key"), None, StatusCode::UNAUTHORIZED, "unauthorized"),
-        ("GET", "/v1/venues/99", Some(ADMIN), None, StatusCode::NOT_FOUND, "venue_not_found"),
-        ("GET", "/v1/venues/abc", Some(ADMIN), None, StatusCode::NOT_FOUND, "venue_not_found"),
+        ("GET", "/v1/business", Some("wrong-key"), None, StatusCode::UNAUTHORIZED, "unauthorized"),
+        ("GET", "/v1/premises/99/poster.svg", Some(&token), None, StatusCode::FORBIDDEN, "not_owner"),
+        ("GET", "/v1/premises/abc/poster.svg", Some(&token), None, StatusCode::FORBIDDEN, "not_owner"),
         ("GET", "/v1/nothing-here", None, None, StatusCode::NOT_FOUND, "not_found"),
         ("DELETE", "/v1/keys", None, None, StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
-        ("POST", "/v1/venues", Some(ADMIN), Some(json!({"bin": "180340021792", "business_name": "A", "address": "B", "category": "grocery", "pcr_required": null, "entrances": 1}).to_string()), StatusCode::BAD_REQUEST, "id_bad_check_digit"),
-        ("POST", "/v1/venues", Some(ADMIN), Some(json!({"bin": "180340021791", "business_name": "Ж".repeat(40), "address": "B", "category": "grocery", "pcr_required": null, "entrances": 1}).to_string()), StatusCode::BAD_REQUEST, "too_long"),
-        ("POST", "/v1/venues", Some(ADMIN), Some(json!({"bin": "180340021791", "business_name": "A", "address": "B", "category": "grocery", "pcr_required": null, "entrances": 0}).to_string()), StatusCode::BAD_REQUEST, "bad_entrances"),
-        ("POST", "/v1/venues", Some(ADMIN), Some(json!({"bin": "180340021791", "business_name": "A", "address": "B", "category": "casino", "pcr_required": null, "entrances": 1}).to_string()), StatusCode::BAD_REQUEST, "bad_json"),
+        ("POST", "/v1/business/180340021792/premises", Some(&token), Some(json!({"name": "A", "address": "B", "category": "grocery", "pcr_required": null, "entrances": 1}).to_string()), StatusCode::FORBIDDEN, "not_owner"),
+        ("POST", premises.as_str(), Some(&token), Some(json!({"name": "Ж".repeat(121), "address": "B", "category": "grocery", "pcr_required": null, "entrances": 1}).to_string()), StatusCode::BAD_REQUEST, "too_long"),
+        ("POST", premises.as_str(), Some(&token), Some(json!({"name": "A", "address": "B", "category": "grocery", "pcr_required": null, "entrances": 0}).to_string()), StatusCode::BAD_REQUEST, "bad_entrances"),
+        ("POST", premises.as_str(), Some(&token), Some(json!({"name": "A", "address": "B", "category": "casino", "pcr_required": null, "entrances": 1}).to_string()), StatusCode::BAD_REQUEST, "bad_json"),
+        ("POST", premises.as_str(), Some(&token), Some(json!({"name": "A", "address": "", "category": "grocery", "pcr_required": null, "entrances": 1}).to_string()), StatusCode::BAD_REQUEST, "missing_field"),
     ];
     for (method, path, tok, body, status, code) in cases {
         let (s, v) = t.raw(method, path, tok, body.as_deref(), None).await;
@@ -879,16 +898,18 @@ async fn bad_input_is_typed(t: T) {
     assert!(big.to_string().len() > 16 * 1024);
     let (s, _) = t.call("POST", "/v1/import", Some(ADMIN), Some(big)).await;
     assert_eq!(s, StatusCode::OK);
-    let (vid, _, _) = t.venue("grocery", "180340021").await;
+    let vid = t.premises(&token, &bin, "grocery", 2).await["venue_id"].clone();
     for (q, code) in [
         ("?entrance=9", "bad_entrance"),
         ("?direction=up", "bad_direction"),
+        ("?lang=de", "bad_lang"),
+        ("?size=a3", "bad_size"),
     ] {
         let (s, v) = t
             .call(
                 "GET",
-                &format!("/v1/venues/{vid}/poster.svg{q}"),
-                Some(ADMIN),
+                &format!("/v1/premises/{vid}/poster.svg{q}"),
+                Some(&token),
                 None,
             )
             .await;
@@ -971,9 +992,9 @@ async fn demo_seed_gives_one_citizen_per_status_and_test_codes() {
             .await;
         assert_eq!((s, code_of(&v)), (StatusCode::UNPROCESSABLE_ENTITY, code));
     }
-    // Seeding again (a restart) adds no venues.
+    // Seeding again (a restart) adds no venues (the four, and the RED owner's café).
     ashyq_server::demo::seed(&t.state).await.unwrap();
-    assert_eq!(t.state.store.venues().await.unwrap().len(), 4);
+    assert_eq!(t.state.store.venues().await.unwrap().len(), 5);
 }
 
 #[tokio::test]

@@ -183,9 +183,10 @@ async fn bench(t: T, backend: &str) {
     };
     let before = listed();
     let start = Instant::now();
-    let report = ashyq_server::import::run(&t.state, &batch, Vec::new(), None)
-        .await
-        .unwrap();
+    let report =
+        ashyq_server::import::run(&t.state, &common::test_actor(), &batch, Vec::new(), None)
+            .await
+            .unwrap();
     let took = start.elapsed().as_secs_f64() * 1000.0;
     assert_eq!(report.accepted, 1);
     let contacts = listed() - before;
@@ -209,7 +210,7 @@ async fn bench(t: T, backend: &str) {
         }],
         ..Default::default()
     };
-    ashyq_server::import::run(&t.state, &batch, Vec::new(), None)
+    ashyq_server::import::run(&t.state, &common::test_actor(), &batch, Vec::new(), None)
         .await
         .unwrap();
     // Warm-up (caches, connections), not measured.

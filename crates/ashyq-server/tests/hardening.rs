@@ -366,6 +366,7 @@ async fn records_are_deleted_once_no_rule_can_use_them(t: T) {
             0,
             t0,
             &t.state.config.policy,
+            &common::test_actor(),
         )
         .await
         .unwrap();

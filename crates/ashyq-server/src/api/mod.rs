@@ -2,17 +2,17 @@
 //! module per resource. Types are `ashyq_core::api`; rules are
 //! `ashyq_core::{status, visit, venue, pass}`.
 
+pub mod business;
 pub mod operations;
 pub mod session;
-pub mod venues;
 pub mod visits;
 
+pub use business::poster_svg;
 pub use operations::{
     api_not_found, demo, healthz, import, keys, method_not_allowed, metrics, not_found, revoke_key,
     ImportQuery,
 };
 pub use session::{end_session, me_status, session};
-pub use venues::{get_venue, poster, poster_svg, register_venue, PosterQuery};
 pub use visits::{cancel_visit, check_in, list_visits, refresh_pass};
 
 /// JSON bodies of the API; imports may be larger.

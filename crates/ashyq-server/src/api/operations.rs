@@ -14,6 +14,7 @@ use crate::apikeys::{audit, ImportKey, OpsKey, Scope};
 use crate::error::{AppError, AppResult};
 use crate::extract::{body_bytes, parse_json};
 use crate::state::AppState;
+use crate::store::Actor;
 use crate::{import, revocation};
 
 /// `GET /v1/keys`.
@@ -70,6 +71,7 @@ pub async fn import(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|ct| ct.trim().to_ascii_lowercase().starts_with("text/csv"));
     let bytes = body_bytes(req, &state).await?;
+    let actor = Actor::key(&key.id);
     let report = if csv {
         let kind = q.kind.as_deref().unwrap_or("");
         let batch_id = q
@@ -79,10 +81,10 @@ pub async fn import(
         let text = std::str::from_utf8(&bytes)
             .map_err(|_| AppError::bad_request("bad_csv", "the CSV is not UTF-8"))?;
         let (batch, errors, lines) = import::csv_batch(kind, batch_id, text)?;
-        import::run(&state, &batch, errors, Some(&lines)).await?
+        import::run(&state, &actor, &batch, errors, Some(&lines)).await?
     } else {
         let batch: ImportBatch = parse_json(&bytes)?;
-        import::run(&state, &batch, Vec::new(), None).await?
+        import::run(&state, &actor, &batch, Vec::new(), None).await?
     };
     audit(
         Scope::Import,

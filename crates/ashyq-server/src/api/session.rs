@@ -1,7 +1,10 @@
 //! Signing in: a host proof (Aitu, Telegram, VK, or a dev identity) → a session token;
 //! and the signed-in person's status.
 
-use ashyq_core::api::{HostProof, Profile, SessionRequest, SessionResponse, StatusResponse};
+use ashyq_core::api::{
+    BusinessRef, Dependant, HostProof, Profile, Roles, SessionRequest, SessionResponse, StaffPost,
+    StatusResponse,
+};
 use ashyq_core::hostproof::{self, ProofError};
 use ashyq_core::status;
 use ashyq_core::{id, Timestamp};
@@ -11,9 +14,9 @@ use axum::Json;
 
 use crate::error::{AppError, AppResult};
 use crate::extract::{ApiJson, Person};
-use crate::session;
 use crate::state::AppState;
 use crate::store::{Citizen, Lookup};
+use crate::{family, session};
 
 fn proof_error(host: &str, e: ProofError) -> AppError {
     let status = match e {
@@ -111,6 +114,16 @@ pub async fn session(
     };
     let expires_at = now + ttl;
     tracing::info!(host, person = %id::mask(&citizen.iin), "session opened");
+    let roles = roles_of(&state, &citizen.iin).await?;
+    let dependants = family::dependants(&state, &citizen, now)
+        .await?
+        .into_iter()
+        .map(|(id, c)| Dependant {
+            id,
+            masked_name: id::mask_name(&c.name, &c.lastname),
+            masked_iin: id::mask(&c.iin),
+        })
+        .collect();
     Ok(Json(SessionResponse {
         token: session::issue(
             &state.keys.session_secret,
@@ -123,7 +136,38 @@ pub async fn session(
             masked_name: id::mask_name(&citizen.name, &citizen.lastname),
             masked_iin: id::mask(&citizen.iin),
         },
+        roles,
+        dependants,
     }))
+}
+
+/// What the registries say this person may do: the businesses they own, the premises
+/// where they are door staff.
+pub(super) async fn roles_of(state: &AppState, iin: &str) -> AppResult<Roles> {
+    let owner_of = state
+        .store
+        .businesses_of(iin)
+        .await?
+        .into_iter()
+        .map(|b| BusinessRef {
+            bin: b.bin,
+            name: b.name,
+        })
+        .collect();
+    let staff_at = state
+        .store
+        .staff_posts(iin)
+        .await?
+        .into_iter()
+        .map(|v| StaffPost {
+            venue_id: v.id,
+            venue_name: v.business_name,
+            address: v.address,
+            category: v.category,
+            pcr_required: v.pcr_required,
+        })
+        .collect();
+    Ok(Roles { owner_of, staff_at })
 }
 
 pub(super) async fn status_of(

@@ -7,7 +7,7 @@ use ashyq_core::Timestamp;
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool, Row, Type};
 
 use super::sql::{to_u64, Affected, Sql};
-use super::types::{ImportResult, StoreResult, ValidRows};
+use super::types::{Actor, AuditEntry, ImportResult, StoreResult, ValidRows};
 
 const NEW_BATCH: &str = "INSERT INTO import_batches (batch_id, imported_at, accepted, \
      rejected, digest) VALUES ($1, $2, 0, 0, $3) ON CONFLICT (batch_id) DO NOTHING";
@@ -20,14 +20,47 @@ const LOCK_PERSON: &str = "UPDATE citizens SET updated_at = updated_at WHERE iin
 const SET_BATCH_COUNTS: &str =
     "UPDATE import_batches SET accepted = $1, rejected = $2 WHERE batch_id = $3";
 
-/// Another citizen who already holds one of this row's identities.
-const IDENTITY_CLASH: &str = "SELECT iin FROM citizens WHERE iin <> $1 AND (phone = $2 \
-     OR aitu_id = $3 OR telegram_id = $4 OR vk_id = $5) LIMIT 1";
+/// A citizen's row and every row that holds one of the given host identities.
+const IDENTITIES: &str = "SELECT iin, phone, aitu_id, telegram_id, vk_id FROM citizens \
+     WHERE iin = $1 OR phone = $2 OR aitu_id = $3 OR telegram_id = $4 OR vk_id = $5";
+/// An upsert that never unlinks: an identity or parent left out of a row stays as it was
+/// (a change goes through `relink`, checked before this runs).
 const UPSERT_CITIZEN: &str = "INSERT INTO citizens (iin, name, lastname, phone, aitu_id, \
-     telegram_id, vk_id, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+     telegram_id, vk_id, parent_iin, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
      ON CONFLICT (iin) DO UPDATE SET name = excluded.name, lastname = excluded.lastname, \
-     phone = excluded.phone, aitu_id = excluded.aitu_id, telegram_id = excluded.telegram_id, \
-     vk_id = excluded.vk_id, updated_at = excluded.updated_at";
+     phone = COALESCE(excluded.phone, citizens.phone), \
+     aitu_id = COALESCE(excluded.aitu_id, citizens.aitu_id), \
+     telegram_id = COALESCE(excluded.telegram_id, citizens.telegram_id), \
+     vk_id = COALESCE(excluded.vk_id, citizens.vk_id), \
+     parent_iin = COALESCE(excluded.parent_iin, citizens.parent_iin), \
+     updated_at = excluded.updated_at";
+
+const UPSERT_BUSINESS: &str = "INSERT INTO businesses (bin, name, updated_at) VALUES ($1, $2, $3) \
+     ON CONFLICT (bin) DO UPDATE SET name = excluded.name, updated_at = excluded.updated_at";
+const CLEAR_OWNERS: &str = "DELETE FROM business_owners WHERE bin = $1";
+const ADD_OWNER: &str =
+    "INSERT INTO business_owners (bin, iin) VALUES ($1, $2) ON CONFLICT DO NOTHING";
+
+/// One host identity of an import row: its column and value.
+#[derive(Debug, Clone, PartialEq)]
+enum Identity {
+    Text(&'static str, String),
+    Number(&'static str, i64),
+}
+
+impl Identity {
+    fn column(&self) -> &'static str {
+        match self {
+            Identity::Text(c, _) | Identity::Number(c, _) => c,
+        }
+    }
+}
+
+/// A citizen's row as the identity check reads it.
+struct Linked {
+    iin: String,
+    ids: [Option<Identity>; 4],
+}
 
 const INSERT_PCR: &str =
     "INSERT INTO pcr (iin, taken_at, positive) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING";
@@ -81,6 +114,8 @@ where
     for<'q> String: Decode<'q, DB> + Type<DB>,
     for<'q> Option<String>: Decode<'q, DB> + Type<DB>,
 {
+    // As `Store::import`, whose arguments these are.
+    #[allow(clippy::too_many_arguments)]
     pub(super) async fn import(
         write: &Pool<DB>,
         batch_id: &str,
@@ -89,6 +124,7 @@ where
         rejected: usize,
         now: Timestamp,
         policy: &Policy,
+        actor: &Actor,
     ) -> StoreResult<ImportResult> {
         let mut tx = write.begin().await?;
         let fresh = sqlx::query(NEW_BATCH)
@@ -115,17 +151,98 @@ where
         let mut clashes = Vec::new();
         for (i, c) in &rows.citizens {
             let phone = c.phone.as_deref().and_then(ashyq_core::id::phone_e164);
-            let clash = sqlx::query(IDENTITY_CLASH)
+            let mut ids = Vec::new();
+            if let Some(p) = &phone {
+                ids.push(Identity::Text("phone", p.clone()));
+            }
+            if let Some(a) = &c.aitu_id {
+                ids.push(Identity::Text("aitu_id", a.clone()));
+            }
+            if let Some(t) = c.telegram_id {
+                ids.push(Identity::Number("telegram_id", t));
+            }
+            if let Some(v) = c.vk_id {
+                ids.push(Identity::Number("vk_id", v));
+            }
+            // This IIN's row and every row holding one of the identities, in one query.
+            let rows = sqlx::query(IDENTITIES)
                 .bind(c.iin.as_str())
                 .bind(phone.as_deref())
                 .bind(c.aitu_id.as_deref())
                 .bind(c.telegram_id)
                 .bind(c.vk_id)
-                .fetch_optional(&mut *tx)
+                .fetch_all(&mut *tx)
                 .await?;
-            if clash.is_some() {
-                clashes.push(*i);
+            let mut linked = Vec::with_capacity(rows.len());
+            for r in &rows {
+                linked.push(Linked {
+                    iin: r.try_get("iin")?,
+                    ids: [
+                        r.try_get::<Option<String>, _>("phone")?
+                            .map(|v| Identity::Text("phone", v)),
+                        r.try_get::<Option<String>, _>("aitu_id")?
+                            .map(|v| Identity::Text("aitu_id", v)),
+                        r.try_get::<Option<i64>, _>("telegram_id")?
+                            .map(|v| Identity::Number("telegram_id", v)),
+                        r.try_get::<Option<i64>, _>("vk_id")?
+                            .map(|v| Identity::Number("vk_id", v)),
+                    ],
+                });
+            }
+            // Every identity that moves: from the other IINs holding it, and/or replacing a
+            // different one this IIN has for the same host.
+            let mut moves: Vec<(Identity, Vec<String>)> = Vec::new();
+            for id in ids {
+                let col = id.column();
+                let held = |l: &Linked| l.ids.iter().flatten().find(|h| h.column() == col).cloned();
+                let holders: Vec<String> = linked
+                    .iter()
+                    .filter(|l| l.iin != c.iin && held(l).as_ref() == Some(&id))
+                    .map(|l| l.iin.clone())
+                    .collect();
+                let replaces_own = linked
+                    .iter()
+                    .filter(|l| l.iin == c.iin)
+                    .filter_map(held)
+                    .any(|old| old != id);
+                if !holders.is_empty() || replaces_own {
+                    moves.push((id, holders));
+                }
+            }
+            if !moves.is_empty() && !c.relink {
+                let code = if moves.iter().any(|(_, h)| !h.is_empty()) {
+                    "identity_taken"
+                } else {
+                    "identity_linked"
+                };
+                clashes.push((*i, code));
                 continue;
+            }
+            for (id, holders) in &moves {
+                let col = id.column();
+                let mut details = Vec::new();
+                for other in holders {
+                    let unlink = format!("UPDATE citizens SET {col} = NULL WHERE iin = $1");
+                    sqlx::query(&unlink)
+                        .bind(other.as_str())
+                        .execute(&mut *tx)
+                        .await?;
+                    details.push(format!("{col} moved from {}", ashyq_core::id::mask(other)));
+                }
+                if details.is_empty() {
+                    details.push(format!("{col} replaced"));
+                }
+                for detail in details {
+                    let entry = AuditEntry {
+                        at: now,
+                        actor: actor.clone(),
+                        action: "relink",
+                        venue_id: None,
+                        masked_iin: Some(ashyq_core::id::mask(&c.iin)),
+                        detail,
+                    };
+                    Self::audit_in(&mut tx, &entry).await?;
+                }
             }
             sqlx::query(UPSERT_CITIZEN)
                 .bind(c.iin.as_str())
@@ -135,9 +252,30 @@ where
                 .bind(c.aitu_id.as_deref())
                 .bind(c.telegram_id)
                 .bind(c.vk_id)
+                .bind(c.parent_iin.as_deref())
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
+        }
+        for (_, b) in &rows.businesses {
+            sqlx::query(UPSERT_BUSINESS)
+                .bind(b.bin.as_str())
+                .bind(b.name.as_str())
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            // The row's list replaces the previous one: an owner left out loses the BIN.
+            sqlx::query(CLEAR_OWNERS)
+                .bind(b.bin.as_str())
+                .execute(&mut *tx)
+                .await?;
+            for iin in &b.owner_iins {
+                sqlx::query(ADD_OWNER)
+                    .bind(b.bin.as_str())
+                    .bind(iin.as_str())
+                    .execute(&mut *tx)
+                    .await?;
+            }
         }
         for (_, p) in &rows.pcr {
             if p.positive {
@@ -185,11 +323,7 @@ where
                 .execute(&mut *tx)
                 .await?;
         }
-        let total = rows.citizens.len()
-            + rows.pcr.len()
-            + rows.contacts.len()
-            + rows.vaccinations.len()
-            + rows.recoveries.len();
+        let total = rows.len();
         sqlx::query(SET_BATCH_COUNTS)
             .bind((total - clashes.len()) as i64)
             .bind((rejected + clashes.len()) as i64)

@@ -4,6 +4,7 @@
 //! for several stateless API nodes behind a load balancer. Rules (status,
 //! visits, contacts) come from `ashyq-core`; the store only keeps and fetches records.
 
+mod business;
 mod citizens;
 mod exposure;
 mod housekeeping;
@@ -21,6 +22,6 @@ mod visits;
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 pub use types::{
-    Citizen, ImportResult, Lookup, NewVenue, Purged, Scan, ScanResult, Store, StoreError,
-    StoreResult, ValidRows, Venue,
+    Actor, AuditEntry, AuditRecord, BusinessRecord, Citizen, ImportResult, Lookup, NewVenue,
+    Purged, Scan, ScanResult, StaffRecord, Store, StoreError, StoreResult, ValidRows, Venue,
 };

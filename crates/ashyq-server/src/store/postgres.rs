@@ -15,8 +15,8 @@ use sqlx::{Pool, Postgres};
 use super::migrations;
 use super::sql::Sql;
 use super::types::{
-    Citizen, ImportResult, Lookup, NewVenue, Purged, Scan, ScanResult, Store, StoreError,
-    StoreResult, ValidRows, Venue,
+    Actor, AuditEntry, AuditRecord, BusinessRecord, Citizen, ImportResult, Lookup, NewVenue,
+    Purged, Scan, ScanResult, StaffRecord, Store, StoreError, StoreResult, ValidRows, Venue,
 };
 
 const MIGRATION_DIALECT: migrations::Dialect = migrations::Dialect {
@@ -83,6 +83,13 @@ impl Store for PgStore {
     async fn venue(&self, id: u64) -> StoreResult<Option<Venue>> {
         Sql::venue(&self.pool, id).await
     }
+    async fn venue_for_scan(
+        &self,
+        id: u64,
+        entrance: u8,
+    ) -> StoreResult<Option<(Venue, Option<Timestamp>)>> {
+        Sql::venue_for_scan(&self.pool, id, entrance).await
+    }
     async fn venues(&self) -> StoreResult<Vec<Venue>> {
         Sql::venues(&self.pool).await
     }
@@ -126,8 +133,12 @@ impl Store for PgStore {
         rejected: usize,
         now: Timestamp,
         policy: &Policy,
+        actor: &Actor,
     ) -> StoreResult<ImportResult> {
-        Sql::import(&self.pool, batch_id, digest, rows, rejected, now, policy).await
+        Sql::import(
+            &self.pool, batch_id, digest, rows, rejected, now, policy, actor,
+        )
+        .await
     }
     async fn stays_of(
         &self,
@@ -168,5 +179,59 @@ impl Store for PgStore {
     }
     async fn end_sessions(&self, citizen_id: i64) -> StoreResult<()> {
         Sql::end_sessions(&self.pool, citizen_id).await
+    }
+    async fn businesses_of(&self, iin: &str) -> StoreResult<Vec<BusinessRecord>> {
+        Sql::businesses_of(&self.pool, iin).await
+    }
+    async fn venues_of(&self, bin: &str) -> StoreResult<Vec<Venue>> {
+        Sql::venues_of(&self.pool, bin).await
+    }
+    async fn staff_posts(&self, iin: &str) -> StoreResult<Vec<Venue>> {
+        Sql::staff_posts(&self.pool, iin).await
+    }
+    async fn staff_of(&self, venue_id: u64) -> StoreResult<Vec<StaffRecord>> {
+        Sql::staff_of(&self.pool, venue_id).await
+    }
+    async fn is_staff(&self, venue_id: u64, iin: &str) -> StoreResult<bool> {
+        Sql::is_staff(&self.pool, venue_id, iin).await
+    }
+    async fn appoint_staff(
+        &self,
+        venue_id: u64,
+        iin: &str,
+        now: Timestamp,
+        audit: &AuditEntry,
+    ) -> StoreResult<StaffRecord> {
+        Sql::appoint_staff(&self.pool, venue_id, iin, now, audit).await
+    }
+    async fn remove_staff(
+        &self,
+        venue_id: u64,
+        staff_id: i64,
+        audit: &AuditEntry,
+    ) -> StoreResult<bool> {
+        Sql::remove_staff(&self.pool, venue_id, staff_id, audit).await
+    }
+    async fn entrance_valid_from(&self, venue_id: u64) -> StoreResult<Vec<(u8, Timestamp)>> {
+        Sql::entrance_valid_from(&self.pool, venue_id).await
+    }
+    async fn reissue_entrance(
+        &self,
+        venue_id: u64,
+        entrance: u8,
+        previous: Timestamp,
+        now: Timestamp,
+        audit: &AuditEntry,
+    ) -> StoreResult<Timestamp> {
+        Sql::reissue_entrance(&self.pool, venue_id, entrance, previous, now, audit).await
+    }
+    async fn children_of(&self, parent_iin: &str) -> StoreResult<Vec<Citizen>> {
+        Sql::children_of(&self.pool, parent_iin).await
+    }
+    async fn audit(&self, entry: &AuditEntry) -> StoreResult<()> {
+        Sql::audit(&self.pool, entry).await
+    }
+    async fn audit_log(&self, limit: i64) -> StoreResult<Vec<AuditRecord>> {
+        Sql::audit_log(&self.pool, limit).await
     }
 }

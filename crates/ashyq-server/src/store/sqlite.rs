@@ -15,8 +15,8 @@ use tokio::sync::{mpsc, oneshot};
 use super::migrations;
 use super::sql::Sql;
 use super::types::{
-    Citizen, ImportResult, Lookup, NewVenue, Purged, Scan, ScanResult, Store, StoreError,
-    StoreResult, ValidRows, Venue,
+    Actor, AuditEntry, AuditRecord, BusinessRecord, Citizen, ImportResult, Lookup, NewVenue,
+    Purged, Scan, ScanResult, StaffRecord, Store, StoreError, StoreResult, ValidRows, Venue,
 };
 
 /// SQLite in WAL mode with `synchronous=FULL`: a commit is on disk before it returns, so
@@ -142,6 +142,13 @@ impl Store for SqliteStore {
     async fn venue(&self, id: u64) -> StoreResult<Option<Venue>> {
         Sql::venue(&self.read, id).await
     }
+    async fn venue_for_scan(
+        &self,
+        id: u64,
+        entrance: u8,
+    ) -> StoreResult<Option<(Venue, Option<Timestamp>)>> {
+        Sql::venue_for_scan(&self.read, id, entrance).await
+    }
     async fn venues(&self) -> StoreResult<Vec<Venue>> {
         Sql::venues(&self.read).await
     }
@@ -188,8 +195,19 @@ impl Store for SqliteStore {
         rejected: usize,
         now: Timestamp,
         policy: &Policy,
+        actor: &Actor,
     ) -> StoreResult<ImportResult> {
-        Sql::import(&self.write, batch_id, digest, rows, rejected, now, policy).await
+        Sql::import(
+            &self.write,
+            batch_id,
+            digest,
+            rows,
+            rejected,
+            now,
+            policy,
+            actor,
+        )
+        .await
     }
     async fn stays_of(
         &self,
@@ -230,5 +248,59 @@ impl Store for SqliteStore {
     }
     async fn end_sessions(&self, citizen_id: i64) -> StoreResult<()> {
         Sql::end_sessions(&self.write, citizen_id).await
+    }
+    async fn businesses_of(&self, iin: &str) -> StoreResult<Vec<BusinessRecord>> {
+        Sql::businesses_of(&self.read, iin).await
+    }
+    async fn venues_of(&self, bin: &str) -> StoreResult<Vec<Venue>> {
+        Sql::venues_of(&self.read, bin).await
+    }
+    async fn staff_posts(&self, iin: &str) -> StoreResult<Vec<Venue>> {
+        Sql::staff_posts(&self.read, iin).await
+    }
+    async fn staff_of(&self, venue_id: u64) -> StoreResult<Vec<StaffRecord>> {
+        Sql::staff_of(&self.read, venue_id).await
+    }
+    async fn is_staff(&self, venue_id: u64, iin: &str) -> StoreResult<bool> {
+        Sql::is_staff(&self.read, venue_id, iin).await
+    }
+    async fn appoint_staff(
+        &self,
+        venue_id: u64,
+        iin: &str,
+        now: Timestamp,
+        audit: &AuditEntry,
+    ) -> StoreResult<StaffRecord> {
+        Sql::appoint_staff(&self.write, venue_id, iin, now, audit).await
+    }
+    async fn remove_staff(
+        &self,
+        venue_id: u64,
+        staff_id: i64,
+        audit: &AuditEntry,
+    ) -> StoreResult<bool> {
+        Sql::remove_staff(&self.write, venue_id, staff_id, audit).await
+    }
+    async fn entrance_valid_from(&self, venue_id: u64) -> StoreResult<Vec<(u8, Timestamp)>> {
+        Sql::entrance_valid_from(&self.read, venue_id).await
+    }
+    async fn reissue_entrance(
+        &self,
+        venue_id: u64,
+        entrance: u8,
+        previous: Timestamp,
+        now: Timestamp,
+        audit: &AuditEntry,
+    ) -> StoreResult<Timestamp> {
+        Sql::reissue_entrance(&self.write, venue_id, entrance, previous, now, audit).await
+    }
+    async fn children_of(&self, parent_iin: &str) -> StoreResult<Vec<Citizen>> {
+        Sql::children_of(&self.read, parent_iin).await
+    }
+    async fn audit(&self, entry: &AuditEntry) -> StoreResult<()> {
+        Sql::audit(&self.write, entry).await
+    }
+    async fn audit_log(&self, limit: i64) -> StoreResult<Vec<AuditRecord>> {
+        Sql::audit_log(&self.read, limit).await
     }
 }

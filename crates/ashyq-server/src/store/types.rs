@@ -1,7 +1,9 @@
 //! The store's interface: the [`Store`] trait, the records it takes and returns, and its
 //! errors.
 
-use ashyq_core::api::{CitizenRow, ContactRow, PcrRow, RecoveryRow, VaccinationRow, Visit};
+use ashyq_core::api::{
+    BusinessRow, CitizenRow, ContactRow, PcrRow, RecoveryRow, VaccinationRow, Visit,
+};
 use ashyq_core::status::{Cutoffs, HealthRecords, Policy};
 use ashyq_core::venue::{Category, Direction};
 use ashyq_core::visit::Stay;
@@ -134,12 +136,96 @@ pub struct ValidRows {
     pub contacts: Vec<(usize, ContactRow)>,
     pub vaccinations: Vec<(usize, VaccinationRow)>,
     pub recoveries: Vec<(usize, RecoveryRow)>,
+    pub businesses: Vec<(usize, BusinessRow)>,
+}
+
+impl ValidRows {
+    pub fn len(&self) -> usize {
+        self.citizens.len()
+            + self.pcr.len()
+            + self.contacts.len()
+            + self.vaccinations.len()
+            + self.recoveries.len()
+            + self.businesses.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Who did something the audit log records: an API key by its id, or a signed-in person
+/// (owner, staff) by masked IIN. Never a full IIN.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    /// `key`, `owner` or `staff`.
+    pub kind: &'static str,
+    pub id: String,
+}
+
+impl Actor {
+    pub fn key(key_id: &str) -> Actor {
+        Actor {
+            kind: "key",
+            id: key_id.to_owned(),
+        }
+    }
+    pub fn person(kind: &'static str, iin: &str) -> Actor {
+        Actor {
+            kind,
+            id: ashyq_core::id::mask(iin),
+        }
+    }
+}
+
+/// One row of the audit log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditEntry {
+    pub at: Timestamp,
+    pub actor: Actor,
+    /// `relink`, `guard_checkin`, `register_premises`, `reissue_codes`, `appoint_staff`,
+    /// `remove_staff`.
+    pub action: &'static str,
+    pub venue_id: Option<u64>,
+    /// The person acted upon, masked.
+    pub masked_iin: Option<String>,
+    pub detail: String,
+}
+
+/// A row of the audit log as read back (actions as stored text).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditRecord {
+    pub at: Timestamp,
+    pub actor_kind: String,
+    pub actor_id: String,
+    pub action: String,
+    pub venue_id: Option<u64>,
+    pub masked_iin: Option<String>,
+    pub detail: String,
+}
+
+/// A business in the registry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BusinessRecord {
+    pub bin: String,
+    pub name: String,
+}
+
+/// A staff appointment, with the appointee's registry name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StaffRecord {
+    pub id: i64,
+    pub venue_id: u64,
+    pub iin: String,
+    pub name: String,
+    pub lastname: String,
+    pub appointed_at: Timestamp,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum ImportResult {
-    /// The rows were written; citizens that clash with another citizen's identity were not.
-    Imported { clashes: Vec<usize> },
+    /// The rows were written; citizens whose identities would move without `relink` were
+    /// not (row, error code: `identity_taken` or `identity_linked`).
+    Imported { clashes: Vec<(usize, &'static str)> },
     /// This batch id was imported before with the same digest: nothing was written. Its
     /// earlier counts.
     Duplicate { accepted: usize, rejected: usize },
@@ -156,6 +242,13 @@ pub trait Store: Send + Sync + 'static {
 
     async fn add_venue(&self, v: &NewVenue, now: Timestamp) -> StoreResult<Venue>;
     async fn venue(&self, id: u64) -> StoreResult<Option<Venue>>;
+    /// A venue and, when its `entrance`'s codes were re-issued, since when they are valid:
+    /// what a check-in needs, in one query.
+    async fn venue_for_scan(
+        &self,
+        id: u64,
+        entrance: u8,
+    ) -> StoreResult<Option<(Venue, Option<Timestamp>)>>;
     async fn venues(&self) -> StoreResult<Vec<Venue>>;
 
     /// Records a scan atomically and durably (committed before it returns): closes a due
@@ -186,6 +279,10 @@ pub trait Store: Send + Sync + 'static {
     /// `digest`, the batch's SHA-256, with the stored one). Its positive PCR results are
     /// queued for tracing in the same transaction (see `pending_tracing`), and their
     /// person's stays in the infectious window are marked for the per-stay tracing.
+    /// Identities moved by `relink` are written to the audit log as `actor`'s doing.
+    // The batch's parts, as both stores and the tests pass them; a struct for eight
+    // arguments would be built at each call only to be taken apart again.
+    #[allow(clippy::too_many_arguments)]
     async fn import(
         &self,
         batch_id: &str,
@@ -194,6 +291,7 @@ pub trait Store: Send + Sync + 'static {
         rejected: usize,
         now: Timestamp,
         policy: &Policy,
+        actor: &Actor,
     ) -> StoreResult<ImportResult>;
     /// A person's stays (cancelled ones too) that began at or after `from`.
     async fn stays_of(
@@ -231,6 +329,50 @@ pub trait Store: Send + Sync + 'static {
     async fn revoked_keys(&self) -> StoreResult<Vec<String>>;
     /// Ends every session of a citizen issued so far (moves their session epoch on).
     async fn end_sessions(&self, citizen_id: i64) -> StoreResult<()>;
+
+    // ---- the business side (issue 9)
+
+    /// Businesses the registry lets this IIN act for, by BIN.
+    async fn businesses_of(&self, iin: &str) -> StoreResult<Vec<BusinessRecord>>;
+    async fn venues_of(&self, bin: &str) -> StoreResult<Vec<Venue>>;
+    /// Premises where this IIN is door staff.
+    async fn staff_posts(&self, iin: &str) -> StoreResult<Vec<Venue>>;
+    async fn staff_of(&self, venue_id: u64) -> StoreResult<Vec<StaffRecord>>;
+    async fn is_staff(&self, venue_id: u64, iin: &str) -> StoreResult<bool>;
+    /// Appoints (or finds the existing appointment of) a citizen, audited in the same
+    /// transaction.
+    async fn appoint_staff(
+        &self,
+        venue_id: u64,
+        iin: &str,
+        now: Timestamp,
+        audit: &AuditEntry,
+    ) -> StoreResult<StaffRecord>;
+    /// Removes an appointment of this venue; false when there is none with this id.
+    async fn remove_staff(
+        &self,
+        venue_id: u64,
+        staff_id: i64,
+        audit: &AuditEntry,
+    ) -> StoreResult<bool>;
+    /// When each re-issued entrance's codes became valid (entrances never re-issued have
+    /// none: their codes date from the registration).
+    async fn entrance_valid_from(&self, venue_id: u64) -> StoreResult<Vec<(u8, Timestamp)>>;
+    /// Re-issues an entrance's codes: the new codes' issued-at is returned, strictly later
+    /// than the previous codes' (`previous`), and codes issued before it are revoked.
+    async fn reissue_entrance(
+        &self,
+        venue_id: u64,
+        entrance: u8,
+        previous: Timestamp,
+        now: Timestamp,
+        audit: &AuditEntry,
+    ) -> StoreResult<Timestamp>;
+    /// Children the registry links to this parent (any age; the caller applies the rule).
+    async fn children_of(&self, parent_iin: &str) -> StoreResult<Vec<Citizen>>;
+    async fn audit(&self, entry: &AuditEntry) -> StoreResult<()>;
+    /// The newest audit rows first.
+    async fn audit_log(&self, limit: i64) -> StoreResult<Vec<AuditRecord>>;
 }
 
 /// What one retention pass deleted.

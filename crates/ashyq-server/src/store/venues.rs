@@ -11,10 +11,13 @@ const INSERT: &str = "INSERT INTO venues (bin, business_name, address, category,
      pcr_required, entrances, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id";
 const BY_ID: &str = "SELECT id, bin, business_name, address, category, pcr_required, \
      entrances, created_at FROM venues WHERE id = $1";
+const FOR_SCAN: &str = "SELECT id, bin, business_name, address, category, pcr_required, \
+     entrances, created_at, (SELECT valid_from FROM entrance_codes \
+     WHERE venue_id = venues.id AND entrance = $2) AS valid_from FROM venues WHERE id = $1";
 const ALL: &str = "SELECT id, bin, business_name, address, category, pcr_required, \
      entrances, created_at FROM venues ORDER BY id";
 
-fn venue_of<R>(row: &R) -> StoreResult<Venue>
+pub(super) fn venue_of<R>(row: &R) -> StoreResult<Venue>
 where
     R: Row,
     for<'r> &'r str: ColumnIndex<R>,
@@ -70,6 +73,23 @@ where
         };
         let row = sqlx::query(BY_ID).bind(id).fetch_optional(read).await?;
         row.as_ref().map(venue_of).transpose()
+    }
+
+    pub(super) async fn venue_for_scan(
+        read: &Pool<DB>,
+        id: u64,
+        entrance: u8,
+    ) -> StoreResult<Option<(Venue, Option<Timestamp>)>> {
+        let Ok(id) = i64::try_from(id) else {
+            return Ok(None);
+        };
+        let row = sqlx::query(FOR_SCAN)
+            .bind(id)
+            .bind(i64::from(entrance))
+            .fetch_optional(read)
+            .await?;
+        row.map(|r| Ok((venue_of(&r)?, r.try_get::<Option<i64>, _>("valid_from")?)))
+            .transpose()
     }
 
     pub(super) async fn venues(read: &Pool<DB>) -> StoreResult<Vec<Venue>> {
