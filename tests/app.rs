@@ -115,6 +115,8 @@ fn session() -> SessionResponse {
             masked_name: String::from("Айгерим С."),
             masked_iin: String::from("•••••••••123"),
         },
+        roles: Default::default(),
+        dependants: Vec::new(),
     }
 }
 
@@ -159,6 +161,7 @@ fn checkin(
             expires_at: now() + 300,
         },
         closed_visit_id: None,
+        party: Vec::new(),
     }
 }
 
