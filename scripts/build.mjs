@@ -1,9 +1,12 @@
 // The app's build and bundle pipeline; run by `./build.sh build` / `./build.sh bundle`:
-//   node scripts/build.mjs dist   --wasm TARGET/…/ashyq.wasm --version X.Y.Z [--out dist]
+//   node scripts/build.mjs dist   --wasm TARGET/…/ashyq.wasm [--lazy TARGET/…/ashyq_business.wasm]
+//                                 --version X.Y.Z [--out dist]
 //   node scripts/build.mjs bundle --version X.Y.Z [--dist dist] [--zip ashyq-miniapp-X.Y.Z.zip]
 //
 // `dist`: wasm-bindgen (--target web) → wasm-opt -Oz → terser on the JS glue → csso on the
-// CSS → a staged copy of www/ with the outputs under assets/, then:
+// CSS → a staged copy of www/ with the outputs under assets/ (`--lazy`: the role screens'
+// module, the same steps, named ashyq_lazy* so it is counted apart from the first load;
+// www/assets/boot.js imports it only when asked), then:
 //  1. every file under assets/ gets a content hash in its name (ashyq.js → ashyq.3f2a9c1b.js)
 //     and the references to it in every text file are rewritten, hashing a file only after
 //     the files it references, so a hash covers what it loads. The server caches /assets/*
@@ -94,32 +97,39 @@ const brotli = (buf) =>
 
 // ---------------------------------------------------------------- dist
 
+/** wasm-bindgen, wasm-opt and terser on one module into DIR; `outName` renames it. */
+function compileModule(wasm, work, bindgen, outName) {
+  console.log(`==> wasm-bindgen --target web (${path.basename(wasm)})`);
+  const named = outName ? ["--out-name", outName] : [];
+  run("wasm-bindgen", [wasm, "--target", "web", "--no-typescript", ...named, "--out-dir", bindgen]);
+  const name = outName || path.basename(wasm, ".wasm");
+  const bg = path.join(bindgen, `${name}_bg.wasm`);
+  const opt = path.join(work, "opt.wasm");
+  console.log("==> wasm-opt -Oz");
+  // rustc's wasm32 target emits these features by default; wasm-opt must be allowed them.
+  run(path.join(BIN, "wasm-opt"), [
+    "-Oz", "--strip-debug", "--strip-producers",
+    "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext",
+    "--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue",
+    bg, "-o", opt,
+  ]);
+  console.log(`     wasm: ${fs.statSync(bg).size} bytes after wasm-bindgen, ${fs.statSync(opt).size} after wasm-opt`);
+  fs.renameSync(opt, bg);
+  // The glue ships on every first load: minify it (terser keeps string literals, so the
+  // wasm file name that the hashing step rewrites survives).
+  console.log("==> terser (wasm-bindgen glue)");
+  const glue = path.join(bindgen, `${name}.js`);
+  run(path.join(BIN, "terser"), [glue, "--module", "--compress", "--mangle", "-o", glue + ".min"]);
+  fs.renameSync(glue + ".min", glue);
+}
+
 /** wasm-bindgen, wasm-opt, terser and csso into STAGE (a copy of www/ plus assets/). */
-function compile(wasm, stage) {
+function compile(wasm, lazy, stage) {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "ashyq-build-"));
   try {
     const bindgen = path.join(work, "bindgen");
-    console.log("==> wasm-bindgen --target web");
-    run("wasm-bindgen", [wasm, "--target", "web", "--no-typescript", "--out-dir", bindgen]);
-    const name = path.basename(wasm, ".wasm");
-    const bg = path.join(bindgen, `${name}_bg.wasm`);
-    const opt = path.join(work, "opt.wasm");
-    console.log("==> wasm-opt -Oz");
-    // rustc's wasm32 target emits these features by default; wasm-opt must be allowed them.
-    run(path.join(BIN, "wasm-opt"), [
-      "-Oz", "--strip-debug", "--strip-producers",
-      "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext",
-      "--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue",
-      bg, "-o", opt,
-    ]);
-    console.log(`     wasm: ${fs.statSync(bg).size} bytes after wasm-bindgen, ${fs.statSync(opt).size} after wasm-opt`);
-    fs.renameSync(opt, bg);
-    // The glue ships on every first load: minify it (terser keeps string literals, so the
-    // wasm file name that the hashing step rewrites survives).
-    console.log("==> terser (wasm-bindgen glue)");
-    const glue = path.join(bindgen, `${name}.js`);
-    run(path.join(BIN, "terser"), [glue, "--module", "--compress", "--mangle", "-o", glue + ".min"]);
-    fs.renameSync(glue + ".min", glue);
+    compileModule(wasm, work, bindgen);
+    if (lazy) compileModule(lazy, work, bindgen, "ashyq_lazy");
 
     console.log("==> assembling dist/");
     fs.cpSync(path.join(ROOT, "www"), stage, { recursive: true });
@@ -298,13 +308,15 @@ function report(sizes, first, lazy, entry) {
 
 function cmdDist(opts) {
   const { wasm, version } = opts;
+  const lazyWasm = opts.lazy;
   const out = path.resolve(opts.out || path.join(ROOT, "dist"));
   if (!wasm || !version) die("usage: node scripts/build.mjs dist --wasm FILE.wasm --version X.Y.Z [--out DIR]");
   if (!fs.existsSync(wasm)) die(`${wasm} not found (did cargo build it?)`);
+  if (lazyWasm && !fs.existsSync(lazyWasm)) die(`${lazyWasm} not found (did cargo build it?)`);
   if (!fs.existsSync(path.join(ROOT, "www", "index.html"))) die("www/index.html not found: the static shell is missing");
   const stage = fs.mkdtempSync(path.join(path.dirname(out), ".dist-stage-"));
   try {
-    compile(wasm, stage);
+    compile(wasm, lazyWasm, stage);
     hashAssets(stage);
     const manifest = writeManifest(stage, version);
     const sizes = precompress(stage);
