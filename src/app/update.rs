@@ -244,8 +244,10 @@ impl Model {
                         .session
                         .as_ref()
                         .is_some_and(|s| s.dependants.iter().any(|d| d.id == id));
-                    if let Some(at) = v.party.iter().position(|p| *p == id) {
-                        v.party.remove(at);
+                    // `retain`, not `remove(index)`: its panic message would pull
+                    // `core::fmt` into the wasm.
+                    if v.party.contains(&id) {
+                        v.party.retain(|p| *p != id);
                     } else if known {
                         v.party.push(id);
                     }

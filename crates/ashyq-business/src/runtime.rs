@@ -330,16 +330,12 @@ impl App {
             .map_err(|_| Problem::Network)?
             .dyn_into()
             .map_err(|_| Problem::Decode)?;
-        // The server's type, or SVG: the object URL must open as an image, not as text.
-        let typed = if blob.type_().is_empty() {
-            let parts = js_sys::Array::of1(&blob);
-            let opts = web_sys::BlobPropertyBag::new();
-            opts.set_type("image/svg+xml");
-            web_sys::Blob::new_with_blob_sequence_and_options(&parts, &opts)
-                .map_err(|_| Problem::Decode)?
-        } else {
-            blob
-        };
+        // Typed as SVG whatever the answer said, so the object URL opens as an image.
+        let parts = js_sys::Array::of1(&blob);
+        let opts = web_sys::BlobPropertyBag::new();
+        opts.set_type("image/svg+xml");
+        let typed = web_sys::Blob::new_with_blob_sequence_and_options(&parts, &opts)
+            .map_err(|_| Problem::Decode)?;
         web_sys::Url::create_object_url_with_blob(&typed).map_err(|_| Problem::Decode)
     }
 }
