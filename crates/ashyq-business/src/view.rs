@@ -437,6 +437,7 @@ fn premises(
     let l = m.lang;
     let h = ui.text("h1", "title", &p.name);
     set(&h, "data-testid", "premises-name");
+    set(&h, "data-venue-id", &num(p.venue_id));
     append(main, &h);
     append(main, &ui.text("p", "", &p.address));
     let mut cat = String::from(i18n::category(l, p.category));
@@ -527,6 +528,7 @@ fn premises(
             set(&a, "target", "_blank");
             set(&a, "rel", "noopener");
             set(&a, "data-testid", "poster-link");
+            set(&a, "data-entrance", &num(u64::from(key.entrance)));
             set(&a, "data-direction", key.direction.as_str());
             set(&a, "data-size", key.size.as_str());
             set(&a, "data-lang", key.lang.code());

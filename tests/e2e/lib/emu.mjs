@@ -20,12 +20,14 @@ export class Emu {
    * Opens /dev/ in a fresh browser context (fresh storage) as `host` and `citizen`
    * (index, IIN or expected status) and waits until the app is ready to scan.
    */
-  static async open(browser, origin, { host, citizen, timeoutMs, waitReady = true }) {
+  static async open(browser, origin, { host, citizen, timeoutMs, waitReady = true, params = {} }) {
     const context = await browser.newContext({ viewport: { width: 1200, height: 860 }, locale: 'en-US' });
     const page = await context.newPage();
     const problems = watchPage(page);
     const q = new URLSearchParams({ host, citizen: String(citizen) });
     if (timeoutMs) q.set('ashyq_timeout_ms', String(timeoutMs));
+    // Other ashyq_* parameters (e.g. ashyq_clock_offset_s): the emulator passes them on.
+    for (const [k, v] of Object.entries(params)) q.set(k, String(v));
     const emu = new Emu(context, page, origin, host, problems);
     await page.goto(`${origin}/dev/?${q}`);
     await page.locator('html[data-emulator-ready="1"]').waitFor({ state: 'attached', timeout: 15_000 });
@@ -188,6 +190,13 @@ export class Emu {
   /** Screenshot of the app frame only (the phone's screen). */
   async shot(name) {
     return screenshot(this.page.locator('[data-testid=app-frame]'), name);
+  }
+
+  /** Screenshot of the pass QR alone (for zbarimg: what a door scanner would see). */
+  async screenshotQr(name) {
+    const qr = this.app.locator('[data-testid=pass-qr]');
+    await qr.waitFor({ state: 'visible', timeout: 5000 });
+    return screenshot(qr, name);
   }
 
   async shotPage(name) {
