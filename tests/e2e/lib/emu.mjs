@@ -140,6 +140,7 @@ export class Emu {
         admitted: q('admission')?.getAttribute('data-admitted') ?? null,
         admissionText: q('admission')?.textContent?.trim() ?? '',
         venue: q('venue-name')?.textContent?.trim() ?? '',
+        name: document.querySelector('[data-testid=pass] .name')?.textContent?.trim() ?? '',
         direction: q('direction')?.textContent?.trim() ?? '',
         hasQr: !!q('pass-qr'),
       };
@@ -196,6 +197,11 @@ export class Emu {
   async screenshotQr(name) {
     const qr = this.app.locator('[data-testid=pass-qr]');
     await qr.waitFor({ state: 'visible', timeout: 5000 });
+    // The emulator's toast (the host's haptics, …) floats over the phone's screen.
+    await this.page.evaluate(() => {
+      const t = document.getElementById('toast');
+      if (t) t.hidden = true;
+    });
     return screenshot(qr, name);
   }
 
