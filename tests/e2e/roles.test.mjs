@@ -286,7 +286,7 @@ describe('end to end: owners, door staff, guard mode, families', () => {
       try {
         const kids = demo.dependants.filter((d) => d.parent_iin === who.parent.iin);
         const pharmacy = demo.venues.find((x) => x.category === 'pharmacy');
-        await parent.scan(`poster-${pharmacy.venue_id}-1-in`);
+        await parent.scan(`poster-${pharmacy.venue_id}-1-in`, { family: true });
         await parent.waitScreen('checkin');
         const ticks = parent.app.locator('[data-testid=dependant]');
         assert.equal(await ticks.count(), kids.length, 'one tick per dependant');

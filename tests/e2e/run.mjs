@@ -319,6 +319,9 @@ describe('end to end: server + app + host emulator', () => {
         const entrance = venue.pharmacy.entrances[0];
         await page.fill('[data-testid=code-input]', entrance.entry_code);
         await page.click('[data-testid=code-submit]');
+        // YELLOW has a child: the app asks who comes along first; this visit is alone.
+        await screen('checkin');
+        await page.click('[data-testid=checkin-confirm]');
         await screen('pass');
         let p = await readPass();
         assert.equal(p.status, 'YELLOW', 'pasted code: pass colour');
@@ -345,6 +348,8 @@ describe('end to end: server + app + host emulator', () => {
         try {
           await page.fill('[data-testid=code-input]', venue.grocery.entrances[0].entry_code);
           await page.click('[data-testid=code-submit]');
+          await screen('checkin');
+          await page.click('[data-testid=checkin-confirm]');
           await screen('unknown', TIMEOUT_MS + 5000);
           const colours = await page.evaluate(
             (cs) => [...document.querySelectorAll('[data-status]')].filter((el) => cs.includes(el.getAttribute('data-status'))).length,

@@ -117,16 +117,42 @@ export class Emu {
     }
   }
 
-  /** Scan: Scan in the app, then the poster button in the host's scanner panel. */
-  async scan(posterTestId) {
+  /**
+   * Scan: Scan in the app, then the poster button in the host's scanner panel. A visitor
+   * with dependants is asked who comes along before the check-in is sent; unless `family`
+   * (the test ticks them itself), check in alone as most of these tests mean to.
+   */
+  async scan(posterTestId, { family = false } = {}) {
     await this.startScan();
     await this.page.click(`[data-testid="${posterTestId}"]`);
+    if (!family) await this.checkInAloneIfAsked();
   }
 
-  async scanText(text) {
+  async scanText(text, { family = false } = {}) {
     await this.startScan();
     await this.page.fill('[data-testid=scan-text]', text);
     await this.page.click('[data-testid=scan-send]');
+    if (!family) await this.checkInAloneIfAsked();
+  }
+
+  /** After a scan: taps "Check in" if the app asks who comes along; returns once it is past. */
+  async checkInAloneIfAsked(timeoutMs = 10_000) {
+    const f = await this.frame();
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const state = await f
+        .evaluate(() => ({
+          screen: document.getElementById('app')?.dataset.screen ?? null,
+          asks: !!document.querySelector('#app [data-testid=party-pick]') && !!document.querySelector('[data-testid=checkin-confirm]'),
+        }))
+        .catch(() => ({ screen: null, asks: false }));
+      if (state.screen === 'checkin' && state.asks) {
+        await this.app.locator('[data-testid=checkin-confirm]').click();
+        return;
+      }
+      if (state.screen !== 'scanning' && state.screen !== 'checkin' && state.screen !== 'start') return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
 
   async readPass() {
