@@ -136,7 +136,15 @@ pub fn mount(root: Element, host: Rc<dyn Host>, params: Params) -> Rc<App> {
         let w = Rc::downgrade(&app);
         host.on_back(Box::new(move || {
             if let Some(app) = w.upgrade() {
-                app.dispatch(Msg::Back);
+                // The role screens walk back through their own screens first; from their
+                // top screen they close themselves.
+                let handle = app.roles.borrow().as_ref().map(|r| r.handle.clone());
+                match handle {
+                    Some(h) => {
+                        let _ = js::call_method(&h, "back", &[]);
+                    }
+                    None => app.dispatch(Msg::Back),
+                }
             }
         }));
     }

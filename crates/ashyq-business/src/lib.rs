@@ -124,6 +124,13 @@ pub struct RolesHandle {
 
 #[wasm_bindgen]
 impl RolesHandle {
+    /// The host's back button: one screen back; from the top screen, close.
+    pub fn back(&self) {
+        if let Some(a) = &self.app {
+            a.dispatch(Msg::Back);
+        }
+    }
+
     /// Closes the screens for good.
     pub fn close(&mut self) {
         if let Some(a) = self.app.take() {
