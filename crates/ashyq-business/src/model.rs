@@ -44,6 +44,9 @@ pub enum Problem {
     Timeout,
     /// The answer could not be read.
     Decode,
+    /// The host's scanner did not read a code: the app's code for why (`scan_cancelled`,
+    /// `permission_denied`, …).
+    Scan(String),
 }
 
 impl Problem {
@@ -56,6 +59,7 @@ impl Problem {
             Problem::Network => "network",
             Problem::Timeout => "timeout",
             Problem::Decode => "bad_response",
+            Problem::Scan(code) => code,
         }
     }
 }
