@@ -363,11 +363,13 @@ impl App {
     async fn open_roles(self: &Rc<Self>, mode: RoleMode) -> Option<Msg> {
         let w = js::window();
         let loader = js::get(w.as_ref(), "ashyqRoles");
-        let module = match js::call_method(w.as_ref(), "ashyqRoles", &[]) {
-            Ok(p) if loader.is_function() => {
-                JsFuture::from(js_sys::Promise::resolve(&p)).await.ok()?
-            }
+        let loaded = match js::call_method(w.as_ref(), "ashyqRoles", &[]) {
+            Ok(p) if loader.is_function() => JsFuture::from(js_sys::Promise::resolve(&p)).await,
             _ => return Some(Msg::RolesFailed),
+        };
+        // Offline, or the module's files are gone: say so (the screen offers Back).
+        let Ok(module) = loaded else {
+            return Some(Msg::RolesFailed);
         };
         // The user may have left while the module loaded.
         if !matches!(self.model.borrow().screen, Screen::Roles { .. }) {

@@ -840,6 +840,24 @@ async fn home_shows_business_and_door_only_for_those_roles() {
 }
 
 #[wasm_bindgen_test]
+async fn role_screens_that_cannot_load_say_so() {
+    backend();
+    let reject = js_sys::Function::new_no_args("return Promise.reject(new TypeError('offline'))");
+    js_sys::Reflect::set(&window(), &"ashyqRoles".into(), &reject).expect("set");
+    let _app = start(host_with(&role_session())).await;
+    click("[data-testid=door-open]");
+    let e =
+        wait("#app[data-screen=roles] [data-testid=error-message][data-code=roles_load_failed]")
+            .await;
+    assert!(e
+        .text_content()
+        .unwrap_or_default()
+        .contains("did not load"));
+    click("[data-testid=back]");
+    wait("#app[data-screen=home]").await;
+}
+
+#[wasm_bindgen_test]
 async fn an_owner_opens_premises_gets_a_poster_and_reissues_codes() {
     use ashyq_core::api::{Business, BusinessList, EntranceCodes, Premises};
     backend();
