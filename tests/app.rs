@@ -796,6 +796,7 @@ fn type_into(sel: &str, text: &str) {
         .unwrap_or_else(|| panic!("no {sel} on {}", roles_screen()))
         .dyn_into::<HtmlInputElement>()
         .expect("input");
+    i.focus().expect("focus");
     i.set_value(text);
     i.dispatch_event(&web_sys::Event::new("input").expect("event"))
         .expect("dispatch");
@@ -945,6 +946,12 @@ async fn an_owner_opens_premises_gets_a_poster_and_reissues_codes() {
     assert!(q("[data-testid=staff-appoint]").is_some_and(|b| b.has_attribute("disabled")));
     type_into("#staff-iin", &good_iin());
     wait("[data-testid=iin-check][data-state=valid]").await;
+    // Every keystroke redraws the screen; the box being typed in keeps the focus.
+    let active = window()
+        .document()
+        .and_then(|d| d.active_element())
+        .map(|e| e.id());
+    assert_eq!(active.as_deref(), Some("staff-iin"));
     assert!(q("[data-testid=staff-appoint]").is_some_and(|b| !b.has_attribute("disabled")));
 
     // Home again: the role screens go, the visitor's come back.

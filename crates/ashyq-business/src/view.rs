@@ -102,6 +102,26 @@ impl Ui {
     }
 
     /// Replaces the screen, keeping the focus and the caret of the text box being typed in.
+    /// The elements of the screen whose `data-testid` is `testid`.
+    fn by_testid(&self, testid: &str) -> Vec<Element> {
+        let mut out = Vec::new();
+        let mut sel = String::from("[data-testid=\"");
+        // Our own test ids: letters, digits and dashes.
+        sel.push_str(testid);
+        sel.push_str("\"]");
+        if let Ok(list) = self.root.query_selector_all(&sel) {
+            for i in 0..list.length() {
+                if let Some(e) = list.item(i).and_then(|n| n.dyn_into::<Element>().ok()) {
+                    out.push(e);
+                }
+            }
+        }
+        out
+    }
+
+    /// Replaces the screen. On the same screen the focus stays where it was (a text box
+    /// with its caret, or the n-th element with the same `data-testid`); a new screen
+    /// focuses its heading.
     pub fn render(&self, m: &Model) {
         let focused = self
             .doc
@@ -111,7 +131,9 @@ impl Ui {
                 let sel = a
                     .dyn_ref::<HtmlInputElement>()
                     .and_then(|i| i.selection_start().ok().flatten());
-                (a.id(), sel)
+                let testid = a.get_attribute("data-testid").unwrap_or_default();
+                let index = self.by_testid(&testid).iter().position(|e| *e == a);
+                (testid, index, sel)
             });
         let same = self.root.get_attribute("data-screen").as_deref() == Some(m.screen.name());
         self.listeners.borrow_mut().clear();
@@ -121,27 +143,29 @@ impl Ui {
         let main = self.el("main", "screen");
         render_screen(self, m, &main);
         append(&self.root, &main);
-        match focused {
-            Some((id, sel)) if same && !id.is_empty() => {
-                if let Some(e) = self.doc.get_element_by_id(&id) {
-                    if let Some(h) = e.dyn_ref::<HtmlElement>() {
-                        let _ = h.focus();
-                    }
-                    if let (Some(i), Some(s)) = (e.dyn_ref::<HtmlInputElement>(), sel) {
-                        let _ = i.set_selection_range(s, s);
-                    }
+        let again = match (&focused, same) {
+            (Some((testid, Some(index), sel)), true) if !testid.is_empty() => self
+                .by_testid(testid)
+                .get(*index)
+                .map(|e| (e.clone(), *sel)),
+            _ => None,
+        };
+        if let Some((e, sel)) = again {
+            if let Some(h) = e.dyn_ref::<HtmlElement>() {
+                let _ = h.focus();
+            }
+            if let (Some(i), Some(s)) = (e.dyn_ref::<HtmlInputElement>(), sel) {
+                let _ = i.set_selection_range(s, s);
+            }
+        } else if !same || focused.is_some() {
+            // A new screen, or the focused element is gone: focus the heading so screen
+            // readers follow.
+            if let Some(h) = self.root.query_selector("h1").ok().flatten() {
+                set(&h, "tabindex", "-1");
+                if let Some(h) = h.dyn_ref::<HtmlElement>() {
+                    let _ = h.focus();
                 }
             }
-            _ if !same => {
-                // A new screen: focus its heading so screen readers follow.
-                if let Some(h) = self.root.query_selector("h1").ok().flatten() {
-                    set(&h, "tabindex", "-1");
-                    if let Some(h) = h.dyn_ref::<HtmlElement>() {
-                        let _ = h.focus();
-                    }
-                }
-            }
-            _ => {}
         }
     }
 
