@@ -392,11 +392,17 @@ async fn vk_android_sends_json_strings() {
     // VKWebAppInit goes first.
     assert_eq!(
         c[0],
-        r#"{"method":"VKWebAppInit","json":"{\"request_id\":\"1_ashyq\"}"}"#
+        with_instance(
+            r#"{"method":"VKWebAppInit","json":"{\"request_id\":\"1_III\"}"}"#,
+            &c[0]
+        )
     );
     assert_eq!(
         c[1],
-        r#"{"method":"VKWebAppOpenCodeReader","json":"{\"request_id\":\"2_ashyq\"}"}"#
+        with_instance(
+            r#"{"method":"VKWebAppOpenCodeReader","json":"{\"request_id\":\"2_III\"}"}"#,
+            &c[1]
+        )
     );
 }
 
@@ -412,9 +418,13 @@ async fn vk_ios_posts_params_objects() {
     sim("vk", "ios", "ok", CODE);
     let vk = Vk::new(VkTransport::Ios, fast());
     vk.scan_qr().await.expect("scans");
+    let c = calls();
     assert_eq!(
-        calls()[0],
-        r#"{"method":"VKWebAppOpenCodeReader","params":{"request_id":"1_ashyq"}}"#
+        c[0],
+        with_instance(
+            r#"{"method":"VKWebAppOpenCodeReader","params":{"request_id":"1_III"}}"#,
+            &c[0]
+        )
     );
 }
 
@@ -432,9 +442,15 @@ async fn vk_web_posts_vk_connect_messages() {
         .scan_qr()
         .await
         .expect("scans");
+    // As vk-bridge 2.15 posts it: `webFrameId` (absent until the host names the frame)
+    // and `connectVersion`.
+    let c = calls();
     assert_eq!(
-        calls()[0],
-        r#"{"handler":"VKWebAppOpenCodeReader","params":{"request_id":"1_ashyq"},"type":"vk-connect"}"#
+        c[0],
+        with_instance(
+            r#"{"handler":"VKWebAppOpenCodeReader","params":{"request_id":"1_III"},"type":"vk-connect","connectVersion":"2.15.0"}"#,
+            &c[0]
+        )
     );
 }
 
@@ -493,4 +509,181 @@ fn chrome_on_ios_is_not_aitu() {
     .expect("adds a handler");
     assert_eq!(detect(&read_env()), HostKind::Aitu(AituTransport::Ios));
     sim("none", "", "ok", CODE);
+}
+
+/// `template` with `III` replaced by the random instance id found in `actual`'s
+/// `request_id` (three base36 characters, as vk-bridge makes them).
+fn with_instance(template: &str, actual: &str) -> String {
+    let at = actual.find("request_id").expect("a request id");
+    let rest = &actual[at + "request_id".len()..];
+    let us = rest.find('_').expect("n_instance");
+    let id: String = rest[us + 1..].chars().take(3).collect();
+    assert!(
+        id.len() == 3
+            && id
+                .chars()
+                .all(|c| c.is_ascii_digit() || c.is_ascii_lowercase()),
+        "instance id {id:?} in {actual}"
+    );
+    template.replace("III", &id)
+}
+
+// ---------------------------------------------------------------- foreign frames
+
+/// Runs `body` as a script of a new same-origin child frame (`frame = true`), or of this
+/// window itself (`frame = false`, the control: the same forgery sent by the host's window
+/// is accepted, so the message shapes are right and only the sender makes the difference).
+/// The script sees `host` as the window the app runs in.
+async fn forger(body: &str, frame: bool) {
+    let install = if frame {
+        "const f = document.createElement('iframe'); f.id = '__forger'; \
+         f.srcdoc = '<script>const host = parent;' + body + '<' + '/script>'; \
+         document.body.appendChild(f);"
+    } else {
+        "(new Function('host', body))(window);"
+    };
+    js_sys::Function::new_with_args("body", install)
+        .call1(&JsValue::NULL, &body.into())
+        .expect("installs the forger");
+    // Let the frame load and run its script.
+    gloo_timers::future::TimeoutFuture::new(150).await;
+}
+
+fn remove_forger() {
+    js_sys::Function::new_no_args(
+        "const f = document.getElementById('__forger'); if (f) f.remove();",
+    )
+    .call0(&JsValue::NULL)
+    .expect("removes");
+}
+
+const FORGED: &str = "ASHYQ1:forged.by-a-stranger";
+
+#[wasm_bindgen_test]
+async fn vk_web_ignores_a_foreign_frame() {
+    // The stranger sees our request (and its id) and answers it with a fake scan result.
+    let body = "host.addEventListener('message', (e) => { const d = e.data; \
+        if (d && d.type === 'vk-connect' && d.handler === 'VKWebAppOpenCodeReader') \
+        host.postMessage({ type: 'VKWebAppOpenCodeReaderResult', data: { code_data: 'ASHYQ1:forged.by-a-stranger', request_id: d.params.request_id } }, '*'); });";
+    for (frame, want) in [
+        (true, Err(HostError::Timeout)),
+        (false, Ok(String::from(FORGED))),
+    ] {
+        sim("vk", "web", "never", CODE);
+        let vk = Vk::new(VkTransport::Web, fast());
+        forger(body, frame).await;
+        assert_eq!(vk.scan_qr().await, want, "from a frame: {frame}");
+        remove_forger();
+    }
+}
+
+#[wasm_bindgen_test]
+async fn vk_web_sends_the_frame_id_the_host_names() {
+    sim("vk", "web", "ok", CODE);
+    let vk = Vk::new(VkTransport::Web, fast());
+    js_sys::Function::new_no_args(
+        "window.postMessage({ type: 'VKWebAppSettings', frameId: 7 }, '*');",
+    )
+    .call0(&JsValue::NULL)
+    .expect("names the frame");
+    gloo_timers::future::TimeoutFuture::new(30).await;
+    vk.scan_qr().await.expect("scans");
+    let c = calls();
+    assert!(
+        c[0].contains(r#""webFrameId":7,"connectVersion":"2.15.0""#),
+        "{}",
+        c[0]
+    );
+}
+
+#[wasm_bindgen_test]
+async fn aitu_web_ignores_a_foreign_frame() {
+    // A same-origin frame (so the origin check alone would pass) answers our GetMe with a
+    // fake identity and our getQr with a fake code.
+    let body = "host.addEventListener('message', (e) => { const d = e.data; \
+        if (d && d.source === 'aitu-bridge') host.postMessage(d.method === 'getQr' \
+        ? { reqId: d.reqId, data: 'ASHYQ1:forged.by-a-stranger' } \
+        : { reqId: d.reqId, data: { id: 'mallory', name: 'M', sign: 'x' } }, location.origin); });";
+    for (frame, want) in [
+        (true, Err(HostError::Timeout)),
+        (false, Ok(String::from(FORGED))),
+    ] {
+        sim("aitu", "web", "never", CODE);
+        let a = Aitu::new(AituTransport::Web, fast());
+        forger(body, frame).await;
+        assert_eq!(a.scan_qr().await, want, "from a frame: {frame}");
+        if frame {
+            // The simulated host answers GetMe a little later than the stranger: its
+            // identity, not the stranger's, is the one taken.
+            let proof = a.proof().await;
+            let Ok(Some(Proof::Aitu { me, .. })) = &proof else {
+                panic!("{proof:?}")
+            };
+            assert!(me.contains("u-1") && !me.contains("mallory"), "{me}");
+        }
+        remove_forger();
+    }
+}
+
+#[wasm_bindgen_test]
+async fn aitu_web_talks_only_to_allowed_origins() {
+    // `__aitu-domain` (here its cached form) naming a stranger: nothing is posted to it and
+    // nothing from it is believed.
+    sim("aitu", "web", "never", CODE);
+    let w = web_sys::window().expect("window");
+    let ls = w.local_storage().expect("ls").expect("ls");
+    ls.set_item("mini-app-domain", "https://evil.example")
+        .expect("set");
+    assert_eq!(ashyq::host::aitu::web_origin(), None);
+    let a = Aitu::new(AituTransport::Web, fast());
+    assert!(matches!(a.scan_qr().await, Err(HostError::Bridge(_))));
+    assert!(calls().is_empty(), "{:?}", calls());
+    ls.remove_item("mini-app-domain").expect("rm");
+}
+
+#[wasm_bindgen_test]
+async fn telegram_web_ignores_a_foreign_frame() {
+    let body = "host.addEventListener('message', (e) => { if (typeof e.data === 'string' && \
+        e.data.indexOf('web_app_open_scan_qr_popup') >= 0) host.postMessage(JSON.stringify({ \
+        eventType: 'qr_text_received', eventData: { data: 'ASHYQ1:forged.by-a-stranger' } }), '*'); });";
+    for (frame, want) in [
+        (true, Err(HostError::Timeout)),
+        (false, Ok(String::from(FORGED))),
+    ] {
+        sim("telegram", "web", "never", CODE);
+        let tg = tg_web();
+        forger(body, frame).await;
+        assert_eq!(tg.scan_qr().await, want, "from a frame: {frame}");
+        remove_forger();
+    }
+}
+
+#[wasm_bindgen_test]
+async fn telegram_installs_the_official_receivers() {
+    // Each receiver path the official bridge defines delivers a native client's event.
+    for path in [
+        "window.Telegram.WebView.receiveEvent",
+        "window.TelegramGameProxy.receiveEvent",
+        "window.TelegramGameProxy_receiveEvent",
+    ] {
+        sim("telegram", "native", "never", CODE);
+        let tg = Telegram::new(TelegramTransport::Native, fast());
+        let mut js = String::from("setTimeout(() => ");
+        js.push_str(path);
+        js.push_str("('qr_text_received', { data: 'ASHYQ1:abc.def' }), 20);");
+        js_sys::Function::new_no_args(&js)
+            .call0(&JsValue::NULL)
+            .expect("calls");
+        assert_eq!(tg.scan_qr().await, Ok(String::from(CODE)), "{path}");
+    }
+    // A frame posting messages is nobody to the native transport.
+    sim("telegram", "native", "never", CODE);
+    let tg = Telegram::new(TelegramTransport::Native, fast());
+    forger(
+        "host.postMessage(JSON.stringify({ eventType: 'qr_text_received', eventData: { data: 'ASHYQ1:x' } }), '*');",
+        true,
+    )
+    .await;
+    assert_eq!(tg.scan_qr().await, Err(HostError::Timeout));
+    remove_forger();
 }

@@ -127,6 +127,19 @@ pub fn in_iframe() -> bool {
     }
 }
 
+/// Whether a `message` event came from `expected` (compared by identity): a frame that
+/// is not the host cannot pass this, whatever origin it has.
+pub fn from_window(m: &web_sys::MessageEvent, expected: Option<Window>) -> bool {
+    match (m.source(), expected) {
+        (Some(src), Some(w)) => {
+            let a: &JsValue = src.as_ref();
+            let b: &JsValue = w.as_ref();
+            Object::is(a, b)
+        }
+        _ => false,
+    }
+}
+
 pub fn local_get(key: &str) -> Option<String> {
     window()
         .local_storage()

@@ -56,6 +56,17 @@ fn target_origin() -> String {
     }
 }
 
+/// `o[name]`, created as `{}` when it is not an object yet.
+fn object_at(o: &JsValue, name: &str) -> JsValue {
+    let existing = js::get(o, name);
+    if js::is_object(&existing) {
+        return existing;
+    }
+    let created = js::obj(&[]);
+    js::set(o, name, &created);
+    created
+}
+
 /// `major.minor` of `tgWebAppVersion`.
 pub fn parse_version(v: &str) -> Option<(u32, u32)> {
     let mut it = v.split('.');
@@ -84,16 +95,7 @@ impl Telegram {
                     return;
                 };
                 // Only the parent (Telegram Web) speaks for Telegram.
-                let parent = js::window().parent().ok().flatten();
-                let from_parent = match (m.source(), parent) {
-                    (Some(src), Some(p)) => {
-                        let a: &JsValue = src.as_ref();
-                        let b: &JsValue = p.as_ref();
-                        js_sys::Object::is(a, b)
-                    }
-                    _ => false,
-                };
-                if !from_parent {
+                if !js::from_window(m, js::window().parent().ok().flatten()) {
                     return;
                 }
                 let Some(text) = m.data().as_string() else {
@@ -113,27 +115,18 @@ impl Telegram {
                 let detail = js::obj(&[("eventType", event_type), ("eventData", data)]);
                 js::dispatch_custom(EVENT, &detail);
             });
-        let tg = {
-            let existing = js::get(w.as_ref(), "Telegram");
-            if js::is_object(&existing) {
-                existing
-            } else {
-                let o = js::obj(&[]);
-                js::set(w.as_ref(), "Telegram", &o);
-                o
-            }
-        };
-        let webview = {
-            let existing = js::get(&tg, "WebView");
-            if js::is_object(&existing) {
-                existing
-            } else {
-                let o = js::obj(&[]);
-                js::set(&tg, "WebView", &o);
-                o
-            }
-        };
-        js::set(&webview, "receiveEvent", receiver.as_ref());
+        // The three receivers the official bridge installs: Telegram Desktop and the
+        // mobile clients call `Telegram.WebView.receiveEvent`, older clients (Windows
+        // Phone) `TelegramGameProxy_receiveEvent` or `TelegramGameProxy.receiveEvent`.
+        let win: &JsValue = w.as_ref();
+        let f: &JsValue = receiver.as_ref();
+        js::set(win, "TelegramGameProxy_receiveEvent", f);
+        js::set(&object_at(win, "TelegramGameProxy"), "receiveEvent", f);
+        js::set(
+            &object_at(&object_at(win, "Telegram"), "WebView"),
+            "receiveEvent",
+            f,
+        );
         Telegram {
             transport,
             timeouts,

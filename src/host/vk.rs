@@ -7,20 +7,64 @@
 //!   `error_type` is a failure.
 //!
 //! `VKWebAppInit` goes first. Launch parameters are the `vk_*` query parameters and `sign`.
+//!
+//! On the web transport any frame can post to us, so a `message` is trusted only when it
+//! comes from the parent window *and* from a VK origin ([`is_vk_origin`]); trusted ones are
+//! re-dispatched as the native transports' `VKWebAppEvent`, so every transport listens to
+//! one event. What we post carries `webFrameId` (from the host's `VKWebAppSettings`) and
+//! `connectVersion`, and request ids are `<n>_<random instance id>`, as vk-bridge sends them.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 
+use gloo_events::EventListener;
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::{js, Fut, Host, Result, Theme, Timeouts};
 use crate::params::Query;
 use crate::types::{Haptic, HostError, HostKind, Proof, VkTransport as Transport};
 
+/// The vk-bridge version whose web messages we speak (its `connectVersion` field).
+pub const CONNECT_VERSION: &str = "2.15.0";
+/// The one event every transport's replies arrive as.
+const EVENT: &str = "VKWebAppEvent";
+
 pub struct Vk {
     transport: Transport,
     timeouts: Timeouts,
     counter: Cell<u32>,
+    /// Three random base36 characters, like vk-bridge's instance id: replies meant for
+    /// another bridge instance (or guessed by a stranger) do not match ours.
+    instance: String,
     search: String,
+    /// The host's frame id, sent back with every web message once the host has named it.
+    web_frame_id: Rc<RefCell<JsValue>>,
+    _web_listener: Option<EventListener>,
+}
+
+/// `https://vk.com`, `https://vk.ru` and their subdomains; or this page's own origin (the
+/// development host emulator), which can script the page anyway, so trusting it grants
+/// nothing a same-origin frame does not already have.
+pub fn is_vk_origin(origin: &str, own: &str) -> bool {
+    if !own.is_empty() && origin == own {
+        return true;
+    }
+    let Some(host) = origin.strip_prefix("https://") else {
+        return false;
+    };
+    ["vk.com", "vk.ru"].iter().any(|d| {
+        host == *d
+            || (host.len() > d.len()
+                && host.ends_with(d)
+                && host.as_bytes()[host.len() - d.len() - 1] == b'.')
+    })
+}
+
+fn instance_id() -> String {
+    const DIGITS: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    (0..3)
+        .map(|_| DIGITS[((js_sys::Math::random() * 36.0) as usize).min(35)] as char)
+        .collect()
 }
 
 /// The raw `vk_*` and `sign` parameters of a query, in order and still URL-encoded, as the
@@ -38,12 +82,9 @@ pub fn launch_params(search: &str) -> String {
     out
 }
 
-/// `{type, data}` of a reply event on either transport.
+/// `{type, data}` of a `VKWebAppEvent`.
 fn reply_of(e: &web_sys::Event) -> Option<(String, JsValue)> {
-    let msg = match e.dyn_ref::<web_sys::MessageEvent>() {
-        Some(m) => m.data(),
-        None => js::detail(e),
-    };
+    let msg = js::detail(e);
     let t = js::get(&msg, "type").as_string()?;
     Some((t, js::get(&msg, "data")))
 }
@@ -81,18 +122,38 @@ fn has(hay: &str, needle: &str) -> bool {
 
 impl Vk {
     pub fn new(transport: Transport, timeouts: Timeouts) -> Vk {
+        let w = js::window();
+        let web_frame_id = Rc::new(RefCell::new(JsValue::UNDEFINED));
+        let web_listener = (transport == Transport::Web).then(|| {
+            let frame_id = web_frame_id.clone();
+            let own = w.location().origin().unwrap_or_default();
+            EventListener::new(&w, "message", move |e| {
+                let Some(m) = e.dyn_ref::<web_sys::MessageEvent>() else {
+                    return;
+                };
+                let parent = js::window().parent().ok().flatten();
+                if !js::from_window(m, parent) || !is_vk_origin(&m.origin(), &own) {
+                    return;
+                }
+                let data = m.data();
+                let Some(t) = js::get(&data, "type").as_string() else {
+                    return;
+                };
+                if t == "VKWebAppSettings" {
+                    *frame_id.borrow_mut() = js::get(&data, "frameId");
+                    return;
+                }
+                js::dispatch_custom(EVENT, &data);
+            })
+        });
         Vk {
             transport,
             timeouts,
             counter: Cell::new(0),
-            search: js::window().location().search().unwrap_or_default(),
-        }
-    }
-
-    fn event_name(&self) -> &'static str {
-        match self.transport {
-            Transport::Web => "message",
-            _ => "VKWebAppEvent",
+            instance: instance_id(),
+            search: w.location().search().unwrap_or_default(),
+            web_frame_id,
+            _web_listener: web_listener,
         }
     }
 
@@ -119,6 +180,8 @@ impl Vk {
                     ("handler", JsValue::from_str(method)),
                     ("params", params.clone()),
                     ("type", JsValue::from_str("vk-connect")),
+                    ("webFrameId", self.web_frame_id.borrow().clone()),
+                    ("connectVersion", JsValue::from_str(CONNECT_VERSION)),
                 ]);
                 let parent = w
                     .parent()
@@ -138,10 +201,11 @@ impl Vk {
         self.counter.set(n);
         let mut id = String::new();
         ashyq_core::encoding::push_decimal(&mut id, u64::from(n), 0);
-        id.push_str("_ashyq");
+        id.push('_');
+        id.push_str(&self.instance);
         js::set(&params, "request_id", &JsValue::from_str(&id));
         let data = js::request(
-            self.event_name(),
+            EVENT,
             ms,
             move |e| {
                 let (_, data) = reply_of(e)?;
@@ -275,6 +339,31 @@ impl Host for Vk {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_vk_origins_and_our_own_are_trusted() {
+        let own = "https://ashyq.example";
+        for ok in [
+            "https://vk.com",
+            "https://m.vk.com",
+            "https://vk.ru",
+            "https://a.b.vk.ru",
+            own,
+        ] {
+            assert!(is_vk_origin(ok, own), "{ok}");
+        }
+        for bad in [
+            "http://vk.com",
+            "https://evilvk.com",
+            "https://vk.com.evil.example",
+            "https://evil.example",
+            "null",
+            "",
+        ] {
+            assert!(!is_vk_origin(bad, own), "{bad}");
+        }
+        assert!(!is_vk_origin("", ""));
+    }
 
     #[test]
     fn launch_params_keep_only_vk_and_sign_raw() {
