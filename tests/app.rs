@@ -361,10 +361,10 @@ async fn forged_code_is_rejected_before_any_request() {
         msg.get_attribute("data-code").as_deref(),
         Some("bad_signature")
     );
-    assert!(msg
-        .text_content()
-        .unwrap_or_default()
-        .contains("not an Ashyq venue code"));
+    // Its own sentence, and no raw code on the screen.
+    let said = msg.text_content().unwrap_or_default();
+    assert!(said.contains("forged or has been altered"), "{said}");
+    assert!(!said.contains("bad_signature"), "{said}");
     assert!(
         !fetch_log()[before..]
             .iter()
@@ -381,6 +381,8 @@ async fn forged_code_is_rejected_before_any_request() {
         msg.get_attribute("data-code").as_deref(),
         Some("bad_prefix")
     );
+    let said = msg.text_content().unwrap_or_default();
+    assert!(said.contains("not an Ashyq code"), "{said}");
 }
 
 #[wasm_bindgen_test]
@@ -632,6 +634,32 @@ async fn browser_paste_box_and_needs_host_message() {
         .ok()
         .flatten()
         .map(|s| s.remove_item("ashyq.session"));
+}
+
+#[wasm_bindgen_test]
+async fn an_exit_poster_says_leaving() {
+    backend();
+    let host = signed_in_host();
+    let mut p = params();
+    p.venue_code = Some(code(Direction::Out));
+    let _app = mount(root(), host, p);
+    wait("#app[data-screen=checkin] [data-testid=checkin-confirm]").await;
+    assert_eq!(text("#app h1.title"), "Leaving here");
+    assert_eq!(text("[data-testid=checkin-confirm]"), "Check out");
+}
+
+#[wasm_bindgen_test]
+fn dates_outside_this_year_show_the_year() {
+    use ashyq::view::screens::date_time;
+    // Local noon on 29.10.2027 and on 28.11.2026, whatever the runner's time zone.
+    let at = |y: u32, m: i32, d: i32| {
+        (js_sys::Date::new_with_year_month_day_hr_min(y, m - 1, d, 12, 0).get_time() / 1000.0)
+            as i64
+    };
+    let now = at(2026, 11, 28);
+    assert_eq!(date_time(at(2027, 10, 29), now), "29.10.2027 12:00");
+    assert_eq!(date_time(at(2026, 10, 29), now), "29.10 12:00");
+    assert_eq!(date_time(at(2025, 12, 31), now), "31.12.2025 12:00");
 }
 
 #[wasm_bindgen_test]

@@ -44,8 +44,7 @@ pub fn render(ui: &Ui, m: &Model) {
             set(&msg, "data-testid", "error-message");
             set(&msg, "data-code", error.code());
             set(&msg, "role", "alert");
-            msg.set_text_content(Some(t(l, Key::NotVenueCode)));
-            append(&msg, &ui.text("span", "code", error.code()));
+            msg.set_text_content(Some(i18n::code_error(l, *error)));
             append(&main, &icon(ui, "reject"));
             append(&main, &msg);
             append(
@@ -198,14 +197,21 @@ pub fn pass_clock(m: &Model) -> String {
     clock(m.now as f64 * 1000.0, true)
 }
 
-/// Local `DD.MM HH:MM`.
-fn date_time(ts: Timestamp) -> String {
+/// Local `DD.MM HH:MM`, or `DD.MM.YYYY HH:MM` when `ts` is not in the year of `now` (a
+/// status valid until next October must not look like last October).
+pub fn date_time(ts: Timestamp, now: Timestamp) -> String {
     let ms = ts as f64 * 1000.0;
     let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms));
-    let mut s = String::with_capacity(12);
+    let this_year =
+        js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(now as f64 * 1000.0)).get_full_year();
+    let mut s = String::with_capacity(17);
     two(&mut s, d.get_date());
     s.push('.');
     two(&mut s, d.get_month() + 1);
+    if d.get_full_year() != this_year {
+        s.push('.');
+        push_decimal(&mut s, u64::from(d.get_full_year()), 4);
+    }
     s.push(' ');
     s.push_str(&clock(ms, false));
     s
@@ -326,14 +332,20 @@ fn status_card(ui: &Ui, m: &Model, h: &HomeStatus) -> Element {
             append(&card, &word);
             append(&card, &ui.text("p", "", i18n::status_meaning(l, s.status)));
             if let Some(since) = s.since {
-                append(&card, &labelled(ui, t(l, Key::Since), &date_time(since)));
+                append(
+                    &card,
+                    &labelled(ui, t(l, Key::Since), &date_time(since, m.now)),
+                );
             }
             let until = s
                 .valid_until
-                .map(date_time)
+                .map(|u| date_time(u, m.now))
                 .unwrap_or_else(|| String::from(t(l, Key::OpenEnded)));
             append(&card, &labelled(ui, t(l, Key::ValidUntil), &until));
-            append(&card, &labelled(ui, t(l, Key::AsOf), &date_time(s.as_of)));
+            append(
+                &card,
+                &labelled(ui, t(l, Key::AsOf), &date_time(s.as_of, m.now)),
+            );
         }
         HomeStatus::Loading => {
             card.set_class_name("card status st-unknown");
@@ -475,10 +487,16 @@ fn home(ui: &Ui, m: &Model, h: &HomeStatus, main: &Element) {
 
 fn check_in(ui: &Ui, m: &Model, main: &Element) {
     let l = m.lang;
-    append(main, &ui.text("h1", "title", t(l, Key::CheckInTitle)));
     let Some((v, sending)) = m.flow.verified() else {
+        append(main, &ui.text("h1", "title", t(l, Key::CheckInTitle)));
         return;
     };
+    // An exit poster records leaving: it must say so, not "Check in here".
+    let (title, confirm) = match v.venue.direction {
+        Direction::In => (Key::CheckInTitle, Key::CheckInConfirm),
+        Direction::Out => (Key::CheckOutTitle, Key::CheckOutConfirm),
+    };
+    append(main, &ui.text("h1", "title", t(l, title)));
     let venue = &v.venue;
     let card = ui.el("section", "card venue");
     append(
@@ -529,12 +547,9 @@ fn check_in(ui: &Ui, m: &Model, main: &Element) {
     } else {
         append(
             main,
-            &ui.button(
-                t(l, Key::CheckInConfirm),
-                "checkin-confirm",
-                "btn primary",
-                || Msg::ConfirmCheckIn,
-            ),
+            &ui.button(t(l, confirm), "checkin-confirm", "btn primary", || {
+                Msg::ConfirmCheckIn
+            }),
         );
         append(
             main,
@@ -728,7 +743,7 @@ fn diary(ui: &Ui, m: &Model, d: &DiaryView, main: &Element) {
                 set(&row, "data-visit-id", &v.id);
                 append(&row, &ui.text("strong", "", &v.venue_name));
                 append(&row, &ui.text("span", "muted", &v.address));
-                let mut when = date_time(v.entered_at);
+                let mut when = date_time(v.entered_at, m.now);
                 when.push_str(" — ");
                 if v.cancelled {
                     when.push_str(t(l, Key::Cancelled));
