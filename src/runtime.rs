@@ -342,6 +342,7 @@ impl App {
                 *self.retry_timer.borrow_mut() = Some(t);
             }
             Effect::Haptic(k) => self.host.haptic(k),
+            Effect::OpenSettings => self.host.open_settings(),
             Effect::SaveLang(l) => js::local_set(LANG_CACHE, l.code()),
             Effect::OpenRoles(mode) => self.spawn(move |a| async move { a.open_roles(mode).await }),
             Effect::CloseRoles => self.close_roles(),

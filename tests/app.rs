@@ -501,16 +501,27 @@ async fn host_failures_end_on_error_screens() {
     let _app = start(host.clone()).await;
     for (err, code) in [
         (HostError::Timeout, "host_timeout"),
-        (HostError::Cancelled, "scan_cancelled"),
         (HostError::PermissionDenied, "permission_denied"),
     ] {
         host.push_scan(Err(err));
         click("[data-testid=scan]");
         let msg = wait("#app[data-screen=error] [data-testid=error-message]").await;
         assert_eq!(msg.get_attribute("data-code").as_deref(), Some(code));
+        if code == "permission_denied" {
+            // A way out that needs no camera, and the host's settings.
+            assert!(q("[data-testid=code-input]").is_some());
+            click("[data-testid=open-settings]");
+            assert!(host.calls.borrow().iter().any(|c| c == "settings"));
+        }
         click("[data-testid=back]");
         wait("#app[data-screen=home]").await;
     }
+    // Closing the scanner is not a failure: home again, quietly.
+    wait("#app[data-screen=home] [data-testid=status-card][data-status=GREEN]").await;
+    host.push_scan(Err(HostError::Cancelled));
+    click("[data-testid=scan]");
+    wait("#app[data-screen=home] [data-testid=status-card][data-status=GREEN]").await;
+    assert!(q("[data-testid=error-message]").is_none());
 }
 
 #[wasm_bindgen_test]

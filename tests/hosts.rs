@@ -49,7 +49,18 @@ function tgEmit(type, data) {
   if (transport === 'native') w.Telegram.WebView.receiveEvent(type, data);
   else w.postMessage(JSON.stringify({ eventType: type, eventData: data }), '*');
 }
+let tgOpens = 0;
 function tgAnswer(type, data) {
+  if (mode === 'foreign') {
+    // A menu QR first; the client reports the app's own close; then the poster.
+    if (type === 'web_app_open_scan_qr_popup') {
+      tgOpens += 1;
+      if (tgOpens === 1) later(() => tgEmit('qr_text_received', { data: 'https://example.com/menu' }));
+      else setTimeout(() => tgEmit('qr_text_received', { data: text }), 40);
+    }
+    if (type === 'web_app_close_scan_qr_popup' && tgOpens === 1) later(() => tgEmit('scan_qr_popup_closed', null));
+    return;
+  }
   if (type === 'web_app_open_scan_qr_popup') {
     if (mode === 'ok') later(() => tgEmit('qr_text_received', { data: text }));
     if (mode === 'cancel' || mode === 'deny') later(() => tgEmit('scan_qr_popup_closed', null));
@@ -335,6 +346,30 @@ async fn telegram_web_posts_json_strings_to_the_parent() {
         c[0]
     );
     assert_eq!(c[1], r#"{"eventType":"web_app_close_scan_qr_popup"}"#);
+}
+
+#[wasm_bindgen_test]
+async fn telegram_keeps_scanning_past_a_foreign_qr_with_a_hint() {
+    sim("telegram", "native", "foreign", CODE);
+    let tg = Telegram::new(TelegramTransport::Native, fast());
+    assert_eq!(tg.scan_qr().await, Ok(String::from(CODE)));
+    let c = calls();
+    let opens: Vec<&String> = c
+        .iter()
+        .filter(|x| x.contains("web_app_open_scan_qr_popup"))
+        .collect();
+    assert_eq!(opens.len(), 2, "{c:?}");
+    // The second popup carries the hint (Russian: no language in the launch data).
+    assert!(opens[1].contains("Это не код Ashyq"), "{}", opens[1]);
+    assert!(
+        c.iter()
+            .any(|x| x.contains("web_app_trigger_haptic_feedback")),
+        "{c:?}"
+    );
+    assert_eq!(
+        c.last().map(String::as_str),
+        Some(r#"{"type":"web_app_close_scan_qr_popup"}"#)
+    );
 }
 
 #[wasm_bindgen_test]

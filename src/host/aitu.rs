@@ -367,6 +367,9 @@ impl Host for Aitu {
             .map(|_| ())
         })
     }
+    fn open_settings(&self) {
+        self.fire("openSettings", &[]);
+    }
     fn language(&self) -> Option<String> {
         None
     }

@@ -80,6 +80,9 @@ impl Host for FakeHost {
             .insert(key.to_owned(), value.to_owned());
         Box::pin(async { Ok(()) })
     }
+    fn open_settings(&self) {
+        self.record("settings");
+    }
     fn language(&self) -> Option<String> {
         self.lang.clone()
     }

@@ -55,6 +55,9 @@ pub trait Host {
         Box::pin(async { Ok(()) })
     }
     /// The user's language as the host reports it (a BCP 47 tag), if it does.
+    /// Opens the host's settings of this app (camera permission); a no-op where the host
+    /// has none ([`crate::types::HostKind::has_settings`] says which do).
+    fn open_settings(&self) {}
     fn language(&self) -> Option<String>;
     fn theme(&self) -> Option<Theme>;
     fn close(&self);

@@ -202,36 +202,60 @@ impl Host for Telegram {
             if !self.version_ok_for_scan() {
                 return Err(HostError::Unsupported);
             }
-            let prompt = crate::i18n::t(
-                crate::i18n::Lang::parse(&self.language().unwrap_or_default())
-                    .unwrap_or(crate::i18n::Lang::Ru),
-                crate::i18n::Key::ScanPrompt,
-            );
+            let lang = crate::i18n::Lang::parse(&self.language().unwrap_or_default())
+                .unwrap_or(crate::i18n::Lang::Ru);
             // The popup text is limited to 64 characters.
-            let text: String = prompt.chars().take(64).collect();
-            let data = js::obj(&[("text", JsValue::from_str(&text))]);
-            // The reply is picked as the event's `detail` and read below: a `JsValue`, like
-            // the other hosts' replies, so `js::request` and its channel have one instance.
-            let r = js::request(
-                EVENT,
-                self.timeouts.scan_ms,
-                |e| {
-                    let d = js::detail(e);
-                    let t = js::get(&d, "eventType").as_string()?;
-                    matches!(t.as_str(), "qr_text_received" | "scan_qr_popup_closed").then_some(d)
-                },
-                || self.post("web_app_open_scan_qr_popup", Some(&data)),
-            )
-            .await
-            .and_then(|d| {
-                let (t, d) = reply_event(&d);
+            let popup = |key| {
+                let text: String = crate::i18n::t(lang, key).chars().take(64).collect();
+                js::obj(&[("text", JsValue::from_str(&text))])
+            };
+            let mut open = Some(popup(crate::i18n::Key::ScanPrompt));
+            // When we reopened the popup ourselves (to show the hint): a close event that
+            // follows closely is ours, not the user's.
+            let mut reopened_at: Option<f64> = None;
+            let r = loop {
+                // The reply is picked as the event's `detail` and read below: a `JsValue`,
+                // like the other hosts' replies, so `js::request` has one instance.
+                let d = js::request(
+                    EVENT,
+                    self.timeouts.scan_ms,
+                    |e| {
+                        let d = js::detail(e);
+                        let t = js::get(&d, "eventType").as_string()?;
+                        matches!(t.as_str(), "qr_text_received" | "scan_qr_popup_closed")
+                            .then_some(d)
+                    },
+                    || match open.take() {
+                        Some(data) => self.post("web_app_open_scan_qr_popup", Some(&data)),
+                        None => Ok(()),
+                    },
+                )
+                .await;
+                let (t, d) = match d {
+                    Ok(d) => reply_event(&d),
+                    Err(e) => break Err(e),
+                };
                 if t == "scan_qr_popup_closed" {
-                    return Err(HostError::Cancelled);
+                    let ours = reopened_at.is_some_and(|at| js_sys::Date::now() - at < 1000.0);
+                    if ours {
+                        reopened_at = None;
+                        continue;
+                    }
+                    break Err(HostError::Cancelled);
                 }
-                js::get(&d, "data")
-                    .as_string()
-                    .ok_or_else(|| HostError::Host(String::from("scan result is not text")))
-            });
+                let Some(text) = js::get(&d, "data").as_string() else {
+                    break Err(HostError::Host(String::from("scan result is not text")));
+                };
+                if ashyq_core::venue::has_code_form(&text) {
+                    break Ok(text);
+                }
+                // A stray QR (a menu, a Wi-Fi code): keep scanning, with a short hint. The
+                // popup's text cannot change while it is open, so it is reopened.
+                self.haptic(Haptic::Warning);
+                let _ = self.post("web_app_close_scan_qr_popup", None);
+                open = Some(popup(crate::i18n::Key::ScanNotAshyq));
+                reopened_at = Some(js_sys::Date::now());
+            };
             // The popup stays open after a scan (and after a timeout): close it ourselves.
             if matches!(r, Ok(_) | Err(HostError::Timeout)) {
                 let _ = self.post("web_app_close_scan_qr_popup", None);

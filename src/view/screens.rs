@@ -60,6 +60,19 @@ pub fn render(ui: &Ui, m: &Model) {
             set(&msg, "data-code", code);
             set(&msg, "role", "alert");
             append(&main, &msg);
+            if code == "permission_denied" {
+                // The camera is off: the host's settings where it has them, and the paste
+                // field, which needs no camera.
+                if m.host.has_settings() {
+                    append(
+                        &main,
+                        &ui.button(t(l, Key::OpenSettings), "open-settings", "btn", || {
+                            Msg::OpenSettings
+                        }),
+                    );
+                }
+                append(&main, &paste_box(ui, l));
+            }
             append(
                 &main,
                 &ui.button(t(l, Key::Back), "back", "btn primary", || Msg::Back),

@@ -263,6 +263,12 @@ fn strip_form(text: &str) -> Result<&str> {
     path.strip_prefix(URL_PATH).ok_or(CodeError::BadPrefix)
 }
 
+/// Whether `text` has the form of a venue code (bare or URL), signature unchecked: a
+/// scanner can tell a stray QR (a menu, a Wi-Fi code) from an Ashyq poster without keys.
+pub fn has_code_form(text: &str) -> bool {
+    strip_form(text.trim()).is_ok()
+}
+
 /// Parses and verifies a scanned venue code (either text form; surrounding whitespace is
 /// ignored). Fails with the [`CodeError`] that says what is wrong; on success every field
 /// has been signature-checked and range-checked.
