@@ -37,6 +37,9 @@ pub struct App {
     back_visible: Cell<Option<bool>>,
     ready: Cell<bool>,
     roles: RefCell<Option<RolesOpen>>,
+    theme: Cell<Theme>,
+    /// The host bar colours last sent, so a re-render does not resend them.
+    bars: RefCell<String>,
 }
 
 /// The role module's screens while they are open: its element, its handle, and the two
@@ -106,10 +109,9 @@ pub fn mount(root: Element, host: Rc<dyn Host>, params: Params) -> Rc<App> {
         .document()
         .expect("unreachable: a window has a document");
     let lang = pick_lang(&params, host.as_ref());
-    if host.theme() == Some(Theme::Dark) {
-        if let Some(html) = doc.document_element() {
-            crate::view::set(&html, "data-theme", "dark");
-        }
+    let theme = host.theme();
+    if let (Some(t), Some(html)) = (theme, doc.document_element()) {
+        crate::view::set(&html, "data-theme", t.as_str());
     }
     let timeout = params.timeout_ms.unwrap_or(FETCH_TIMEOUT_MS);
     let app = Rc::new_cyclic(|weak: &Weak<App>| {
@@ -130,6 +132,8 @@ pub fn mount(root: Element, host: Rc<dyn Host>, params: Params) -> Rc<App> {
             back_visible: Cell::new(None),
             ready: Cell::new(false),
             roles: RefCell::new(None),
+            theme: Cell::new(theme.unwrap_or(Theme::Light)),
+            bars: RefCell::new(String::new()),
         }
     });
     {
@@ -150,6 +154,14 @@ pub fn mount(root: Element, host: Rc<dyn Host>, params: Params) -> Rc<App> {
     }
     {
         let w = Rc::downgrade(&app);
+        host.on_theme(Box::new(move |t| {
+            if let Some(app) = w.upgrade() {
+                app.set_theme(t);
+            }
+        }));
+    }
+    {
+        let w = Rc::downgrade(&app);
         // Every second: the pass clock, and the end of an expired pass.
         let clock = Interval::new(1000, move || {
             if let Some(app) = w.upgrade() {
@@ -159,9 +171,13 @@ pub fn mount(root: Element, host: Rc<dyn Host>, params: Params) -> Rc<App> {
         *app._clock.borrow_mut() = Some(clock);
     }
     app.ui.render(&app.model.borrow());
+    app.sync_bars();
     let a = app.clone();
     spawn_local(async move {
         a.host.set_title("Ashyq");
+        // Ready (which shows the app in Telegram) only once the first screen is painted in
+        // its theme's colours: no white flash in a dark host.
+        js::after_paint().await;
         a.host.ready().await;
         let session = if caches_session(a.host.kind()) {
             a.host
@@ -210,8 +226,34 @@ impl App {
             self.ui.render(&self.model.borrow());
         }
         self.mark_ready();
+        self.sync_bars();
         for e in fx {
             self.run(e);
+        }
+    }
+
+    /// Follows the host's theme live.
+    fn set_theme(&self, t: Theme) {
+        self.theme.set(t);
+        if let Some(html) = self.ui.doc.document_element() {
+            crate::view::set(&html, "data-theme", t.as_str());
+        }
+        self.sync_bars();
+    }
+
+    /// The host's bars in the page's background, or in the status colour on the pass.
+    fn sync_bars(&self) {
+        let bg = crate::view::background(self.theme.get());
+        let header = match &self.model.borrow().screen {
+            Screen::Pass(p) => crate::view::status_colour(p.resp.status.status).unwrap_or(bg),
+            _ => bg,
+        };
+        let mut key = String::from(bg);
+        key.push_str(header);
+        if *self.bars.borrow() != key {
+            self.host
+                .set_bars(if header == bg { bg } else { header }, header);
+            *self.bars.borrow_mut() = key;
         }
     }
 

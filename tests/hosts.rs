@@ -81,7 +81,7 @@ function vkAnswer(method, params) {
 }
 
 const AITU = ['getQr', 'invoke', 'storage', 'setTitle', 'vibrate', 'closeApplication', 'setCustomBackArrowMode', 'setCustomBackArrowVisible'];
-const VK = ['VKWebAppInit', 'VKWebAppOpenCodeReader', 'VKWebAppClose', 'VKWebAppSetTitle', 'VKWebAppTapticNotificationOccurred'];
+const VK = ['VKWebAppInit', 'VKWebAppOpenCodeReader', 'VKWebAppClose', 'VKWebAppSetTitle', 'VKWebAppTapticNotificationOccurred', 'VKWebAppSetViewSettings'];
 if (host === 'aitu' && transport === 'android') {
   w.AndroidBridge = {};
   for (const m of AITU) w.AndroidBridge[m] = function () {
@@ -721,4 +721,59 @@ async fn telegram_installs_the_official_receivers() {
     .await;
     assert_eq!(tg.scan_qr().await, Err(HostError::Timeout));
     remove_forger();
+}
+
+// ---------------------------------------------------------------- theme
+
+#[wasm_bindgen_test]
+async fn telegram_theme_follows_theme_changed_and_colours_the_bars() {
+    use ashyq::host::Theme;
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    sim("telegram", "native", "never", CODE);
+    let tg = Telegram::new(TelegramTransport::Native, fast());
+    let seen = Rc::new(RefCell::new(Vec::new()));
+    let s = seen.clone();
+    tg.on_theme(Box::new(move |t| s.borrow_mut().push(t)));
+    js_sys::Function::new_no_args(
+        "window.Telegram.WebView.receiveEvent('theme_changed', { theme_params: { bg_color: '#17212b', text_color: '#f5f5f5' } });\
+         window.Telegram.WebView.receiveEvent('theme_changed', { theme_params: { bg_color: '#ffffff' } });",
+    )
+    .call0(&JsValue::NULL)
+    .expect("emits");
+    assert_eq!(*seen.borrow(), vec![Theme::Dark, Theme::Light]);
+    tg.set_bars("#0a6b3b", "#0a6b3b");
+    assert_eq!(
+        calls(),
+        vec![
+            r##"{"type":"web_app_set_header_color","json":"{\"color\":\"#0a6b3b\"}"}"##,
+            r##"{"type":"web_app_set_background_color","json":"{\"color\":\"#0a6b3b\"}"}"##,
+            r##"{"type":"web_app_set_bottom_bar_color","json":"{\"color\":\"#0a6b3b\"}"}"##,
+        ]
+    );
+}
+
+#[wasm_bindgen_test]
+async fn vk_theme_follows_update_config_and_colours_the_bars() {
+    use ashyq::host::Theme;
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    sim("vk", "android", "never", CODE);
+    let vk = Vk::new(VkTransport::Android, fast());
+    let seen = Rc::new(RefCell::new(Vec::new()));
+    let s = seen.clone();
+    vk.on_theme(Box::new(move |t| s.borrow_mut().push(t)));
+    js_sys::Function::new_no_args(
+        "window.dispatchEvent(new CustomEvent('VKWebAppEvent', { detail: { type: 'VKWebAppUpdateConfig', data: { appearance: 'dark', scheme: 'space_gray' } } }));",
+    )
+    .call0(&JsValue::NULL)
+    .expect("emits");
+    assert_eq!(*seen.borrow(), vec![Theme::Dark]);
+    vk.set_bars("#121316", "#121316");
+    assert_eq!(
+        calls(),
+        vec![
+            r##"{"method":"VKWebAppSetViewSettings","json":"{\"status_bar_style\":\"light\",\"action_bar_color\":\"#121316\",\"navigation_bar_color\":\"#121316\"}"}"##
+        ]
+    );
 }

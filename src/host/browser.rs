@@ -6,12 +6,20 @@ use super::{js, Fut, Host, Result, Theme};
 use crate::types::{Haptic, HostError, HostKind, Proof};
 
 #[derive(Default)]
-pub struct Browser;
+pub struct Browser {
+    theme: std::cell::RefCell<Option<gloo_events::EventListener>>,
+}
+
+const DARK_QUERY: &str = "(prefers-color-scheme: dark)";
 
 impl Browser {
     pub fn new() -> Browser {
-        Browser
+        Browser::default()
     }
+}
+
+fn dark_query() -> Option<web_sys::MediaQueryList> {
+    js::window().match_media(DARK_QUERY).ok().flatten()
 }
 
 impl Host for Browser {
@@ -47,7 +55,23 @@ impl Host for Browser {
         js::window().navigator().language()
     }
     fn theme(&self) -> Option<Theme> {
-        None
+        Some(if dark_query()?.matches() {
+            Theme::Dark
+        } else {
+            Theme::Light
+        })
+    }
+    fn on_theme(&self, f: Box<dyn Fn(Theme)>) {
+        let Some(q) = dark_query() else { return };
+        let read = q.clone();
+        let l = gloo_events::EventListener::new(&q, "change", move |_| {
+            f(if read.matches() {
+                Theme::Dark
+            } else {
+                Theme::Light
+            })
+        });
+        *self.theme.borrow_mut() = Some(l);
     }
     fn close(&self) {}
 }

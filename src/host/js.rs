@@ -51,6 +51,23 @@ pub fn error_text(e: &JsValue) -> String {
         .unwrap_or_else(|| String::from("unknown error"))
 }
 
+/// Resolves after the next frame has been painted (a `requestAnimationFrame` callback,
+/// then a task), or after 200 ms where frames do not run (a hidden frame).
+pub async fn after_paint() {
+    let frame = js_sys::Promise::new(&mut |resolve, _| {
+        let w = window();
+        let then = resolve.clone();
+        let after = wasm_bindgen::closure::Closure::once_into_js(move || {
+            let _ = window()
+                .set_timeout_with_callback_and_timeout_and_arguments_0(then.unchecked_ref(), 0);
+        });
+        if w.request_animation_frame(after.unchecked_ref()).is_err() {
+            let _ = resolve.call0(&JsValue::UNDEFINED);
+        }
+    });
+    let _ = with_timeout(200, wasm_bindgen_futures::JsFuture::from(frame)).await;
+}
+
 /// Runs `fut` for at most `ms` milliseconds; `None` when time ran out (the future is
 /// dropped, which cancels it).
 pub async fn with_timeout<T>(ms: u32, fut: impl Future<Output = T>) -> Option<T> {

@@ -60,6 +60,12 @@ pub trait Host {
     fn open_settings(&self) {}
     fn language(&self) -> Option<String>;
     fn theme(&self) -> Option<Theme>;
+    /// Calls `f` whenever the host's theme changes (Telegram `theme_changed`, VK
+    /// `VKWebAppUpdateConfig`, the browser's `prefers-color-scheme`).
+    fn on_theme(&self, _f: Box<dyn Fn(Theme)>) {}
+    /// Colours the host's own bars around the app (`#rrggbb`): `bg` the background and
+    /// bottom bar, `header` the header or status bar.
+    fn set_bars(&self, _bg: &str, _header: &str) {}
     fn close(&self);
 }
 
@@ -68,6 +74,29 @@ pub trait Host {
 pub struct Timeouts {
     pub scan_ms: u32,
     pub bridge_ms: u32,
+}
+
+impl Theme {
+    /// The theme a background colour (`#rrggbb`) belongs to, by its perceived brightness.
+    pub fn of_colour(hex: &str) -> Option<Theme> {
+        let h = hex.strip_prefix('#')?;
+        if h.len() != 6 {
+            return None;
+        }
+        let v = u32::from_str_radix(h, 16).ok()?;
+        let (r, g, b) = ((v >> 16) & 255, (v >> 8) & 255, v & 255);
+        Some(if r * 299 + g * 587 + b * 114 < 128_000 {
+            Theme::Dark
+        } else {
+            Theme::Light
+        })
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Theme::Light => "light",
+            Theme::Dark => "dark",
+        }
+    }
 }
 
 impl Default for Timeouts {
@@ -88,5 +117,18 @@ impl Timeouts {
             },
             None => Timeouts::default(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn background_colours_pick_the_theme() {
+        assert_eq!(Theme::of_colour("#17212b"), Some(Theme::Dark));
+        assert_eq!(Theme::of_colour("#ffffff"), Some(Theme::Light));
+        assert_eq!(Theme::of_colour("ffffff"), None);
+        assert_eq!(Theme::of_colour("#fff"), None);
     }
 }

@@ -33,6 +33,7 @@ pub struct Telegram {
     _message_listener: Option<EventListener>,
     _receiver: Option<Closure<dyn Fn(JsValue, JsValue)>>,
     back: RefCell<Option<EventListener>>,
+    theme: RefCell<Option<EventListener>>,
 }
 
 /// Where web clients' messages go: Telegram Web, or this origin when the parent page is one
@@ -135,6 +136,7 @@ impl Telegram {
             _message_listener: message_listener,
             _receiver: Some(receiver),
             back: RefCell::new(None),
+            theme: RefCell::new(None),
         }
     }
 
@@ -315,15 +317,26 @@ impl Host for Telegram {
     }
     fn theme(&self) -> Option<Theme> {
         let params = js_sys::JSON::parse(self.launch.get("tgWebAppThemeParams")?).ok()?;
-        let bg = js::get(&params, "bg_color").as_string()?;
-        let bg = bg.trim_start_matches('#');
-        let v = u32::from_str_radix(bg, 16).ok()?;
-        let (r, g, b) = ((v >> 16) & 255, (v >> 8) & 255, v & 255);
-        Some(if r * 299 + g * 587 + b * 114 < 128_000 {
-            Theme::Dark
-        } else {
-            Theme::Light
-        })
+        Theme::of_colour(&js::get(&params, "bg_color").as_string()?)
+    }
+    fn on_theme(&self, f: Box<dyn Fn(Theme)>) {
+        let l = EventListener::new(&js::window(), EVENT, move |e| {
+            let (t, data) = event_of(e);
+            if t != "theme_changed" {
+                return;
+            }
+            let bg = js::get(&js::get(&data, "theme_params"), "bg_color");
+            if let Some(theme) = bg.as_string().as_deref().and_then(Theme::of_colour) {
+                f(theme);
+            }
+        });
+        *self.theme.borrow_mut() = Some(l);
+    }
+    fn set_bars(&self, bg: &str, header: &str) {
+        let colour = |c: &str| js::obj(&[("color", JsValue::from_str(c))]);
+        let _ = self.post("web_app_set_header_color", Some(&colour(header)));
+        let _ = self.post("web_app_set_background_color", Some(&colour(bg)));
+        let _ = self.post("web_app_set_bottom_bar_color", Some(&colour(bg)));
     }
     fn close(&self) {
         let _ = self.post("web_app_close", None);

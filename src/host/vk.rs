@@ -40,6 +40,22 @@ pub struct Vk {
     /// The host's frame id, sent back with every web message once the host has named it.
     web_frame_id: Rc<RefCell<JsValue>>,
     _web_listener: Option<EventListener>,
+    theme: RefCell<Option<EventListener>>,
+}
+
+/// The theme of a `VKWebAppUpdateConfig`: `appearance` where the client sends it, else
+/// the older `scheme` (`space_gray` and `vkcom_dark` are dark).
+pub fn theme_of_config(appearance: Option<&str>, scheme: Option<&str>) -> Option<Theme> {
+    match appearance {
+        Some("dark") => return Some(Theme::Dark),
+        Some("light") => return Some(Theme::Light),
+        _ => {}
+    }
+    match scheme? {
+        "space_gray" | "vkcom_dark" => Some(Theme::Dark),
+        "bright_light" | "vkcom_light" | "client_light" => Some(Theme::Light),
+        _ => None,
+    }
 }
 
 /// `https://vk.com`, `https://vk.ru` and their subdomains; or this page's own origin (the
@@ -154,6 +170,7 @@ impl Vk {
             search: w.location().search().unwrap_or_default(),
             web_frame_id,
             _web_listener: web_listener,
+            theme: RefCell::new(None),
         }
     }
 
@@ -328,6 +345,35 @@ impl Host for Vk {
     fn theme(&self) -> Option<Theme> {
         None
     }
+    fn on_theme(&self, f: Box<dyn Fn(Theme)>) {
+        let l = EventListener::new(&js::window(), EVENT, move |e| {
+            let Some((t, data)) = reply_of(e) else { return };
+            if t != "VKWebAppUpdateConfig" {
+                return;
+            }
+            let appearance = js::get(&data, "appearance").as_string();
+            let scheme = js::get(&data, "scheme").as_string();
+            if let Some(theme) = theme_of_config(appearance.as_deref(), scheme.as_deref()) {
+                f(theme);
+            }
+        });
+        *self.theme.borrow_mut() = Some(l);
+    }
+    fn set_bars(&self, bg: &str, header: &str) {
+        // `status_bar_style` names the colour of the status bar's text and icons.
+        let style = match Theme::of_colour(header) {
+            Some(Theme::Dark) => "light",
+            _ => "dark",
+        };
+        self.fire(
+            "VKWebAppSetViewSettings",
+            js::obj(&[
+                ("status_bar_style", JsValue::from_str(style)),
+                ("action_bar_color", JsValue::from_str(header)),
+                ("navigation_bar_color", JsValue::from_str(bg)),
+            ]),
+        );
+    }
     fn close(&self) {
         self.fire(
             "VKWebAppClose",
@@ -339,6 +385,20 @@ impl Host for Vk {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn update_config_gives_the_theme() {
+        assert_eq!(
+            theme_of_config(Some("dark"), Some("bright_light")),
+            Some(Theme::Dark)
+        );
+        assert_eq!(theme_of_config(None, Some("space_gray")), Some(Theme::Dark));
+        assert_eq!(
+            theme_of_config(None, Some("bright_light")),
+            Some(Theme::Light)
+        );
+        assert_eq!(theme_of_config(None, None), None);
+    }
 
     #[test]
     fn only_vk_origins_and_our_own_are_trusted() {

@@ -20,6 +20,27 @@ pub mod screens;
 
 pub const SVG_NS: &str = "http://www.w3.org/2000/svg";
 
+/// The page background per theme, as `--bg` in app.css (the host's bars match it).
+pub fn background(theme: crate::host::Theme) -> &'static str {
+    match theme {
+        crate::host::Theme::Light => "#ffffff",
+        crate::host::Theme::Dark => "#121316",
+    }
+}
+
+/// A status colour as the stylesheet paints the pass (`.st-*`); the host's bars take it
+/// while the pass is shown. UNKNOWN is never a colour: it gets the page background.
+pub fn status_colour(s: ashyq_core::Status) -> Option<&'static str> {
+    use ashyq_core::Status::*;
+    match s {
+        Red => Some("#b3261e"),
+        Yellow => Some("#ffd60a"),
+        Blue => Some("#0b57d0"),
+        Green => Some("#0a6b3b"),
+        Unknown => None,
+    }
+}
+
 pub struct Ui {
     pub doc: Document,
     pub root: Element,
@@ -163,10 +184,72 @@ mod tests {
         (la.max(lb) + 0.05) / (la.min(lb) + 0.05)
     }
 
-    /// The text colour on every status colour, as the stylesheet sets them, reaches 4.5:1.
+    const CSS: &str = include_str!("../../www/assets/app.css");
+
+    /// `--name: #rrggbb` inside the rule that starts with `selector {`.
+    fn var(selector: &str, name: &str) -> String {
+        let mut open = String::from(selector);
+        open.push_str(" {");
+        let at = CSS
+            .find(&open)
+            .unwrap_or_else(|| panic!("{selector} missing"));
+        let body = &CSS[at..at + CSS[at..].find('}').expect("rule ends")];
+        let mut key = String::from(name);
+        key.push_str(": ");
+        let v = body
+            .find(&key)
+            .unwrap_or_else(|| panic!("{name} in {selector}"))
+            + key.len();
+        body[v..v + 7].to_owned()
+    }
+
+    /// Every text colour of both palettes, on every surface it sits on, reaches 4.5:1.
+    #[test]
+    fn both_palettes_have_readable_text() {
+        for theme in [":root", ":root[data-theme=\"dark\"]"] {
+            for fg in ["--fg", "--muted"] {
+                for bg in ["--bg", "--card"] {
+                    let (f, b) = (var(theme, fg), var(theme, bg));
+                    let c = contrast(&f, &b);
+                    assert!(c >= 4.5, "{theme} {fg} {f} on {bg} {b} is {c:.2}:1");
+                }
+            }
+        }
+        // The browser's dark mode uses the same dark palette.
+        for name in ["--fg", "--muted", "--bg", "--card", "--line"] {
+            assert_eq!(
+                var(":root[data-theme=\"dark\"]", name),
+                var("  :root:not([data-theme=\"light\"])", name),
+                "{name}"
+            );
+        }
+        // The bars the app gives the host are the page's own background.
+        use crate::host::Theme;
+        assert_eq!(super::background(Theme::Light), var(":root", "--bg"));
+        assert_eq!(
+            super::background(Theme::Dark),
+            var(":root[data-theme=\"dark\"]", "--bg")
+        );
+        // The unknown card in the dark theme.
+        let fg = var(":root[data-theme=\"dark\"] .st-unknown", "--st-fg");
+        let bg = var(":root[data-theme=\"dark\"] .st-unknown", "--st-bg");
+        assert!(contrast(&fg, &bg) >= 4.5, "dark unknown {fg} on {bg}");
+    }
+
+    /// The text colour on every status colour, as the stylesheet sets them, reaches 4.5:1;
+    /// the colours the host's bars take on the pass are the same.
     #[test]
     fn status_colours_have_readable_text() {
-        let css = include_str!("../../www/assets/app.css");
+        use ashyq_core::Status;
+        for s in [Status::Red, Status::Yellow, Status::Blue, Status::Green] {
+            let mut rule = String::from(".st-");
+            rule.push_str(&s.as_str().to_ascii_lowercase());
+            rule.push_str(" { background: ");
+            let at = CSS.find(&rule).expect("status rule");
+            let bg = &CSS[at + rule.len()..at + rule.len() + 7];
+            assert_eq!(super::status_colour(s), Some(bg), "{rule}");
+        }
+        let css = CSS;
         for class in [
             ".st-red",
             ".st-yellow",

@@ -3,6 +3,18 @@
 // to their content-hashed copies.
 import init from '/assets/ashyq.js';
 
+// A dark Telegram passes its colours in the launch hash: take its theme before the wasm
+// loads, so the first paint is already dark (the app then follows the host live).
+try {
+  const p = new URLSearchParams(location.hash.slice(1)).get('tgWebAppThemeParams');
+  const bg = p ? JSON.parse(p).bg_color : '';
+  if (/^#[0-9a-f]{6}$/i.test(bg)) {
+    const v = parseInt(bg.slice(1), 16);
+    const y = ((v >> 16) & 255) * 299 + ((v >> 8) & 255) * 587 + (v & 255) * 114;
+    document.documentElement.dataset.theme = y < 128000 ? 'dark' : 'light';
+  }
+} catch (e) { /* no theme: the stylesheet's own choice stands */ }
+
 init({ module_or_path: '/assets/ashyq_bg.wasm' }).catch((err) => {
   const app = document.getElementById('app');
   if (!app) return;
