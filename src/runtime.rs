@@ -172,9 +172,10 @@ pub fn mount(root: Element, host: Rc<dyn Host>, params: Params) -> Rc<App> {
     }
     app.ui.render(&app.model.borrow());
     app.sync_bars();
+    app.host
+        .set_title(crate::view::screens::title(&app.model.borrow()));
     let a = app.clone();
     spawn_local(async move {
-        a.host.set_title("Ashyq");
         // Ready (which shows the app in Telegram) only once the first screen is painted in
         // its theme's colours: no white flash in a dark host.
         js::after_paint().await;
@@ -227,6 +228,10 @@ impl App {
         }
         self.mark_ready();
         self.sync_bars();
+        if !same_screen {
+            self.host
+                .set_title(crate::view::screens::title(&self.model.borrow()));
+        }
         for e in fx {
             self.run(e);
         }

@@ -81,7 +81,7 @@ function vkAnswer(method, params) {
 }
 
 const AITU = ['getQr', 'invoke', 'storage', 'setTitle', 'vibrate', 'closeApplication', 'setCustomBackArrowMode', 'setCustomBackArrowVisible'];
-const VK = ['VKWebAppInit', 'VKWebAppOpenCodeReader', 'VKWebAppClose', 'VKWebAppSetTitle', 'VKWebAppTapticNotificationOccurred', 'VKWebAppSetViewSettings'];
+const VK = ['VKWebAppInit', 'VKWebAppOpenCodeReader', 'VKWebAppClose', 'VKWebAppSetTitle', 'VKWebAppTapticNotificationOccurred', 'VKWebAppSetViewSettings', 'VKWebAppSetSwipeSettings'];
 if (host === 'aitu' && transport === 'android') {
   w.AndroidBridge = {};
   for (const m of AITU) w.AndroidBridge[m] = function () {
@@ -774,6 +774,67 @@ async fn vk_theme_follows_update_config_and_colours_the_bars() {
         calls(),
         vec![
             r##"{"method":"VKWebAppSetViewSettings","json":"{\"status_bar_style\":\"light\",\"action_bar_color\":\"#121316\",\"navigation_bar_color\":\"#121316\"}"}"##
+        ]
+    );
+}
+
+// ---------------------------------------------------------------- back
+
+/// Waits for `popstate` handling (history navigation is asynchronous).
+async fn settle() {
+    gloo_timers::future::TimeoutFuture::new(100).await;
+}
+
+#[wasm_bindgen_test]
+async fn browser_back_goes_back_in_the_app_not_out_of_it() {
+    use std::cell::Cell;
+    use std::rc::Rc;
+    let b = ashyq::host::browser::Browser::new();
+    let backs = Rc::new(Cell::new(0));
+    let n = backs.clone();
+    b.on_back(Box::new(move || n.set(n.get() + 1)));
+    let history = web_sys::window().expect("w").history().expect("h");
+    let start = history.length().expect("len");
+    // An inner screen: one entry of ours; the browser's back pops it and the app goes back.
+    b.set_back_button(true);
+    assert_eq!(history.length().expect("len"), start + 1);
+    history.back().expect("back");
+    settle().await;
+    assert_eq!(backs.get(), 1);
+    // Leaving the inner screen by the app's own button pops our entry quietly.
+    b.set_back_button(true);
+    b.set_back_button(false);
+    settle().await;
+    assert_eq!(backs.get(), 1);
+    b.set_back_button(false);
+    settle().await;
+    assert_eq!(backs.get(), 1);
+}
+
+#[wasm_bindgen_test]
+async fn vk_back_uses_history_and_swipe_settings() {
+    use std::cell::Cell;
+    use std::rc::Rc;
+    sim("vk", "android", "never", CODE);
+    let vk = Vk::new(VkTransport::Android, fast());
+    let backs = Rc::new(Cell::new(0));
+    let n = backs.clone();
+    vk.on_back(Box::new(move || n.set(n.get() + 1)));
+    vk.set_back_button(true);
+    web_sys::window()
+        .expect("w")
+        .history()
+        .expect("h")
+        .back()
+        .expect("back");
+    settle().await;
+    assert_eq!(backs.get(), 1);
+    vk.set_back_button(false);
+    assert_eq!(
+        calls(),
+        vec![
+            r#"{"method":"VKWebAppSetSwipeSettings","json":"{\"history\":true}"}"#,
+            r#"{"method":"VKWebAppSetSwipeSettings","json":"{\"history\":false}"}"#,
         ]
     );
 }

@@ -8,6 +8,7 @@ use crate::types::{Haptic, HostError, HostKind, Proof};
 #[derive(Default)]
 pub struct Browser {
     theme: std::cell::RefCell<Option<gloo_events::EventListener>>,
+    history: js::HistoryBack,
 }
 
 const DARK_QUERY: &str = "(prefers-color-scheme: dark)";
@@ -49,8 +50,12 @@ impl Host for Browser {
             d.set_title(title);
         }
     }
-    fn set_back_button(&self, _visible: bool) {}
-    fn on_back(&self, _f: Box<dyn Fn()>) {}
+    fn set_back_button(&self, visible: bool) {
+        self.history.set_visible(visible);
+    }
+    fn on_back(&self, f: Box<dyn Fn()>) {
+        self.history.on_back(f);
+    }
     fn language(&self) -> Option<String> {
         js::window().navigator().language()
     }

@@ -225,3 +225,54 @@ pub async fn request<R: 'static>(
         Some(Err(_)) | None => Err(HostError::Timeout),
     }
 }
+
+/// Back through the page's history, for hosts whose back control is the browser's (the
+/// browser, VK's Android back button and iOS swipe). While an inner screen is shown one
+/// history entry of ours is on top: the back control pops it (and we go back instead of
+/// the host closing the app); leaving the inner screen by the app's own buttons pops it
+/// quietly, so the history never grows.
+#[derive(Default)]
+pub struct HistoryBack {
+    state: std::rc::Rc<HistoryState>,
+    listener: RefCell<Option<EventListener>>,
+}
+
+#[derive(Default)]
+struct HistoryState {
+    /// Our entry is on top.
+    pushed: std::cell::Cell<bool>,
+    /// The next `popstate` is our own `history.back()`.
+    ignore_next: std::cell::Cell<bool>,
+}
+
+impl HistoryBack {
+    pub fn set_visible(&self, visible: bool) {
+        let Ok(history) = window().history() else {
+            return;
+        };
+        let s = &self.state;
+        if visible && !s.pushed.get() {
+            let marker = obj(&[("ashyq", JsValue::TRUE)]);
+            if history.push_state(&marker, "").is_ok() {
+                s.pushed.set(true);
+            }
+        } else if !visible && s.pushed.get() {
+            s.pushed.set(false);
+            s.ignore_next.set(true);
+            let _ = history.back();
+        }
+    }
+
+    pub fn on_back(&self, f: Box<dyn Fn()>) {
+        let s = self.state.clone();
+        let l = EventListener::new(&window(), "popstate", move |_| {
+            if s.ignore_next.replace(false) {
+                return;
+            }
+            if s.pushed.replace(false) {
+                f();
+            }
+        });
+        *self.listener.borrow_mut() = Some(l);
+    }
+}

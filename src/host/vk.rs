@@ -41,6 +41,7 @@ pub struct Vk {
     web_frame_id: Rc<RefCell<JsValue>>,
     _web_listener: Option<EventListener>,
     theme: RefCell<Option<EventListener>>,
+    history: js::HistoryBack,
 }
 
 /// The theme of a `VKWebAppUpdateConfig`: `appearance` where the client sends it, else
@@ -171,6 +172,7 @@ impl Vk {
             web_frame_id,
             _web_listener: web_listener,
             theme: RefCell::new(None),
+            history: js::HistoryBack::default(),
         }
     }
 
@@ -308,10 +310,18 @@ impl Host for Vk {
             js::obj(&[("title", JsValue::from_str(title))]),
         );
     }
-    fn set_back_button(&self, _visible: bool) {
-        // VK's own back control follows the page's history; nothing to configure.
+    fn set_back_button(&self, visible: bool) {
+        // VK's back (Android's button, iOS's swipe) follows the page's history once
+        // `history` swipes are on; at home they are off, so back leaves the app.
+        self.history.set_visible(visible);
+        self.fire(
+            "VKWebAppSetSwipeSettings",
+            js::obj(&[("history", JsValue::from(visible))]),
+        );
     }
-    fn on_back(&self, _f: Box<dyn Fn()>) {}
+    fn on_back(&self, f: Box<dyn Fn()>) {
+        self.history.on_back(f);
+    }
     fn storage_get(&self, key: &str) -> Fut<'_, Result<Option<String>>> {
         let key = key.to_owned();
         Box::pin(async move {

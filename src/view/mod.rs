@@ -186,6 +186,19 @@ mod tests {
 
     const CSS: &str = include_str!("../../www/assets/app.css");
 
+    #[test]
+    fn inner_screens_have_their_own_title() {
+        use crate::app::{DiaryView, Model, Screen};
+        use crate::i18n::Lang;
+        use crate::types::HostKind;
+        let mut m = Model::new(HostKind::Fake, Lang::En);
+        assert_eq!(super::screens::title(&m), "Ashyq");
+        m.screen = Screen::Diary(DiaryView::default());
+        assert_eq!(super::screens::title(&m), "Visit diary");
+        m.screen = Screen::Scanning;
+        assert_eq!(super::screens::title(&m), "Scanner open…");
+    }
+
     /// `--name: #rrggbb` inside the rule that starts with `selector {`.
     fn var(selector: &str, name: &str) -> String {
         let mut open = String::from(selector);

@@ -103,6 +103,23 @@ pub fn render(ui: &Ui, m: &Model) {
     append(&ui.root, &main);
 }
 
+/// The host's title for this screen (Aitu `setTitle`, VK, the browser tab).
+pub fn title(m: &Model) -> &'static str {
+    let l = m.lang;
+    t(
+        l,
+        match &m.screen {
+            Screen::Scanning => Key::Scanning,
+            Screen::CheckIn => match m.flow.verified().map(|(v, _)| v.venue.direction) {
+                Some(Direction::Out) => Key::CheckOutTitle,
+                _ => Key::CheckInTitle,
+            },
+            Screen::Diary(_) => Key::Diary,
+            _ => Key::AppName,
+        },
+    )
+}
+
 /// What the `aria-live` region says about this screen (status changes are announced).
 pub fn announcement(m: &Model) -> String {
     let l = m.lang;
