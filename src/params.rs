@@ -1,6 +1,8 @@
 //! What the app reads from its own URL: `?lang=`, `ashyq_timeout_ms` (query or hash), and a
 //! venue code when the app was opened at `/v/1#<payload>.<signature>` (what a phone camera
-//! opens from a poster). Pure string handling, tested natively.
+//! opens from a poster) or with a venue code as the host's start parameter (Telegram's
+//! `tgWebAppStartParam`, the hash of a VK app link; docs/protocol.md). Pure string
+//! handling, tested natively.
 
 use ashyq_core::encoding::parse_query;
 use ashyq_core::venue;
@@ -37,14 +39,18 @@ impl Params {
     /// From `location.pathname`, `location.search` and `location.hash`.
     pub fn from_location(path: &str, search: &str, hash: &str) -> Params {
         let q = Query::parse(search);
-        let venue_code = if path.trim_end_matches('/') == "/v/1" && hash.len() > 1 {
-            let body = hash.trim_start_matches('#');
+        let body = hash.trim_start_matches('#');
+        let venue_code = if path.trim_end_matches('/') == "/v/1" && !body.is_empty() {
             let mut s = String::with_capacity(venue::BARE_PREFIX.len() + body.len());
             s.push_str(venue::BARE_PREFIX);
             s.push_str(body);
             Some(s)
         } else {
-            None
+            // Telegram's start parameter, or VK's app-link hash, which is the whole hash.
+            Query::parse(hash)
+                .get("tgWebAppStartParam")
+                .and_then(venue::from_start_param)
+                .or_else(|| venue::from_start_param(body))
         };
         // The venue hash is a code body, not key=value pairs: read the timeout from it only
         // when it is not a code.
@@ -63,6 +69,36 @@ impl Params {
             timeout_ms,
             venue_code,
         }
+    }
+}
+
+#[cfg(test)]
+mod start_param_tests {
+    use super::*;
+
+    const START: &str = include_str!("../tests/vectors/start_params.json");
+
+    #[test]
+    fn host_start_parameters_open_the_code() {
+        let cases: Vec<serde_json::Value> = serde_json::from_str(START).expect("json");
+        for case in &cases {
+            let param = case["start_param"].as_str().expect("param");
+            let want = case["bare"].as_str();
+            // Telegram: in the launch parameters of the hash.
+            let mut tg = String::from("#tgWebAppData=x&tgWebAppStartParam=");
+            tg.push_str(param);
+            tg.push_str("&tgWebAppVersion=8.0");
+            let p = Params::from_location("/", "", &tg);
+            assert_eq!(p.venue_code.as_deref(), want, "telegram {param}");
+            // VK: the app link's hash is the app's hash.
+            let mut vk = String::from("#");
+            vk.push_str(param);
+            let p = Params::from_location("/", "?vk_app_id=1&sign=x", &vk);
+            assert_eq!(p.venue_code.as_deref(), want, "vk {param}");
+        }
+        // A hash of launch parameters without a start parameter is no code.
+        let p = Params::from_location("/", "", "#tgWebAppData=x&tgWebAppVersion=8.0");
+        assert_eq!(p.venue_code, None);
     }
 }
 
