@@ -40,6 +40,8 @@ pub struct App {
     theme: Cell<Theme>,
     /// The host bar colours last sent, so a re-render does not resend them.
     bars: RefCell<String>,
+    /// Pass protection and closing confirmation as last told to the host.
+    guards: Cell<(bool, bool)>,
 }
 
 /// The role module's screens while they are open: its element, its handle, and the two
@@ -134,6 +136,7 @@ pub fn mount(root: Element, host: Rc<dyn Host>, params: Params) -> Rc<App> {
             roles: RefCell::new(None),
             theme: Cell::new(theme.unwrap_or(Theme::Light)),
             bars: RefCell::new(String::new()),
+            guards: Cell::new((false, false)),
         }
     });
     {
@@ -149,6 +152,14 @@ pub fn mount(root: Element, host: Rc<dyn Host>, params: Params) -> Rc<App> {
                     }
                     None => app.dispatch(Msg::Back),
                 }
+            }
+        }));
+    }
+    {
+        let w = Rc::downgrade(&app);
+        host.on_foreground(Box::new(move || {
+            if let Some(app) = w.upgrade() {
+                app.dispatch(Msg::Foreground);
             }
         }));
     }
@@ -228,6 +239,7 @@ impl App {
         }
         self.mark_ready();
         self.sync_bars();
+        self.sync_guards();
         if !same_screen {
             self.host
                 .set_title(crate::view::screens::title(&self.model.borrow()));
@@ -260,6 +272,25 @@ impl App {
                 .set_bars(if header == bg { bg } else { header }, header);
             *self.bars.borrow_mut() = key;
         }
+    }
+
+    /// Pass protection while the pass is shown, closing confirmation during a check-in.
+    fn sync_guards(&self) {
+        let (pass, checking) = {
+            let m = self.model.borrow();
+            (
+                matches!(m.screen, Screen::Pass(_)),
+                matches!(m.screen, Screen::CheckIn),
+            )
+        };
+        let (was_pass, was_checking) = self.guards.get();
+        if pass != was_pass {
+            self.host.protect_pass(pass);
+        }
+        if checking != was_checking {
+            self.host.confirm_closing(checking);
+        }
+        self.guards.set((pass, checking));
     }
 
     /// Tells tests and benchmarks the app is usable: `performance.mark('ashyq-ready')` and

@@ -80,7 +80,7 @@ function vkAnswer(method, params) {
   }
 }
 
-const AITU = ['getQr', 'invoke', 'storage', 'setTitle', 'vibrate', 'closeApplication', 'setCustomBackArrowMode', 'setCustomBackArrowVisible'];
+const AITU = ['getQr', 'invoke', 'storage', 'setTitle', 'vibrate', 'closeApplication', 'setCustomBackArrowMode', 'setCustomBackArrowVisible', 'disableScreenCapture', 'disableSwipeBack', 'enableScreenCapture', 'enableSwipeBack', 'openSettings'];
 const VK = ['VKWebAppInit', 'VKWebAppOpenCodeReader', 'VKWebAppClose', 'VKWebAppSetTitle', 'VKWebAppTapticNotificationOccurred', 'VKWebAppSetViewSettings', 'VKWebAppSetSwipeSettings'];
 if (host === 'aitu' && transport === 'android') {
   w.AndroidBridge = {};
@@ -837,4 +837,85 @@ async fn vk_back_uses_history_and_swipe_settings() {
             r#"{"method":"VKWebAppSetSwipeSettings","json":"{\"history\":false}"}"#,
         ]
     );
+}
+
+// ---------------------------------------------------------------- the pass
+
+#[wasm_bindgen_test]
+async fn telegram_guards_the_pass_and_the_check_in_and_hears_the_foreground() {
+    use std::cell::Cell;
+    use std::rc::Rc;
+    sim("telegram", "native", "never", CODE);
+    let tg = Telegram::new(TelegramTransport::Native, fast());
+    let back = Rc::new(Cell::new(0));
+    let n = back.clone();
+    tg.on_foreground(Box::new(move || n.set(n.get() + 1)));
+    tg.protect_pass(true);
+    tg.confirm_closing(true);
+    tg.protect_pass(false);
+    assert_eq!(
+        calls(),
+        vec![
+            r#"{"type":"web_app_setup_swipe_behavior","json":"{\"allow_vertical_swipe\":false}"}"#,
+            r#"{"type":"web_app_setup_closing_behavior","json":"{\"need_confirmation\":true}"}"#,
+            r#"{"type":"web_app_setup_swipe_behavior","json":"{\"allow_vertical_swipe\":true}"}"#,
+        ]
+    );
+    js_sys::Function::new_no_args(
+        "window.Telegram.WebView.receiveEvent('visibility_changed', { is_visible: false });\
+         window.Telegram.WebView.receiveEvent('visibility_changed', { is_visible: true });",
+    )
+    .call0(&JsValue::NULL)
+    .expect("emits");
+    assert_eq!(back.get(), 1);
+}
+
+#[wasm_bindgen_test]
+async fn aitu_protects_the_pass_and_opens_settings() {
+    use std::cell::Cell;
+    use std::rc::Rc;
+    sim("aitu", "ios", "never", CODE);
+    let a = Aitu::new(AituTransport::Ios, fast());
+    let back = Rc::new(Cell::new(0));
+    let n = back.clone();
+    a.on_foreground(Box::new(move || n.set(n.get() + 1)));
+    a.protect_pass(true);
+    a.protect_pass(false);
+    a.open_settings();
+    let methods: Vec<String> = calls()
+        .iter()
+        .map(|c| c.split('"').nth(3).unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(
+        methods,
+        [
+            "disableScreenCapture",
+            "disableSwipeBack",
+            "enableScreenCapture",
+            "enableSwipeBack",
+            "openSettings"
+        ]
+    );
+    js_sys::Function::new_no_args("window.onAituBridgeTabActive();")
+        .call0(&JsValue::NULL)
+        .expect("tab active");
+    assert_eq!(back.get(), 1);
+}
+
+#[wasm_bindgen_test]
+async fn vk_hears_view_restore() {
+    use std::cell::Cell;
+    use std::rc::Rc;
+    sim("vk", "android", "never", CODE);
+    let vk = Vk::new(VkTransport::Android, fast());
+    let back = Rc::new(Cell::new(0));
+    let n = back.clone();
+    vk.on_foreground(Box::new(move || n.set(n.get() + 1)));
+    js_sys::Function::new_no_args(
+        "window.dispatchEvent(new CustomEvent('VKWebAppEvent', { detail: { type: 'VKWebAppViewHide', data: {} } }));\
+         window.dispatchEvent(new CustomEvent('VKWebAppEvent', { detail: { type: 'VKWebAppViewRestore', data: {} } }));",
+    )
+    .call0(&JsValue::NULL)
+    .expect("emits");
+    assert_eq!(back.get(), 1);
 }

@@ -220,6 +220,8 @@ pub enum Msg {
     RolesClosed,
     /// The user asks for the host's settings (after a denied camera permission).
     OpenSettings,
+    /// The app is back in the foreground: what is shown may be stale.
+    Foreground,
 }
 
 #[derive(Debug, Clone, PartialEq)]

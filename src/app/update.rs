@@ -279,6 +279,15 @@ impl Model {
                     self.go_home(&mut fx);
                 }
             }
+            Msg::Foreground => match &self.screen {
+                // The pass was hidden: a fresh token now (the clock resyncs on its own).
+                Screen::Pass(view) => fx.push(Effect::RefreshPass {
+                    visit_id: view.resp.visit.id.clone(),
+                    at: self.now,
+                }),
+                Screen::Home(_) => fx.push(Effect::LoadStatus),
+                _ => {}
+            },
             Msg::OpenSettings => {
                 if self.host.has_settings() {
                     fx.push(Effect::OpenSettings);
@@ -912,6 +921,22 @@ mod tests {
         // The same home, no error screen, no reload flash.
         assert_eq!(m.screen, shown);
         assert!(!fx.contains(&Effect::LoadStatus), "{fx:?}");
+    }
+
+    #[test]
+    fn back_in_the_foreground_the_pass_and_status_refresh() {
+        let mut m = signed_in(HostKind::Fake);
+        assert!(step(&mut m, Msg::Foreground).contains(&Effect::LoadStatus));
+        step(&mut m, Msg::ScanTap);
+        step(&mut m, Msg::ScanDone(Ok(code(Direction::In))));
+        step(&mut m, Msg::CheckInDone(Ok(checkin(Direction::In))));
+        assert_eq!(m.screen.name(), "pass");
+        let fx = step(&mut m, Msg::Foreground);
+        assert!(
+            fx.iter()
+                .any(|e| matches!(e, Effect::RefreshPass { at, .. } if *at == T0)),
+            "{fx:?}"
+        );
     }
 
     #[test]

@@ -60,6 +60,7 @@ pub struct Aitu {
     /// Re-dispatches the web host's `message` events as `aituEvents` (lives with the app).
     _web_listener: Option<EventListener>,
     back: RefCell<Option<wasm_bindgen::closure::Closure<dyn Fn()>>>,
+    foreground: RefCell<Option<wasm_bindgen::closure::Closure<dyn Fn()>>>,
 }
 
 /// The host origin for the web transport, as the SDK finds it, if it is an allowed one.
@@ -124,6 +125,7 @@ impl Aitu {
             counter: Cell::new(0),
             _web_listener: web_listener,
             back: RefCell::new(None),
+            foreground: RefCell::new(None),
         }
     }
 
@@ -366,6 +368,21 @@ impl Host for Aitu {
             .await
             .map(|_| ())
         })
+    }
+    fn protect_pass(&self, on: bool) {
+        if on {
+            self.fire("disableScreenCapture", &[]);
+            self.fire("disableSwipeBack", &[]);
+        } else {
+            self.fire("enableScreenCapture", &[]);
+            self.fire("enableSwipeBack", &[]);
+        }
+    }
+    fn on_foreground(&self, f: Box<dyn Fn()>) {
+        // The SDK's setTabActiveHandler stores the handler on this global.
+        let c = wasm_bindgen::closure::Closure::<dyn Fn()>::wrap(f);
+        js::set(js::window().as_ref(), "onAituBridgeTabActive", c.as_ref());
+        *self.foreground.borrow_mut() = Some(c);
     }
     fn open_settings(&self) {
         self.fire("openSettings", &[]);

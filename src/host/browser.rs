@@ -2,6 +2,8 @@
 //! dev endpoint or not at all) and no scanner yet (the camera decoder is separate work):
 //! codes are pasted or arrive as the poster URL. Storage is `localStorage`.
 
+use wasm_bindgen::JsCast;
+
 use super::{js, Fut, Host, Result, Theme};
 use crate::types::{Haptic, HostError, HostKind, Proof};
 
@@ -9,6 +11,9 @@ use crate::types::{Haptic, HostError, HostKind, Proof};
 pub struct Browser {
     theme: std::cell::RefCell<Option<gloo_events::EventListener>>,
     history: js::HistoryBack,
+    /// The Wake Lock sentinel (a promise of it) while the pass is shown.
+    wake: std::cell::RefCell<Option<wasm_bindgen::JsValue>>,
+    foreground: std::cell::RefCell<Option<gloo_events::EventListener>>,
 }
 
 const DARK_QUERY: &str = "(prefers-color-scheme: dark)";
@@ -65,6 +70,40 @@ impl Host for Browser {
         } else {
             Theme::Light
         })
+    }
+    fn protect_pass(&self, on: bool) {
+        use wasm_bindgen::JsValue;
+        if on {
+            // Wake Lock where it exists (secure pages, most current browsers).
+            let lock = js::get(&js::get(js::window().as_ref(), "navigator"), "wakeLock");
+            if let Ok(p) = js::call_method(&lock, "request", &[JsValue::from_str("screen")]) {
+                *self.wake.borrow_mut() = Some(p);
+            }
+        } else if let Some(p) = self.wake.borrow_mut().take() {
+            if let Ok(p) = p.dyn_into::<js_sys::Promise>() {
+                wasm_bindgen_futures::spawn_local(async move {
+                    if let Ok(sentinel) = wasm_bindgen_futures::JsFuture::from(p).await {
+                        let _ = js::call_method(&sentinel, "release", &[]);
+                    }
+                });
+            }
+        }
+    }
+    fn on_foreground(&self, f: Box<dyn Fn()>) {
+        let Some(doc) = js::window().document() else {
+            return;
+        };
+        let read = doc.clone();
+        let l = gloo_events::EventListener::new(&doc, "visibilitychange", move |_| {
+            if js::get(read.as_ref(), "visibilityState")
+                .as_string()
+                .as_deref()
+                == Some("visible")
+            {
+                f();
+            }
+        });
+        *self.foreground.borrow_mut() = Some(l);
     }
     fn on_theme(&self, f: Box<dyn Fn(Theme)>) {
         let Some(q) = dark_query() else { return };

@@ -66,6 +66,14 @@ pub trait Host {
     /// Colours the host's own bars around the app (`#rrggbb`): `bg` the background and
     /// bottom bar, `header` the header or status bar.
     fn set_bars(&self, _bg: &str, _header: &str) {}
+    /// While the pass is shown: no screen capture and no swipe-back (Aitu), no vertical
+    /// swipe that closes the app (Telegram), the screen kept on (the browser's Wake Lock).
+    fn protect_pass(&self, _on: bool) {}
+    /// Ask before closing (Telegram), while a check-in is under way.
+    fn confirm_closing(&self, _on: bool) {}
+    /// Calls `f` when the app comes back to the foreground (Telegram `visibility_changed`,
+    /// VK `VKWebAppViewRestore`, Aitu's tab-active handler, the page's `visibilitychange`).
+    fn on_foreground(&self, _f: Box<dyn Fn()>) {}
     fn close(&self);
 }
 

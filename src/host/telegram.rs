@@ -34,6 +34,7 @@ pub struct Telegram {
     _receiver: Option<Closure<dyn Fn(JsValue, JsValue)>>,
     back: RefCell<Option<EventListener>>,
     theme: RefCell<Option<EventListener>>,
+    foreground: RefCell<Option<EventListener>>,
 }
 
 /// Where web clients' messages go: Telegram Web, or this origin when the parent page is one
@@ -137,6 +138,7 @@ impl Telegram {
             _receiver: Some(receiver),
             back: RefCell::new(None),
             theme: RefCell::new(None),
+            foreground: RefCell::new(None),
         }
     }
 
@@ -331,6 +333,23 @@ impl Host for Telegram {
             }
         });
         *self.theme.borrow_mut() = Some(l);
+    }
+    fn protect_pass(&self, on: bool) {
+        let data = js::obj(&[("allow_vertical_swipe", JsValue::from(!on))]);
+        let _ = self.post("web_app_setup_swipe_behavior", Some(&data));
+    }
+    fn confirm_closing(&self, on: bool) {
+        let data = js::obj(&[("need_confirmation", JsValue::from(on))]);
+        let _ = self.post("web_app_setup_closing_behavior", Some(&data));
+    }
+    fn on_foreground(&self, f: Box<dyn Fn()>) {
+        let l = EventListener::new(&js::window(), EVENT, move |e| {
+            let (t, data) = event_of(e);
+            if t == "visibility_changed" && js::get(&data, "is_visible").as_bool() == Some(true) {
+                f();
+            }
+        });
+        *self.foreground.borrow_mut() = Some(l);
     }
     fn set_bars(&self, bg: &str, header: &str) {
         let colour = |c: &str| js::obj(&[("color", JsValue::from_str(c))]);

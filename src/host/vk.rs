@@ -42,6 +42,7 @@ pub struct Vk {
     _web_listener: Option<EventListener>,
     theme: RefCell<Option<EventListener>>,
     history: js::HistoryBack,
+    foreground: RefCell<Option<EventListener>>,
 }
 
 /// The theme of a `VKWebAppUpdateConfig`: `appearance` where the client sends it, else
@@ -173,6 +174,7 @@ impl Vk {
             _web_listener: web_listener,
             theme: RefCell::new(None),
             history: js::HistoryBack::default(),
+            foreground: RefCell::new(None),
         }
     }
 
@@ -368,6 +370,14 @@ impl Host for Vk {
             }
         });
         *self.theme.borrow_mut() = Some(l);
+    }
+    fn on_foreground(&self, f: Box<dyn Fn()>) {
+        let l = EventListener::new(&js::window(), EVENT, move |e| {
+            if reply_of(e).is_some_and(|(t, _)| t == "VKWebAppViewRestore") {
+                f();
+            }
+        });
+        *self.foreground.borrow_mut() = Some(l);
     }
     fn set_bars(&self, bg: &str, header: &str) {
         // `status_bar_style` names the colour of the status bar's text and icons.

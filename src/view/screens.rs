@@ -641,6 +641,12 @@ fn pass(ui: &Ui, m: &Model, p: &PassView, main: &Element) {
         &ui.text("span", "reason", i18n::reason(l, p.resp.admission.reason)),
     );
     append(&sec, &adm);
+    // Done right under what the door staff look at: on a small phone (320×568) the colour,
+    // status, admission, clock and Done fit without scrolling; venue and QR may scroll.
+    append(
+        &sec,
+        &ui.button(t(l, Key::Done), "done", "btn big", || Msg::Done),
+    );
 
     let venue = ui.el("div", "venue");
     append(
@@ -713,10 +719,6 @@ fn pass(ui: &Ui, m: &Model, p: &PassView, main: &Element) {
         String::from(t(l, Key::ShowToStaff))
     };
     append(&sec, &ui.text("p", "muted-on", &expiry));
-    append(
-        &sec,
-        &ui.button(t(l, Key::Done), "done", "btn big", || Msg::Done),
-    );
     append(main, &sec);
 }
 

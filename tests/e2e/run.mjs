@@ -296,6 +296,34 @@ describe('end to end: server + app + host emulator', () => {
       }
     });
 
+    test('the pass shows colour, status, admission, clock and Done without scrolling at 390×844 and 320×568, light and dark', async () => {
+      for (const [width, height] of [[390, 844], [320, 568]]) {
+        for (const colorScheme of ['light', 'dark']) {
+          const context = await browser.newContext({ viewport: { width, height }, colorScheme });
+          const page = await context.newPage();
+          try {
+            await page.goto(srv.origin + '/?lang=ru&ashyq_timeout_ms=' + TIMEOUT_MS);
+            await page.locator(`[data-testid=citizen-${citizen.GREEN.iin}]`).click({ timeout: 20_000 });
+            await page.locator('#app[data-screen=home]').waitFor({ state: 'attached' });
+            await page.fill('[data-testid=code-input]', venue.grocery.entrances[0].entry_code);
+            await page.click('[data-testid=code-submit]');
+            await page.locator('#app[data-screen=pass]').waitFor({ state: 'attached' });
+            for (const sel of ['[data-testid=pass]', '.status-word', '[data-testid=admission]', '.clock', '[data-testid=done]']) {
+              const box = await page.locator(sel).first().boundingBox();
+              assert.ok(box, `${sel} is shown`);
+              assert.ok(box.y >= 0 && box.y + Math.min(box.height, 1) <= height, `${sel} starts on screen at ${width}×${height}`);
+              if (sel !== '[data-testid=pass]') {
+                assert.ok(box.y + box.height <= height, `${sel} ends at ${box.y + box.height} > ${height} at ${width}×${height}`);
+              }
+            }
+            await screenshot(page, `none-pass-${width}x${height}-${colorScheme}`);
+          } finally {
+            await context.close();
+          }
+        }
+      }
+    });
+
     test('a person pastes a demo code and sees the pass; a poster URL checks out; server down is UNKNOWN', async () => {
       const context = await browser.newContext();
       const page = await context.newPage();
