@@ -219,6 +219,63 @@ describe('end to end: server + app + host emulator', () => {
         }
       });
 
+      test('theme, back and a foreign frame: dark and light home and pass, back returns home', async () => {
+        const emu = await Emu.open(browser, srv.origin, { host, citizen: 'GREEN', timeoutMs: TIMEOUT_MS, theme: 'dark' });
+        const appTheme = () => emu.app.locator('html').getAttribute('data-theme');
+        try {
+          await emu.waitScreen('home');
+          // Aitu has no theme API: the app keeps its own (the system's) theme there.
+          if (host !== 'aitu') assert.equal(await appTheme(), 'dark', 'the host theme at launch');
+          await emu.shot(`${host}-home-dark`);
+          assert.deepEqual(await emu.axe(), [], 'axe-core on ' + `${host}-home-dark`);
+          // Back from the diary returns home, not out of the app.
+          await emu.app.locator('[data-testid=diary-open]').click();
+          await emu.waitScreen('diary');
+          assert.deepEqual(await emu.axe(), [], 'axe-core on the diary');
+          await emu.page.click('[data-testid=host-back]');
+          await emu.waitScreen('home');
+          // A foreign frame answering the scan is ignored: the scanner still waits.
+          await emu.startScan();
+          await emu.page.click('[data-testid=foreign-frame]');
+          await emu.page.waitForTimeout(500);
+          assert.equal(await emu.screen(), 'scanning', 'a foreign frame cannot answer the scan');
+          await emu.page.click('[data-testid=scan-cancel]');
+          await emu.waitScreen('home');
+          await emu.scan(poster(venue.grocery, 'in'));
+          await emu.waitScreen('pass');
+          await emu.shot(`${host}-pass-dark`);
+          assert.deepEqual(await emu.axe(), [], 'axe-core on ' + `${host}-pass-dark`);
+          await emu.page.click('[data-testid=theme-toggle]');
+          if (host !== 'aitu') {
+            await emu.app.locator('html[data-theme=light]').waitFor({ state: 'attached' });
+          }
+          await emu.shot(`${host}-pass-light`);
+          assert.deepEqual(await emu.axe(), [], 'axe-core on ' + `${host}-pass-light`);
+          // Back from the pass returns home.
+          await emu.page.click('[data-testid=host-back]');
+          await emu.waitScreen('home');
+          await emu.shot(`${host}-home-light`);
+          assert.deepEqual(await emu.axe(), [], 'axe-core on ' + `${host}-home-light`);
+        } finally {
+          await emu.close();
+        }
+      });
+
+      if (host === 'telegram' || host === 'vk') {
+        test('a start parameter opens the check-in', async () => {
+          const url = venue.grocery.entrances[0].entry_code;
+          const [payload, sig] = url.slice(url.indexOf('#') + 1).split('.');
+          const emu = await Emu.open(browser, srv.origin, { host, citizen: 'GREEN', timeoutMs: TIMEOUT_MS, start: 'c1' + payload + sig });
+          try {
+            await emu.waitScreen('checkin', 20_000);
+            await emu.app.locator('[data-testid=checkin-confirm]').click();
+            await emu.waitScreen('pass');
+          } finally {
+            await emu.close();
+          }
+        });
+      }
+
       test('closing the scanner returns quietly home; a denied camera offers a way out', async () => {
         const emu = await Emu.open(browser, srv.origin, { host, citizen: 'GREEN', timeoutMs: TIMEOUT_MS });
         try {
