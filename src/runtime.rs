@@ -155,6 +155,25 @@ pub fn mount(root: Element, host: Rc<dyn Host>, params: Params) -> Rc<App> {
             }
         }));
     }
+    host.on_insets(Box::new(|insets| {
+        // CSS custom properties the stylesheet adds to env(safe-area-inset-*).
+        let Some(html) = js::window().document().and_then(|d| d.document_element()) else {
+            return;
+        };
+        let style = js::get(html.as_ref(), "style");
+        for (name, px) in ["top", "right", "bottom", "left"].iter().zip(insets) {
+            let mut prop = String::from("--host-inset-");
+            prop.push_str(name);
+            let mut v = String::new();
+            ashyq_core::encoding::push_decimal(&mut v, px.round() as u64, 0);
+            v.push_str("px");
+            let _ = js::call_method(
+                &style,
+                "setProperty",
+                &[JsValue::from_str(&prop), JsValue::from_str(&v)],
+            );
+        }
+    }));
     {
         let w = Rc::downgrade(&app);
         host.on_foreground(Box::new(move || {

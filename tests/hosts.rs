@@ -919,3 +919,43 @@ async fn vk_hears_view_restore() {
     .expect("emits");
     assert_eq!(back.get(), 1);
 }
+
+#[wasm_bindgen_test]
+async fn telegram_and_vk_report_their_insets() {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    sim("telegram", "native", "never", CODE);
+    let tg = Telegram::new(TelegramTransport::Native, fast());
+    let seen = Rc::new(RefCell::new(Vec::new()));
+    let s = seen.clone();
+    tg.on_insets(Box::new(move |i| s.borrow_mut().push(i)));
+    // It asks for both areas at once.
+    assert_eq!(
+        calls(),
+        vec![
+            r#"{"type":"web_app_request_safe_area"}"#,
+            r#"{"type":"web_app_request_content_safe_area"}"#,
+        ]
+    );
+    js_sys::Function::new_no_args(
+        "window.Telegram.WebView.receiveEvent('safe_area_changed', { top: 47, bottom: 34, left: 0, right: 0 });\
+         window.Telegram.WebView.receiveEvent('content_safe_area_changed', { top: 46, bottom: 0, left: 0, right: 0 });",
+    )
+    .call0(&JsValue::NULL)
+    .expect("emits");
+    assert_eq!(
+        *seen.borrow(),
+        vec![[47.0, 0.0, 34.0, 0.0], [93.0, 0.0, 34.0, 0.0]]
+    );
+    sim("vk", "android", "never", CODE);
+    let vk = Vk::new(VkTransport::Android, fast());
+    let seen = Rc::new(RefCell::new(Vec::new()));
+    let s = seen.clone();
+    vk.on_insets(Box::new(move |i| s.borrow_mut().push(i)));
+    js_sys::Function::new_no_args(
+        "window.dispatchEvent(new CustomEvent('VKWebAppEvent', { detail: { type: 'VKWebAppUpdateConfig', data: { appearance: 'light', insets: { top: 24, right: 0, bottom: 16, left: 0 } } } }));",
+    )
+    .call0(&JsValue::NULL)
+    .expect("emits");
+    assert_eq!(*seen.borrow(), vec![[24.0, 0.0, 16.0, 0.0]]);
+}

@@ -74,6 +74,10 @@ pub trait Host {
     /// Calls `f` when the app comes back to the foreground (Telegram `visibility_changed`,
     /// VK `VKWebAppViewRestore`, Aitu's tab-active handler, the page's `visibilitychange`).
     fn on_foreground(&self, _f: Box<dyn Fn()>) {}
+    /// Calls `f` with the insets (CSS px: top, right, bottom, left) the host's own UI and
+    /// the device cover, where the host reports them (Telegram's safe-area events, VK's
+    /// `insets`); elsewhere `env(safe-area-inset-*)` is all there is.
+    fn on_insets(&self, _f: Box<dyn Fn([f64; 4])>) {}
     fn close(&self);
 }
 

@@ -35,6 +35,7 @@ pub struct Telegram {
     back: RefCell<Option<EventListener>>,
     theme: RefCell<Option<EventListener>>,
     foreground: RefCell<Option<EventListener>>,
+    insets: RefCell<Option<EventListener>>,
 }
 
 /// Where web clients' messages go: Telegram Web, or this origin when the parent page is one
@@ -139,6 +140,7 @@ impl Telegram {
             back: RefCell::new(None),
             theme: RefCell::new(None),
             foreground: RefCell::new(None),
+            insets: RefCell::new(None),
         }
     }
 
@@ -350,6 +352,29 @@ impl Host for Telegram {
             }
         });
         *self.foreground.borrow_mut() = Some(l);
+    }
+    fn on_insets(&self, f: Box<dyn Fn([f64; 4])>) {
+        // The device's safe area and Telegram's own controls over the content (8.0+): the
+        // content is padded by both.
+        let device = std::cell::Cell::new([0.0; 4]);
+        let content = std::cell::Cell::new([0.0; 4]);
+        let l = EventListener::new(&js::window(), EVENT, move |e| {
+            let (t, data) = event_of(e);
+            let read = || {
+                ["top", "right", "bottom", "left"]
+                    .map(|k| js::get(&data, k).as_f64().unwrap_or(0.0).max(0.0))
+            };
+            match t.as_str() {
+                "safe_area_changed" => device.set(read()),
+                "content_safe_area_changed" => content.set(read()),
+                _ => return,
+            }
+            let (d, c) = (device.get(), content.get());
+            f([d[0] + c[0], d[1] + c[1], d[2] + c[2], d[3] + c[3]]);
+        });
+        *self.insets.borrow_mut() = Some(l);
+        let _ = self.post("web_app_request_safe_area", None);
+        let _ = self.post("web_app_request_content_safe_area", None);
     }
     fn set_bars(&self, bg: &str, header: &str) {
         let colour = |c: &str| js::obj(&[("color", JsValue::from_str(c))]);

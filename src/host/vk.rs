@@ -43,6 +43,7 @@ pub struct Vk {
     theme: RefCell<Option<EventListener>>,
     history: js::HistoryBack,
     foreground: RefCell<Option<EventListener>>,
+    insets: RefCell<Option<EventListener>>,
 }
 
 /// The theme of a `VKWebAppUpdateConfig`: `appearance` where the client sends it, else
@@ -175,6 +176,7 @@ impl Vk {
             theme: RefCell::new(None),
             history: js::HistoryBack::default(),
             foreground: RefCell::new(None),
+            insets: RefCell::new(None),
         }
     }
 
@@ -378,6 +380,17 @@ impl Host for Vk {
             }
         });
         *self.foreground.borrow_mut() = Some(l);
+    }
+    fn on_insets(&self, f: Box<dyn Fn([f64; 4])>) {
+        let l = EventListener::new(&js::window(), EVENT, move |e| {
+            let Some((t, data)) = reply_of(e) else { return };
+            let insets = js::get(&data, "insets");
+            if t == "VKWebAppUpdateConfig" && js::is_object(&insets) {
+                f(["top", "right", "bottom", "left"]
+                    .map(|k| js::get(&insets, k).as_f64().unwrap_or(0.0).max(0.0)));
+            }
+        });
+        *self.insets.borrow_mut() = Some(l);
     }
     fn set_bars(&self, bg: &str, header: &str) {
         // `status_bar_style` names the colour of the status bar's text and icons.
