@@ -14,7 +14,7 @@ use web_sys::Element;
 
 use crate::api::Api;
 use crate::app::{Effect, Input, Model, Msg, RoleMode, Screen};
-use crate::host::{js, Host, Theme};
+use crate::host::{js, Host, HostEvent, Theme};
 use crate::i18n::Lang;
 use crate::params::Params;
 use crate::types::HostKind;
@@ -37,7 +37,6 @@ pub struct App {
     back_visible: Cell<Option<bool>>,
     ready: Cell<bool>,
     roles: RefCell<Option<RolesOpen>>,
-    theme: Cell<Theme>,
     /// The host bar colours last sent, so a re-render does not resend them.
     bars: RefCell<String>,
     /// Pass protection and closing confirmation as last told to the host.
@@ -111,10 +110,6 @@ pub fn mount(root: Element, host: Rc<dyn Host>, params: Params) -> Rc<App> {
         .document()
         .expect("unreachable: a window has a document");
     let lang = pick_lang(&params, host.as_ref());
-    let theme = host.theme();
-    if let (Some(t), Some(html)) = (theme, doc.document_element()) {
-        crate::view::set(&html, "data-theme", t.as_str());
-    }
     let timeout = params.timeout_ms.unwrap_or(FETCH_TIMEOUT_MS);
     let app = Rc::new_cyclic(|weak: &Weak<App>| {
         let w = weak.clone();
@@ -134,59 +129,38 @@ pub fn mount(root: Element, host: Rc<dyn Host>, params: Params) -> Rc<App> {
             back_visible: Cell::new(None),
             ready: Cell::new(false),
             roles: RefCell::new(None),
-            theme: Cell::new(theme.unwrap_or(Theme::Light)),
             bars: RefCell::new(String::new()),
             guards: Cell::new((false, false)),
         }
     });
     {
         let w = Rc::downgrade(&app);
-        host.on_back(Box::new(move || {
-            if let Some(app) = w.upgrade() {
-                // The role screens walk back through their own screens first; from their
-                // top screen they close themselves.
-                let handle = app.roles.borrow().as_ref().map(|r| r.handle.clone());
-                match handle {
-                    Some(h) => {
-                        let _ = js::call_method(&h, "back", &[]);
+        host.on_event(Rc::new(move |e| {
+            let Some(app) = w.upgrade() else { return };
+            match e {
+                HostEvent::Back => {
+                    // The role screens walk back through their own screens first; from
+                    // their top screen they close themselves.
+                    let handle = app.roles.borrow().as_ref().map(|r| r.handle.clone());
+                    match handle {
+                        Some(h) => {
+                            let _ = js::call_method(&h, "back", &[]);
+                        }
+                        None => app.dispatch(Msg::Back),
                     }
-                    None => app.dispatch(Msg::Back),
                 }
-            }
-        }));
-    }
-    host.on_insets(Box::new(|insets| {
-        // CSS custom properties the stylesheet adds to env(safe-area-inset-*).
-        let Some(html) = js::window().document().and_then(|d| d.document_element()) else {
-            return;
-        };
-        let style = js::get(html.as_ref(), "style");
-        for (name, px) in ["top", "right", "bottom", "left"].iter().zip(insets) {
-            let mut prop = String::from("--host-inset-");
-            prop.push_str(name);
-            let mut v = String::new();
-            ashyq_core::encoding::push_decimal(&mut v, px.round() as u64, 0);
-            v.push_str("px");
-            let _ = js::call_method(
-                &style,
-                "setProperty",
-                &[JsValue::from_str(&prop), JsValue::from_str(&v)],
-            );
-        }
-    }));
-    {
-        let w = Rc::downgrade(&app);
-        host.on_foreground(Box::new(move || {
-            if let Some(app) = w.upgrade() {
-                app.dispatch(Msg::Foreground);
-            }
-        }));
-    }
-    {
-        let w = Rc::downgrade(&app);
-        host.on_theme(Box::new(move |t| {
-            if let Some(app) = w.upgrade() {
-                app.set_theme(t);
+                HostEvent::Foreground => app.dispatch(Msg::Foreground),
+                HostEvent::Theme(t) => app.set_theme(t),
+                // CSS custom properties: the stylesheet adds the insets to
+                // env(safe-area-inset-*) and lays out in the stable height.
+                HostEvent::Insets(insets) => {
+                    for (name, px) in ["top", "right", "bottom", "left"].iter().zip(insets) {
+                        let mut prop = String::from("--host-inset-");
+                        prop.push_str(name);
+                        app.set_css_px(&prop, px);
+                    }
+                }
+                HostEvent::Height(px) => app.set_css_px("--host-height", px),
             }
         }));
     }
@@ -255,9 +229,9 @@ impl App {
             self.ui.tick(&self.model.borrow());
         } else {
             self.ui.render(&self.model.borrow());
+            self.sync_bars();
         }
         self.mark_ready();
-        self.sync_bars();
         self.sync_guards();
         if !same_screen {
             self.host
@@ -270,27 +244,49 @@ impl App {
 
     /// Follows the host's theme live.
     fn set_theme(&self, t: Theme) {
-        self.theme.set(t);
         if let Some(html) = self.ui.doc.document_element() {
             crate::view::set(&html, "data-theme", t.as_str());
         }
         self.sync_bars();
     }
 
-    /// The host's bars in the page's background, or in the status colour on the pass.
-    fn sync_bars(&self) {
-        let bg = crate::view::background(self.theme.get());
-        let header = match &self.model.borrow().screen {
-            Screen::Pass(p) => crate::view::status_colour(p.resp.status.status).unwrap_or(bg),
-            _ => bg,
+    /// `px` CSS pixels as the custom property `name` of the page.
+    fn set_css_px(&self, name: &str, px: f64) {
+        let Some(html) = self.ui.doc.document_element() else {
+            return;
         };
-        let mut key = String::from(bg);
-        key.push_str(header);
-        if *self.bars.borrow() != key {
-            self.host
-                .set_bars(if header == bg { bg } else { header }, header);
-            *self.bars.borrow_mut() = key;
+        let mut v = String::new();
+        ashyq_core::encoding::push_decimal(&mut v, px.round() as u64, 0);
+        v.push_str("px");
+        let style = js::get(html.as_ref(), "style");
+        let _ = js::call_method(
+            &style,
+            "setProperty",
+            &[JsValue::from_str(name), JsValue::from_str(&v)],
+        );
+    }
+
+    /// The host's bars in the colours the stylesheet gives them (`--bar`): the page's
+    /// background, on the pass its status colour.
+    fn sync_bars(&self) {
+        let doc = &self.ui.doc;
+        let el: Option<Element> = match doc.query_selector("[data-testid=pass]") {
+            Ok(Some(pass)) => Some(pass),
+            _ => doc.document_element(),
+        };
+        let Some(el) = el else { return };
+        let style = js::call_method(js::window().as_ref(), "getComputedStyle", &[el.into()]);
+        let colour = style
+            .and_then(|s| js::call_method(&s, "getPropertyValue", &[JsValue::from_str("--bar")]))
+            .ok()
+            .and_then(|v| v.as_string())
+            .unwrap_or_default();
+        let colour = colour.trim();
+        if colour.is_empty() || *self.bars.borrow() == colour {
+            return;
         }
+        self.host.set_bars(colour);
+        *self.bars.borrow_mut() = colour.to_owned();
     }
 
     /// Pass protection while the pass is shown, closing confirmation during a check-in.

@@ -8,7 +8,7 @@ use ashyq::host::aitu::Aitu;
 use ashyq::host::detect::{detect, read_env};
 use ashyq::host::telegram::Telegram;
 use ashyq::host::vk::Vk;
-use ashyq::host::{Host, Timeouts};
+use ashyq::host::{Host, HostEvent, Theme, Timeouts};
 use ashyq::types::{AituTransport, HostError, HostKind, Proof, TelegramTransport, VkTransport};
 use ashyq_core::api::{HostProof, SessionRequest};
 use wasm_bindgen::JsValue;
@@ -143,6 +143,25 @@ fn calls() -> Vec<String> {
         .iter()
         .filter_map(|v| v.as_string())
         .collect()
+}
+
+fn clear_calls() {
+    js_sys::Function::new_no_args("window.__calls = [];")
+        .call0(&JsValue::NULL)
+        .expect("clears");
+}
+
+/// Every event `h` reports from now on.
+fn events(h: &dyn Host) -> std::rc::Rc<std::cell::RefCell<Vec<HostEvent>>> {
+    let seen = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    let s = seen.clone();
+    h.on_event(std::rc::Rc::new(move |e| s.borrow_mut().push(e)));
+    seen
+}
+
+/// How many of `seen` are `want`.
+fn count(seen: &std::cell::RefCell<Vec<HostEvent>>, want: HostEvent) -> usize {
+    seen.borrow().iter().filter(|e| **e == want).count()
 }
 
 fn fast() -> Timeouts {
@@ -727,22 +746,34 @@ async fn telegram_installs_the_official_receivers() {
 
 #[wasm_bindgen_test]
 async fn telegram_theme_follows_theme_changed_and_colours_the_bars() {
-    use ashyq::host::Theme;
-    use std::cell::RefCell;
-    use std::rc::Rc;
     sim("telegram", "native", "never", CODE);
     let tg = Telegram::new(TelegramTransport::Native, fast());
-    let seen = Rc::new(RefCell::new(Vec::new()));
-    let s = seen.clone();
-    tg.on_theme(Box::new(move |t| s.borrow_mut().push(t)));
+    let seen = events(&tg);
+    // At launch it asks for what the official script asks for.
+    assert_eq!(
+        calls(),
+        vec![
+            r#"{"type":"web_app_request_theme"}"#,
+            r#"{"type":"web_app_request_viewport"}"#,
+            r#"{"type":"web_app_request_safe_area"}"#,
+            r#"{"type":"web_app_request_content_safe_area"}"#,
+        ]
+    );
+    clear_calls();
     js_sys::Function::new_no_args(
         "window.Telegram.WebView.receiveEvent('theme_changed', { theme_params: { bg_color: '#17212b', text_color: '#f5f5f5' } });\
          window.Telegram.WebView.receiveEvent('theme_changed', { theme_params: { bg_color: '#ffffff' } });",
     )
     .call0(&JsValue::NULL)
     .expect("emits");
-    assert_eq!(*seen.borrow(), vec![Theme::Dark, Theme::Light]);
-    tg.set_bars("#0a6b3b", "#0a6b3b");
+    assert_eq!(
+        *seen.borrow(),
+        vec![
+            HostEvent::Theme(Theme::Dark),
+            HostEvent::Theme(Theme::Light)
+        ]
+    );
+    tg.set_bars("#0a6b3b");
     assert_eq!(
         calls(),
         vec![
@@ -755,21 +786,16 @@ async fn telegram_theme_follows_theme_changed_and_colours_the_bars() {
 
 #[wasm_bindgen_test]
 async fn vk_theme_follows_update_config_and_colours_the_bars() {
-    use ashyq::host::Theme;
-    use std::cell::RefCell;
-    use std::rc::Rc;
     sim("vk", "android", "never", CODE);
     let vk = Vk::new(VkTransport::Android, fast());
-    let seen = Rc::new(RefCell::new(Vec::new()));
-    let s = seen.clone();
-    vk.on_theme(Box::new(move |t| s.borrow_mut().push(t)));
+    let seen = events(&vk);
     js_sys::Function::new_no_args(
         "window.dispatchEvent(new CustomEvent('VKWebAppEvent', { detail: { type: 'VKWebAppUpdateConfig', data: { appearance: 'dark', scheme: 'space_gray' } } }));",
     )
     .call0(&JsValue::NULL)
     .expect("emits");
-    assert_eq!(*seen.borrow(), vec![Theme::Dark]);
-    vk.set_bars("#121316", "#121316");
+    assert_eq!(*seen.borrow(), vec![HostEvent::Theme(Theme::Dark)]);
+    vk.set_bars("#121316");
     assert_eq!(
         calls(),
         vec![
@@ -787,12 +813,9 @@ async fn settle() {
 
 #[wasm_bindgen_test]
 async fn browser_back_goes_back_in_the_app_not_out_of_it() {
-    use std::cell::Cell;
-    use std::rc::Rc;
     let b = ashyq::host::browser::Browser::new();
-    let backs = Rc::new(Cell::new(0));
-    let n = backs.clone();
-    b.on_back(Box::new(move || n.set(n.get() + 1)));
+    let seen = events(&b);
+    let backs = || count(&seen, HostEvent::Back);
     let history = web_sys::window().expect("w").history().expect("h");
     let start = history.length().expect("len");
     // An inner screen: one entry of ours; the browser's back pops it and the app goes back.
@@ -800,26 +823,23 @@ async fn browser_back_goes_back_in_the_app_not_out_of_it() {
     assert_eq!(history.length().expect("len"), start + 1);
     history.back().expect("back");
     settle().await;
-    assert_eq!(backs.get(), 1);
+    assert_eq!(backs(), 1);
     // Leaving the inner screen by the app's own button pops our entry quietly.
     b.set_back_button(true);
     b.set_back_button(false);
     settle().await;
-    assert_eq!(backs.get(), 1);
+    assert_eq!(backs(), 1);
     b.set_back_button(false);
     settle().await;
-    assert_eq!(backs.get(), 1);
+    assert_eq!(backs(), 1);
 }
 
 #[wasm_bindgen_test]
 async fn vk_back_uses_history_and_swipe_settings() {
-    use std::cell::Cell;
-    use std::rc::Rc;
     sim("vk", "android", "never", CODE);
     let vk = Vk::new(VkTransport::Android, fast());
-    let backs = Rc::new(Cell::new(0));
-    let n = backs.clone();
-    vk.on_back(Box::new(move || n.set(n.get() + 1)));
+    let seen = events(&vk);
+    let backs = || count(&seen, HostEvent::Back);
     vk.set_back_button(true);
     web_sys::window()
         .expect("w")
@@ -828,7 +848,7 @@ async fn vk_back_uses_history_and_swipe_settings() {
         .back()
         .expect("back");
     settle().await;
-    assert_eq!(backs.get(), 1);
+    assert_eq!(backs(), 1);
     vk.set_back_button(false);
     assert_eq!(
         calls(),
@@ -843,13 +863,10 @@ async fn vk_back_uses_history_and_swipe_settings() {
 
 #[wasm_bindgen_test]
 async fn telegram_guards_the_pass_and_the_check_in_and_hears_the_foreground() {
-    use std::cell::Cell;
-    use std::rc::Rc;
     sim("telegram", "native", "never", CODE);
     let tg = Telegram::new(TelegramTransport::Native, fast());
-    let back = Rc::new(Cell::new(0));
-    let n = back.clone();
-    tg.on_foreground(Box::new(move || n.set(n.get() + 1)));
+    let seen = events(&tg);
+    clear_calls();
     tg.protect_pass(true);
     tg.confirm_closing(true);
     tg.protect_pass(false);
@@ -867,18 +884,14 @@ async fn telegram_guards_the_pass_and_the_check_in_and_hears_the_foreground() {
     )
     .call0(&JsValue::NULL)
     .expect("emits");
-    assert_eq!(back.get(), 1);
+    assert_eq!(*seen.borrow(), vec![HostEvent::Foreground]);
 }
 
 #[wasm_bindgen_test]
 async fn aitu_protects_the_pass_and_opens_settings() {
-    use std::cell::Cell;
-    use std::rc::Rc;
     sim("aitu", "ios", "never", CODE);
     let a = Aitu::new(AituTransport::Ios, fast());
-    let back = Rc::new(Cell::new(0));
-    let n = back.clone();
-    a.on_foreground(Box::new(move || n.set(n.get() + 1)));
+    let seen = events(&a);
     a.protect_pass(true);
     a.protect_pass(false);
     a.open_settings();
@@ -899,44 +912,31 @@ async fn aitu_protects_the_pass_and_opens_settings() {
     js_sys::Function::new_no_args("window.onAituBridgeTabActive();")
         .call0(&JsValue::NULL)
         .expect("tab active");
-    assert_eq!(back.get(), 1);
+    js_sys::Function::new_no_args("window.onAituBridgeBackArrowClick();")
+        .call0(&JsValue::NULL)
+        .expect("back arrow");
+    assert_eq!(*seen.borrow(), vec![HostEvent::Foreground, HostEvent::Back]);
 }
 
 #[wasm_bindgen_test]
 async fn vk_hears_view_restore() {
-    use std::cell::Cell;
-    use std::rc::Rc;
     sim("vk", "android", "never", CODE);
     let vk = Vk::new(VkTransport::Android, fast());
-    let back = Rc::new(Cell::new(0));
-    let n = back.clone();
-    vk.on_foreground(Box::new(move || n.set(n.get() + 1)));
+    let seen = events(&vk);
     js_sys::Function::new_no_args(
         "window.dispatchEvent(new CustomEvent('VKWebAppEvent', { detail: { type: 'VKWebAppViewHide', data: {} } }));\
          window.dispatchEvent(new CustomEvent('VKWebAppEvent', { detail: { type: 'VKWebAppViewRestore', data: {} } }));",
     )
     .call0(&JsValue::NULL)
     .expect("emits");
-    assert_eq!(back.get(), 1);
+    assert_eq!(*seen.borrow(), vec![HostEvent::Foreground]);
 }
 
 #[wasm_bindgen_test]
 async fn telegram_and_vk_report_their_insets() {
-    use std::cell::RefCell;
-    use std::rc::Rc;
     sim("telegram", "native", "never", CODE);
     let tg = Telegram::new(TelegramTransport::Native, fast());
-    let seen = Rc::new(RefCell::new(Vec::new()));
-    let s = seen.clone();
-    tg.on_insets(Box::new(move |i| s.borrow_mut().push(i)));
-    // It asks for both areas at once.
-    assert_eq!(
-        calls(),
-        vec![
-            r#"{"type":"web_app_request_safe_area"}"#,
-            r#"{"type":"web_app_request_content_safe_area"}"#,
-        ]
-    );
+    let seen = events(&tg);
     js_sys::Function::new_no_args(
         "window.Telegram.WebView.receiveEvent('safe_area_changed', { top: 47, bottom: 34, left: 0, right: 0 });\
          window.Telegram.WebView.receiveEvent('content_safe_area_changed', { top: 46, bottom: 0, left: 0, right: 0 });",
@@ -945,17 +945,39 @@ async fn telegram_and_vk_report_their_insets() {
     .expect("emits");
     assert_eq!(
         *seen.borrow(),
-        vec![[47.0, 0.0, 34.0, 0.0], [93.0, 0.0, 34.0, 0.0]]
+        vec![
+            HostEvent::Insets([47.0, 0.0, 34.0, 0.0]),
+            HostEvent::Insets([93.0, 0.0, 34.0, 0.0])
+        ]
     );
     sim("vk", "android", "never", CODE);
     let vk = Vk::new(VkTransport::Android, fast());
-    let seen = Rc::new(RefCell::new(Vec::new()));
-    let s = seen.clone();
-    vk.on_insets(Box::new(move |i| s.borrow_mut().push(i)));
+    let seen = events(&vk);
     js_sys::Function::new_no_args(
         "window.dispatchEvent(new CustomEvent('VKWebAppEvent', { detail: { type: 'VKWebAppUpdateConfig', data: { appearance: 'light', insets: { top: 24, right: 0, bottom: 16, left: 0 } } } }));",
     )
     .call0(&JsValue::NULL)
     .expect("emits");
-    assert_eq!(*seen.borrow(), vec![[24.0, 0.0, 16.0, 0.0]]);
+    assert_eq!(
+        *seen.borrow(),
+        vec![
+            HostEvent::Theme(Theme::Light),
+            HostEvent::Insets([24.0, 0.0, 16.0, 0.0])
+        ]
+    );
+}
+
+#[wasm_bindgen_test]
+async fn telegram_lays_out_in_the_stable_viewport_height() {
+    sim("telegram", "native", "never", CODE);
+    let tg = Telegram::new(TelegramTransport::Native, fast());
+    let seen = events(&tg);
+    js_sys::Function::new_no_args(
+        "window.Telegram.WebView.receiveEvent('viewport_changed', { height: 512.4, is_state_stable: false, is_expanded: false });\
+         window.Telegram.WebView.receiveEvent('viewport_changed', { height: 780, is_state_stable: true, is_expanded: true });",
+    )
+    .call0(&JsValue::NULL)
+    .expect("emits");
+    // A sheet being dragged is no layout height; the stable one is.
+    assert_eq!(*seen.borrow(), vec![HostEvent::Height(780.0)]);
 }

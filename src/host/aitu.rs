@@ -13,11 +13,12 @@
 //! no timeouts; every call here has one.
 
 use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 
 use gloo_events::EventListener;
 use wasm_bindgen::{JsCast, JsValue};
 
-use super::{js, Fut, Host, Result, Theme, Timeouts};
+use super::{js, Fut, Host, HostEvent, Result, Timeouts};
 use crate::types::{AituTransport as Transport, Haptic, HostError, HostKind, Proof};
 
 const EVENT: &str = "aituEvents";
@@ -59,8 +60,8 @@ pub struct Aitu {
     counter: Cell<u32>,
     /// Re-dispatches the web host's `message` events as `aituEvents` (lives with the app).
     _web_listener: Option<EventListener>,
-    back: RefCell<Option<wasm_bindgen::closure::Closure<dyn Fn()>>>,
-    foreground: RefCell<Option<wasm_bindgen::closure::Closure<dyn Fn()>>>,
+    /// The back-arrow and tab-active handlers, alive with the adapter.
+    handlers: RefCell<Vec<wasm_bindgen::closure::Closure<dyn Fn()>>>,
 }
 
 /// The host origin for the web transport, as the SDK finds it, if it is an allowed one.
@@ -124,8 +125,7 @@ impl Aitu {
             origin,
             counter: Cell::new(0),
             _web_listener: web_listener,
-            back: RefCell::new(None),
-            foreground: RefCell::new(None),
+            handlers: RefCell::new(Vec::new()),
         }
     }
 
@@ -328,15 +328,18 @@ impl Host for Aitu {
         self.fire("setCustomBackArrowMode", &[JsValue::from(visible)]);
         self.fire("setCustomBackArrowVisible", &[JsValue::from(visible)]);
     }
-    fn on_back(&self, f: Box<dyn Fn()>) {
-        // The SDK's setCustomBackArrowOnClickHandler stores the handler on this global.
-        let c = wasm_bindgen::closure::Closure::<dyn Fn()>::wrap(f);
-        js::set(
-            js::window().as_ref(),
-            "onAituBridgeBackArrowClick",
-            c.as_ref(),
-        );
-        *self.back.borrow_mut() = Some(c);
+    fn on_event(&self, f: Rc<dyn Fn(HostEvent)>) {
+        // The SDK's setCustomBackArrowOnClickHandler and setTabActiveHandler store the
+        // handlers on these globals.
+        for (global, event) in [
+            ("onAituBridgeBackArrowClick", HostEvent::Back),
+            ("onAituBridgeTabActive", HostEvent::Foreground),
+        ] {
+            let f = f.clone();
+            let c = wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || f(event));
+            js::set(js::window().as_ref(), global, c.as_ref());
+            self.handlers.borrow_mut().push(c);
+        }
     }
     fn storage_get(&self, key: &str) -> Fut<'_, Result<Option<String>>> {
         let key = key.to_owned();
@@ -378,19 +381,10 @@ impl Host for Aitu {
             self.fire("enableSwipeBack", &[]);
         }
     }
-    fn on_foreground(&self, f: Box<dyn Fn()>) {
-        // The SDK's setTabActiveHandler stores the handler on this global.
-        let c = wasm_bindgen::closure::Closure::<dyn Fn()>::wrap(f);
-        js::set(js::window().as_ref(), "onAituBridgeTabActive", c.as_ref());
-        *self.foreground.borrow_mut() = Some(c);
-    }
     fn open_settings(&self) {
         self.fire("openSettings", &[]);
     }
     fn language(&self) -> Option<String> {
-        None
-    }
-    fn theme(&self) -> Option<Theme> {
         None
     }
     fn close(&self) {

@@ -4,28 +4,21 @@
 
 use wasm_bindgen::JsCast;
 
-use super::{js, Fut, Host, Result, Theme};
+use super::{js, Fut, Host, HostEvent, Result};
 use crate::types::{Haptic, HostError, HostKind, Proof};
 
 #[derive(Default)]
 pub struct Browser {
-    theme: std::cell::RefCell<Option<gloo_events::EventListener>>,
     history: js::HistoryBack,
     /// The Wake Lock sentinel (a promise of it) while the pass is shown.
     wake: std::cell::RefCell<Option<wasm_bindgen::JsValue>>,
     foreground: std::cell::RefCell<Option<gloo_events::EventListener>>,
 }
 
-const DARK_QUERY: &str = "(prefers-color-scheme: dark)";
-
 impl Browser {
     pub fn new() -> Browser {
         Browser::default()
     }
-}
-
-fn dark_query() -> Option<web_sys::MediaQueryList> {
-    js::window().match_media(DARK_QUERY).ok().flatten()
 }
 
 impl Host for Browser {
@@ -58,18 +51,8 @@ impl Host for Browser {
     fn set_back_button(&self, visible: bool) {
         self.history.set_visible(visible);
     }
-    fn on_back(&self, f: Box<dyn Fn()>) {
-        self.history.on_back(f);
-    }
     fn language(&self) -> Option<String> {
         js::window().navigator().language()
-    }
-    fn theme(&self) -> Option<Theme> {
-        Some(if dark_query()?.matches() {
-            Theme::Dark
-        } else {
-            Theme::Light
-        })
     }
     fn protect_pass(&self, on: bool) {
         use wasm_bindgen::JsValue;
@@ -89,7 +72,10 @@ impl Host for Browser {
             }
         }
     }
-    fn on_foreground(&self, f: Box<dyn Fn()>) {
+    fn on_event(&self, f: std::rc::Rc<dyn Fn(HostEvent)>) {
+        let back = f.clone();
+        self.history
+            .on_back(Box::new(move || back(HostEvent::Back)));
         let Some(doc) = js::window().document() else {
             return;
         };
@@ -100,22 +86,10 @@ impl Host for Browser {
                 .as_deref()
                 == Some("visible")
             {
-                f();
+                f(HostEvent::Foreground);
             }
         });
         *self.foreground.borrow_mut() = Some(l);
-    }
-    fn on_theme(&self, f: Box<dyn Fn(Theme)>) {
-        let Some(q) = dark_query() else { return };
-        let read = q.clone();
-        let l = gloo_events::EventListener::new(&q, "change", move |_| {
-            f(if read.matches() {
-                Theme::Dark
-            } else {
-                Theme::Light
-            })
-        });
-        *self.theme.borrow_mut() = Some(l);
     }
     fn close(&self) {}
 }

@@ -52,20 +52,18 @@ pub fn error_text(e: &JsValue) -> String {
 }
 
 /// Resolves after the next frame has been painted (a `requestAnimationFrame` callback,
-/// then a task), or after 200 ms where frames do not run (a hidden frame).
+/// then a task), or after 200 ms where frames do not run (a hidden frame). Both timers
+/// resolve the same promise: the second call does nothing.
 pub async fn after_paint() {
     let frame = js_sys::Promise::new(&mut |resolve, _| {
         let w = window();
-        let then = resolve.clone();
+        let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 200);
         let after = wasm_bindgen::closure::Closure::once_into_js(move || {
-            let _ = window()
-                .set_timeout_with_callback_and_timeout_and_arguments_0(then.unchecked_ref(), 0);
+            let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
         });
-        if w.request_animation_frame(after.unchecked_ref()).is_err() {
-            let _ = resolve.call0(&JsValue::UNDEFINED);
-        }
+        let _ = w.request_animation_frame(after.unchecked_ref());
     });
-    let _ = with_timeout(200, wasm_bindgen_futures::JsFuture::from(frame)).await;
+    let _ = wasm_bindgen_futures::JsFuture::from(frame).await;
 }
 
 /// Runs `fut` for at most `ms` milliseconds; `None` when time ran out (the future is

@@ -8,13 +8,14 @@
 //! Both inward paths are re-dispatched as one window event, [`EVENT`], with
 //! `detail {eventType, eventData}`.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 
 use gloo_events::EventListener;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 
-use super::{js, Fut, Host, Result, Theme, Timeouts};
+use super::{js, Fut, Host, HostEvent, Result, Theme, Timeouts};
 use crate::params::Query;
 use crate::types::{Haptic, HostError, HostKind, Proof, TelegramTransport as Transport};
 
@@ -32,10 +33,7 @@ pub struct Telegram {
     launch: Query,
     _message_listener: Option<EventListener>,
     _receiver: Option<Closure<dyn Fn(JsValue, JsValue)>>,
-    back: RefCell<Option<EventListener>>,
-    theme: RefCell<Option<EventListener>>,
-    foreground: RefCell<Option<EventListener>>,
-    insets: RefCell<Option<EventListener>>,
+    events: RefCell<Option<EventListener>>,
 }
 
 /// Where web clients' messages go: Telegram Web, or this origin when the parent page is one
@@ -137,10 +135,7 @@ impl Telegram {
             launch,
             _message_listener: message_listener,
             _receiver: Some(receiver),
-            back: RefCell::new(None),
-            theme: RefCell::new(None),
-            foreground: RefCell::new(None),
-            insets: RefCell::new(None),
+            events: RefCell::new(None),
         }
     }
 
@@ -305,36 +300,65 @@ impl Host for Telegram {
         let data = js::obj(&[("is_visible", JsValue::from(visible))]);
         let _ = self.post("web_app_setup_back_button", Some(&data));
     }
-    fn on_back(&self, f: Box<dyn Fn()>) {
+    fn on_event(&self, f: Rc<dyn Fn(HostEvent)>) {
+        // The device's safe area and Telegram's own controls over the content (8.0+): the
+        // content is padded by both.
+        let device = Cell::new([0.0; 4]);
+        let content = Cell::new([0.0; 4]);
         let l = EventListener::new(&js::window(), EVENT, move |e| {
-            if event_of(e).0 == "back_button_pressed" {
-                f();
-            }
+            let (t, data) = event_of(e);
+            let read = || {
+                ["top", "right", "bottom", "left"]
+                    .map(|k| js::get(&data, k).as_f64().unwrap_or(0.0).max(0.0))
+            };
+            let event = match t.as_str() {
+                "back_button_pressed" => HostEvent::Back,
+                "visibility_changed" if js::get(&data, "is_visible").as_bool() == Some(true) => {
+                    HostEvent::Foreground
+                }
+                "theme_changed" => {
+                    let bg = js::get(&js::get(&data, "theme_params"), "bg_color");
+                    match bg.as_string().as_deref().and_then(Theme::of_colour) {
+                        Some(theme) => HostEvent::Theme(theme),
+                        None => return,
+                    }
+                }
+                "viewport_changed" if js::get(&data, "is_state_stable").as_bool() == Some(true) => {
+                    match js::get(&data, "height").as_f64() {
+                        Some(h) if h > 0.0 => HostEvent::Height(h),
+                        _ => return,
+                    }
+                }
+                "safe_area_changed" | "content_safe_area_changed" => {
+                    if t == "safe_area_changed" {
+                        device.set(read());
+                    } else {
+                        content.set(read());
+                    }
+                    let (d, c) = (device.get(), content.get());
+                    HostEvent::Insets([d[0] + c[0], d[1] + c[1], d[2] + c[2], d[3] + c[3]])
+                }
+                _ => return,
+            };
+            f(event);
         });
-        *self.back.borrow_mut() = Some(l);
+        *self.events.borrow_mut() = Some(l);
+        // What the official script asks for at launch: the answers arrive as the events
+        // above (the launch theme is in the URL too; boot.js applies that one).
+        for m in [
+            "web_app_request_theme",
+            "web_app_request_viewport",
+            "web_app_request_safe_area",
+            "web_app_request_content_safe_area",
+        ] {
+            let _ = self.post(m, None);
+        }
     }
     fn language(&self) -> Option<String> {
         let init = self.launch.get("tgWebAppData")?;
         let user = Query::parse(init).get("user").map(str::to_owned)?;
         let v = js_sys::JSON::parse(&user).ok()?;
         js::get(&v, "language_code").as_string()
-    }
-    fn theme(&self) -> Option<Theme> {
-        let params = js_sys::JSON::parse(self.launch.get("tgWebAppThemeParams")?).ok()?;
-        Theme::of_colour(&js::get(&params, "bg_color").as_string()?)
-    }
-    fn on_theme(&self, f: Box<dyn Fn(Theme)>) {
-        let l = EventListener::new(&js::window(), EVENT, move |e| {
-            let (t, data) = event_of(e);
-            if t != "theme_changed" {
-                return;
-            }
-            let bg = js::get(&js::get(&data, "theme_params"), "bg_color");
-            if let Some(theme) = bg.as_string().as_deref().and_then(Theme::of_colour) {
-                f(theme);
-            }
-        });
-        *self.theme.borrow_mut() = Some(l);
     }
     fn protect_pass(&self, on: bool) {
         let data = js::obj(&[("allow_vertical_swipe", JsValue::from(!on))]);
@@ -344,43 +368,15 @@ impl Host for Telegram {
         let data = js::obj(&[("need_confirmation", JsValue::from(on))]);
         let _ = self.post("web_app_setup_closing_behavior", Some(&data));
     }
-    fn on_foreground(&self, f: Box<dyn Fn()>) {
-        let l = EventListener::new(&js::window(), EVENT, move |e| {
-            let (t, data) = event_of(e);
-            if t == "visibility_changed" && js::get(&data, "is_visible").as_bool() == Some(true) {
-                f();
-            }
-        });
-        *self.foreground.borrow_mut() = Some(l);
-    }
-    fn on_insets(&self, f: Box<dyn Fn([f64; 4])>) {
-        // The device's safe area and Telegram's own controls over the content (8.0+): the
-        // content is padded by both.
-        let device = std::cell::Cell::new([0.0; 4]);
-        let content = std::cell::Cell::new([0.0; 4]);
-        let l = EventListener::new(&js::window(), EVENT, move |e| {
-            let (t, data) = event_of(e);
-            let read = || {
-                ["top", "right", "bottom", "left"]
-                    .map(|k| js::get(&data, k).as_f64().unwrap_or(0.0).max(0.0))
-            };
-            match t.as_str() {
-                "safe_area_changed" => device.set(read()),
-                "content_safe_area_changed" => content.set(read()),
-                _ => return,
-            }
-            let (d, c) = (device.get(), content.get());
-            f([d[0] + c[0], d[1] + c[1], d[2] + c[2], d[3] + c[3]]);
-        });
-        *self.insets.borrow_mut() = Some(l);
-        let _ = self.post("web_app_request_safe_area", None);
-        let _ = self.post("web_app_request_content_safe_area", None);
-    }
-    fn set_bars(&self, bg: &str, header: &str) {
-        let colour = |c: &str| js::obj(&[("color", JsValue::from_str(c))]);
-        let _ = self.post("web_app_set_header_color", Some(&colour(header)));
-        let _ = self.post("web_app_set_background_color", Some(&colour(bg)));
-        let _ = self.post("web_app_set_bottom_bar_color", Some(&colour(bg)));
+    fn set_bars(&self, colour: &str) {
+        let data = js::obj(&[("color", JsValue::from_str(colour))]);
+        for m in [
+            "web_app_set_header_color",
+            "web_app_set_background_color",
+            "web_app_set_bottom_bar_color",
+        ] {
+            let _ = self.post(m, Some(&data));
+        }
     }
     fn close(&self) {
         let _ = self.post("web_app_close", None);

@@ -20,7 +20,7 @@ use std::rc::Rc;
 use gloo_events::EventListener;
 use wasm_bindgen::{JsCast, JsValue};
 
-use super::{js, Fut, Host, Result, Theme, Timeouts};
+use super::{js, Fut, Host, HostEvent, Result, Theme, Timeouts};
 use crate::params::Query;
 use crate::types::{Haptic, HostError, HostKind, Proof, VkTransport as Transport};
 
@@ -40,10 +40,8 @@ pub struct Vk {
     /// The host's frame id, sent back with every web message once the host has named it.
     web_frame_id: Rc<RefCell<JsValue>>,
     _web_listener: Option<EventListener>,
-    theme: RefCell<Option<EventListener>>,
+    events: RefCell<Option<EventListener>>,
     history: js::HistoryBack,
-    foreground: RefCell<Option<EventListener>>,
-    insets: RefCell<Option<EventListener>>,
 }
 
 /// The theme of a `VKWebAppUpdateConfig`: `appearance` where the client sends it, else
@@ -173,10 +171,8 @@ impl Vk {
             search: w.location().search().unwrap_or_default(),
             web_frame_id,
             _web_listener: web_listener,
-            theme: RefCell::new(None),
+            events: RefCell::new(None),
             history: js::HistoryBack::default(),
-            foreground: RefCell::new(None),
-            insets: RefCell::new(None),
         }
     }
 
@@ -323,8 +319,31 @@ impl Host for Vk {
             js::obj(&[("history", JsValue::from(visible))]),
         );
     }
-    fn on_back(&self, f: Box<dyn Fn()>) {
-        self.history.on_back(f);
+    fn on_event(&self, f: Rc<dyn Fn(HostEvent)>) {
+        let back = f.clone();
+        self.history
+            .on_back(Box::new(move || back(HostEvent::Back)));
+        let l = EventListener::new(&js::window(), EVENT, move |e| {
+            let Some((t, data)) = reply_of(e) else { return };
+            match t.as_str() {
+                "VKWebAppViewRestore" => f(HostEvent::Foreground),
+                "VKWebAppUpdateConfig" => {
+                    let appearance = js::get(&data, "appearance").as_string();
+                    let scheme = js::get(&data, "scheme").as_string();
+                    if let Some(t) = theme_of_config(appearance.as_deref(), scheme.as_deref()) {
+                        f(HostEvent::Theme(t));
+                    }
+                    let insets = js::get(&data, "insets");
+                    if js::is_object(&insets) {
+                        f(HostEvent::Insets(["top", "right", "bottom", "left"].map(
+                            |k| js::get(&insets, k).as_f64().unwrap_or(0.0).max(0.0),
+                        )));
+                    }
+                }
+                _ => {}
+            }
+        });
+        *self.events.borrow_mut() = Some(l);
     }
     fn storage_get(&self, key: &str) -> Fut<'_, Result<Option<String>>> {
         let key = key.to_owned();
@@ -356,45 +375,9 @@ impl Host for Vk {
             .get("vk_language")
             .map(str::to_owned)
     }
-    fn theme(&self) -> Option<Theme> {
-        None
-    }
-    fn on_theme(&self, f: Box<dyn Fn(Theme)>) {
-        let l = EventListener::new(&js::window(), EVENT, move |e| {
-            let Some((t, data)) = reply_of(e) else { return };
-            if t != "VKWebAppUpdateConfig" {
-                return;
-            }
-            let appearance = js::get(&data, "appearance").as_string();
-            let scheme = js::get(&data, "scheme").as_string();
-            if let Some(theme) = theme_of_config(appearance.as_deref(), scheme.as_deref()) {
-                f(theme);
-            }
-        });
-        *self.theme.borrow_mut() = Some(l);
-    }
-    fn on_foreground(&self, f: Box<dyn Fn()>) {
-        let l = EventListener::new(&js::window(), EVENT, move |e| {
-            if reply_of(e).is_some_and(|(t, _)| t == "VKWebAppViewRestore") {
-                f();
-            }
-        });
-        *self.foreground.borrow_mut() = Some(l);
-    }
-    fn on_insets(&self, f: Box<dyn Fn([f64; 4])>) {
-        let l = EventListener::new(&js::window(), EVENT, move |e| {
-            let Some((t, data)) = reply_of(e) else { return };
-            let insets = js::get(&data, "insets");
-            if t == "VKWebAppUpdateConfig" && js::is_object(&insets) {
-                f(["top", "right", "bottom", "left"]
-                    .map(|k| js::get(&insets, k).as_f64().unwrap_or(0.0).max(0.0)));
-            }
-        });
-        *self.insets.borrow_mut() = Some(l);
-    }
-    fn set_bars(&self, bg: &str, header: &str) {
+    fn set_bars(&self, colour: &str) {
         // `status_bar_style` names the colour of the status bar's text and icons.
-        let style = match Theme::of_colour(header) {
+        let style = match Theme::of_colour(colour) {
             Some(Theme::Dark) => "light",
             _ => "dark",
         };
@@ -402,8 +385,8 @@ impl Host for Vk {
             "VKWebAppSetViewSettings",
             js::obj(&[
                 ("status_bar_style", JsValue::from_str(style)),
-                ("action_bar_color", JsValue::from_str(header)),
-                ("navigation_bar_color", JsValue::from_str(bg)),
+                ("action_bar_color", JsValue::from_str(colour)),
+                ("navigation_bar_color", JsValue::from_str(colour)),
             ]),
         );
     }

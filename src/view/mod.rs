@@ -20,27 +20,6 @@ pub mod screens;
 
 pub const SVG_NS: &str = "http://www.w3.org/2000/svg";
 
-/// The page background per theme, as `--bg` in app.css (the host's bars match it).
-pub fn background(theme: crate::host::Theme) -> &'static str {
-    match theme {
-        crate::host::Theme::Light => "#ffffff",
-        crate::host::Theme::Dark => "#121316",
-    }
-}
-
-/// A status colour as the stylesheet paints the pass (`.st-*`); the host's bars take it
-/// while the pass is shown. UNKNOWN is never a colour: it gets the page background.
-pub fn status_colour(s: ashyq_core::Status) -> Option<&'static str> {
-    use ashyq_core::Status::*;
-    match s {
-        Red => Some("#b3261e"),
-        Yellow => Some("#ffd60a"),
-        Blue => Some("#0b57d0"),
-        Green => Some("#0a6b3b"),
-        Unknown => None,
-    }
-}
-
 pub struct Ui {
     pub doc: Document,
     pub root: Element,
@@ -237,12 +216,7 @@ mod tests {
             );
         }
         // The bars the app gives the host are the page's own background.
-        use crate::host::Theme;
-        assert_eq!(super::background(Theme::Light), var(":root", "--bg"));
-        assert_eq!(
-            super::background(Theme::Dark),
-            var(":root[data-theme=\"dark\"]", "--bg")
-        );
+        assert!(CSS.contains("--bar: var(--bg);"));
         // The unknown card in the dark theme.
         let fg = var(":root[data-theme=\"dark\"] .st-unknown", "--st-fg");
         let bg = var(":root[data-theme=\"dark\"] .st-unknown", "--st-bg");
@@ -250,37 +224,28 @@ mod tests {
     }
 
     /// The text colour on every status colour, as the stylesheet sets them, reaches 4.5:1;
-    /// the colours the host's bars take on the pass are the same.
+    /// the host's bars take the same colour on the pass (`--bar`).
     #[test]
     fn status_colours_have_readable_text() {
-        use ashyq_core::Status;
-        for s in [Status::Red, Status::Yellow, Status::Blue, Status::Green] {
-            let mut rule = String::from(".st-");
-            rule.push_str(&s.as_str().to_ascii_lowercase());
-            rule.push_str(" { background: ");
-            let at = CSS.find(&rule).expect("status rule");
-            let bg = &CSS[at + rule.len()..at + rule.len() + 7];
-            assert_eq!(super::status_colour(s), Some(bg), "{rule}");
-        }
-        let css = CSS;
-        for class in [
-            ".st-red",
-            ".st-yellow",
-            ".st-blue",
-            ".st-green",
-            ".st-unknown",
-        ] {
+        for class in [".st-red", ".st-yellow", ".st-blue", ".st-green"] {
             let mut rule = String::from(class);
-            rule.push_str(" { background: ");
-            let at = css
+            rule.push_str(" { --bar: ");
+            let at = CSS
                 .find(&rule)
                 .unwrap_or_else(|| panic!("{class} rule missing"));
-            let body = &css[at + rule.len()..];
+            let body = &CSS[at + rule.len()..];
             let bg = &body[..7];
+            assert!(
+                body[7..].starts_with("; background: var(--bar); color: "),
+                "{class}"
+            );
             let color_at = body.find("color: ").expect("color") + 7;
             let fg = &body[color_at..color_at + 7];
             let c = contrast(bg, fg);
             assert!(c >= 4.5, "{class}: {fg} on {bg} is {c:.2}:1");
         }
+        let at = CSS.find(".st-unknown { background: ").expect("unknown") + 26;
+        let (bg, fg) = (&CSS[at..at + 7], &CSS[at + 16..at + 23]);
+        assert!(contrast(bg, fg) >= 4.5, ".st-unknown: {fg} on {bg}");
     }
 }

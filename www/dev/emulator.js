@@ -529,14 +529,21 @@ function onAitu(msg) {
 function onTelegram(eventType, eventData) {
   switch (eventType) {
     case 'web_app_request_theme':
-      return tgSend('theme_changed', { theme_params: TG_THEME });
+      return tgSend('theme_changed', { theme_params: tgTheme() });
     case 'web_app_request_viewport':
+      // As a client does while its sheet settles: a moving height, then the stable one.
+      tgSend('viewport_changed', { height: Math.round(ui.frame.clientHeight * 0.6), is_expanded: false, is_state_stable: false });
       return tgSend('viewport_changed', {
         height: ui.frame.clientHeight,
         width: ui.frame.clientWidth,
         is_expanded: true,
         is_state_stable: true,
       });
+    case 'web_app_request_safe_area':
+      // A phone with a notch and a home indicator.
+      return tgSend('safe_area_changed', { top: 24, right: 0, bottom: 16, left: 0 });
+    case 'web_app_request_content_safe_area':
+      return tgSend('content_safe_area_changed', { top: 0, right: 0, bottom: 0, left: 0 });
     case 'web_app_open_scan_qr_popup':
       state.tgPopupOpen = true;
       setPending({ host: 'telegram' });
