@@ -140,6 +140,14 @@ function compile(wasm, lazy, stage) {
       run(path.join(BIN, "csso"), [css, "-o", css + ".min"]);
       fs.renameSync(css + ".min", css);
     }
+    // The hand-written modules too: boot.js ships on every first load (its comments are for
+    // us, not for the phone), texts_lazy.js with the rejected screen.
+    for (const name of ["boot.js", "texts_lazy.js"]) {
+      const js = path.join(stage, "assets", name);
+      if (!fs.existsSync(js)) continue;
+      run(path.join(BIN, "terser"), [js, "--module", "--compress", "--mangle", "-o", js + ".min"]);
+      fs.renameSync(js + ".min", js);
+    }
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }

@@ -2,7 +2,6 @@
 //! the host (Telegram `language_code`, VK `vk_language`), then the browser; the user can
 //! switch it (`[data-testid=lang]`). Every string is `'static`: no formatting in hot paths.
 
-use ashyq_core::codec::CodeError;
 use ashyq_core::status::AdmissionReason;
 use ashyq_core::venue::Category;
 use ashyq_core::Status;
@@ -408,53 +407,6 @@ pub fn category(lang: Lang, c: Category) -> &'static str {
     }
 }
 
-/// Why a scanned code was rejected, one sentence per error (the stable code itself is for
-/// machines and is not shown).
-pub fn code_error(lang: Lang, e: CodeError) -> &'static str {
-    use CodeError::*;
-    match (e, lang) {
-        (BadPrefix, Lang::Kk) => "Бұл QR-код Ashyq коды емес.",
-        (BadPrefix, Lang::Ru) => "Этот QR-код — не код Ashyq.",
-        (BadPrefix, Lang::En) => "This QR code is not an Ashyq code.",
-        (BadBase64, Lang::Kk) => "Код бүлінген, оны оқу мүмкін емес. Плакатты қайта сканерлеңіз.",
-        (BadBase64, Lang::Ru) => "Код повреждён и не читается. Отсканируйте плакат ещё раз.",
-        (BadBase64, Lang::En) => "The code is damaged and cannot be read. Scan the poster again.",
-        (BadSignature, Lang::Kk) => {
-            "Код жалған немесе өзгертілген. Ол арқылы тіркелмеңіз, қызметкерлерге хабарлаңыз."
-        }
-        (BadSignature, Lang::Ru) => {
-            "Код подделан или изменён. Не отмечайтесь по нему и сообщите персоналу."
-        }
-        (BadSignature, Lang::En) => {
-            "The code is forged or has been altered. Do not check in with it; tell the staff."
-        }
-        (UnknownKey, Lang::Kk) => "Кодқа белгісіз тарап қол қойған. Ол жалған болуы мүмкін.",
-        (UnknownKey, Lang::Ru) => "Код подписан неизвестной стороной. Возможно, он поддельный.",
-        (UnknownKey, Lang::En) => "The code is signed by an unknown signer. It may be fake.",
-        (UnsupportedVersion, Lang::Kk) => {
-            "Код Ashyq-тың жаңа нұсқасына арналған. Қолданбаны жаңартыңыз."
-        }
-        (UnsupportedVersion, Lang::Ru) => {
-            "Код создан для более новой версии Ashyq. Обновите приложение."
-        }
-        (UnsupportedVersion, Lang::En) => {
-            "The code was made for a newer version of Ashyq. Update the app."
-        }
-        (MissingField, Lang::Kk) => "Код толық емес: орын туралы деректер жетіспейді.",
-        (MissingField, Lang::Ru) => "Код неполный: не хватает данных о заведении.",
-        (MissingField, Lang::En) => "The code is incomplete: venue details are missing.",
-        (FieldOutOfRange, Lang::Kk) => "Кодтағы орын деректері мүмкін емес мәндерге ие.",
-        (FieldOutOfRange, Lang::Ru) => "В коде невозможные данные о заведении.",
-        (FieldOutOfRange, Lang::En) => "The code holds impossible venue details.",
-        (TooLong, Lang::Kk) => "Код Ashyq коды болу үшін тым ұзын.",
-        (TooLong, Lang::Ru) => "Код слишком длинный для кода Ashyq.",
-        (TooLong, Lang::En) => "The code is too long to be an Ashyq code.",
-        (Expired, Lang::Kk) => "Кодтың мерзімі өтіп кеткен.",
-        (Expired, Lang::Ru) => "Срок действия кода истёк.",
-        (Expired, Lang::En) => "The code has expired.",
-    }
-}
-
 /// The message for an error screen, by its stable code.
 pub fn error_message(lang: Lang, code: &str) -> &'static str {
     match (code, lang) {
@@ -500,6 +452,7 @@ pub fn error_message(lang: Lang, code: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ashyq_core::codec::CodeError;
 
     #[test]
     fn tags_pick_a_language() {
@@ -524,12 +477,26 @@ mod tests {
         }
     }
 
+    /// The rejection sentences, loaded on demand from `www/assets/texts_lazy.js`
+    /// (`export default {code: {kk, ru, en}}`).
+    fn rejection_texts() -> serde_json::Value {
+        let js = include_str!("../www/assets/texts_lazy.js");
+        let json = js
+            .split_once("export default ")
+            .expect("export")
+            .1
+            .trim_end()
+            .trim_end_matches(';');
+        serde_json::from_str(json).expect("the texts are JSON")
+    }
+
     #[test]
     fn every_rejection_has_its_own_sentence_without_the_raw_code() {
+        let texts = rejection_texts();
         for l in Lang::ALL {
             let mut seen = Vec::new();
             for e in CodeError::ALL {
-                let s = code_error(l, e);
+                let s = texts[e.code()][l.code()].as_str().expect("a sentence");
                 assert!(s.ends_with('.'), "{s}");
                 // Codes that are plain words ("expired") may be said; raw codes may not.
                 assert!(!e.code().contains('_') || !s.contains(e.code()), "{s}");
@@ -537,11 +504,19 @@ mod tests {
                 seen.push(s);
             }
         }
-        assert!(
-            code_error(Lang::En, CodeError::BadSignature).contains("forged or has been altered")
+        let en = |e: CodeError| {
+            texts[e.code()]["en"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        };
+        assert!(en(CodeError::BadSignature).contains("forged or has been altered"));
+        assert!(en(CodeError::UnknownKey).contains("unknown signer"));
+        assert!(en(CodeError::BadPrefix).contains("not an Ashyq code"));
+        assert_eq!(
+            texts.as_object().map(|o| o.len()),
+            Some(CodeError::ALL.len())
         );
-        assert!(code_error(Lang::En, CodeError::UnknownKey).contains("unknown signer"));
-        assert!(code_error(Lang::En, CodeError::BadPrefix).contains("not an Ashyq code"));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! What the app reads from its own URL: `?lang=`, `ashyq_timeout_ms` (query or hash), and a
 //! venue code when the app was opened at `/v/1#<payload>.<signature>` (what a phone camera
 //! opens from a poster) or with a venue code as the host's start parameter (Telegram's
-//! `tgWebAppStartParam`, the hash of a VK app link; docs/protocol.md). Pure string
+//! `tgWebAppStartParam`, the hash of a VK or Aitu app link; docs/protocol.md). Pure string
 //! handling, tested natively.
 
 use ashyq_core::encoding::parse_query;
@@ -30,6 +30,9 @@ pub struct Params {
     pub timeout_ms: Option<u32>,
     /// The bare form `ASHYQ1:<body>` of a venue code the app was opened at.
     pub venue_code: Option<String>,
+    /// Opened at a poster URL (`/v/1#<body>`): the poster page for it,
+    /// `/v/open?code=<body>`, where a plain browser goes.
+    pub poster_page: Option<String>,
 }
 
 /// Shortest accepted override: a zero timeout would make every call fail at once.
@@ -40,13 +43,14 @@ impl Params {
     pub fn from_location(path: &str, search: &str, hash: &str) -> Params {
         let q = Query::parse(search);
         let body = hash.trim_start_matches('#');
-        let venue_code = if path.trim_end_matches('/') == "/v/1" && !body.is_empty() {
+        let poster = path.trim_end_matches('/') == "/v/1" && !body.is_empty();
+        let venue_code = if poster {
             let mut s = String::with_capacity(venue::BARE_PREFIX.len() + body.len());
             s.push_str(venue::BARE_PREFIX);
             s.push_str(body);
             Some(s)
         } else {
-            // Telegram's start parameter, or VK's app-link hash, which is the whole hash.
+            // Telegram's start parameter, or a VK or Aitu app link's hash (the whole hash).
             Query::parse(hash)
                 .get("tgWebAppStartParam")
                 .and_then(venue::from_start_param)
@@ -64,10 +68,23 @@ impl Params {
             .or_else(|| h.get("ashyq_timeout_ms"))
             .and_then(|v| v.parse::<u32>().ok())
             .map(|v| v.max(MIN_TIMEOUT_MS));
+        let lang = q.get("lang").or_else(|| h.get("lang")).map(str::to_owned);
+        // A code body is base64url and one `.`: safe in a query as it is. The page picks its
+        // language from the browser's.
+        let poster_page = (poster
+            && body
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)))
+        .then(|| {
+            let mut to = String::from("/v/open?code=");
+            to.push_str(body);
+            to
+        });
         Params {
-            lang: q.get("lang").or_else(|| h.get("lang")).map(str::to_owned),
+            lang,
             timeout_ms,
             venue_code,
+            poster_page,
         }
     }
 }
@@ -95,6 +112,9 @@ mod start_param_tests {
             vk.push_str(param);
             let p = Params::from_location("/", "?vk_app_id=1&sign=x", &vk);
             assert_eq!(p.venue_code.as_deref(), want, "vk {param}");
+            // Aitu: its SDK has no start parameter; the app link's fragment is the hash.
+            let p = Params::from_location("/", "?__aitu-domain=https%3A%2F%2Faitu.io", &vk);
+            assert_eq!(p.venue_code.as_deref(), want, "aitu {param}");
         }
         // A hash of launch parameters without a start parameter is no code.
         let p = Params::from_location("/", "", "#tgWebAppData=x&tgWebAppVersion=8.0");
@@ -110,6 +130,12 @@ mod tests {
     fn venue_url_becomes_a_bare_code() {
         let p = Params::from_location("/v/1", "?lang=en", "#AbC.dEf");
         assert_eq!(p.venue_code.as_deref(), Some("ASHYQ1:AbC.dEf"));
+        assert_eq!(p.poster_page.as_deref(), Some("/v/open?code=AbC.dEf"));
+        // Nothing but a code body goes into the poster page's query.
+        let odd = Params::from_location("/v/1", "", "#A&b=c.d");
+        assert_eq!(odd.poster_page, None);
+        // A start parameter opens the code wherever the app is; no poster page.
+        assert_eq!(Params::from_location("/", "", "#AbC.dEf").poster_page, None);
         assert_eq!(p.lang.as_deref(), Some("en"));
         assert_eq!(Params::from_location("/", "", "#AbC.dEf").venue_code, None);
         assert_eq!(Params::from_location("/v/1", "", "").venue_code, None);

@@ -39,6 +39,7 @@ pub struct App {
     roles: RefCell<Option<RolesOpen>>,
     /// The host bar colours last sent, so a re-render does not resend them.
     bars: RefCell<String>,
+    texts_loading: Cell<bool>,
     /// Pass protection and closing confirmation as last told to the host.
     guards: Cell<(bool, bool)>,
 }
@@ -130,6 +131,7 @@ pub fn mount(root: Element, host: Rc<dyn Host>, params: Params) -> Rc<App> {
             ready: Cell::new(false),
             roles: RefCell::new(None),
             bars: RefCell::new(String::new()),
+            texts_loading: Cell::new(false),
             guards: Cell::new((false, false)),
         }
     });
@@ -230,6 +232,9 @@ impl App {
         } else {
             self.ui.render(&self.model.borrow());
             self.sync_bars();
+            if self.model.borrow().screen.name() == "rejected" {
+                self.load_texts();
+            }
         }
         self.mark_ready();
         self.sync_guards();
@@ -240,6 +245,28 @@ impl App {
         for e in fx {
             self.run(e);
         }
+    }
+
+    /// The words of rare screens (boot.js `window.ashyqTexts`), loaded once, the first
+    /// time one shows; a failed load (offline) is tried again the next time.
+    fn load_texts(self: &Rc<Self>) {
+        if self.texts_loading.replace(true) {
+            return;
+        }
+        let Ok(p) = js::call_method(js::window().as_ref(), "ashyqTexts", &[]) else {
+            self.texts_loading.set(false);
+            return;
+        };
+        let a = self.clone();
+        spawn_local(async move {
+            match JsFuture::from(js_sys::Promise::from(p)).await {
+                Ok(texts) => {
+                    *a.ui.texts.borrow_mut() = texts;
+                    a.ui.render(&a.model.borrow());
+                }
+                Err(_) => a.texts_loading.set(false),
+            }
+        });
     }
 
     /// Follows the host's theme live.

@@ -223,6 +223,7 @@ fn params() -> Params {
         lang: Some(String::from("en")),
         timeout_ms: Some(400),
         venue_code: None,
+        poster_page: None,
     }
 }
 
@@ -262,6 +263,31 @@ async fn wait(sel: &str) -> Element {
         screen(),
         q("#app").map(|a| a.outer_html())
     );
+}
+
+/// What boot.js offers the app: the rare screens' words from `www/assets/texts_lazy.js`.
+fn serve_texts() {
+    let js = include_str!("../www/assets/texts_lazy.js");
+    let json = js.split_once("export default ").expect("export").1;
+    let json = json.trim_end().trim_end_matches(';');
+    let mut src = String::from("window.ashyqTexts = () => Promise.resolve(");
+    src.push_str(json);
+    src.push_str(");");
+    js_sys::Function::new_no_args(&src)
+        .call0(&wasm_bindgen::JsValue::NULL)
+        .expect("installs");
+}
+
+/// The text of `sel` once it has any (words that load after the screen shows).
+async fn wait_text(sel: &str) -> String {
+    for _ in 0..150 {
+        let said = q(sel).and_then(|e| e.text_content()).unwrap_or_default();
+        if !said.is_empty() {
+            return said;
+        }
+        gloo_timers::future::TimeoutFuture::new(20).await;
+    }
+    panic!("{sel} stayed empty on {}", screen());
 }
 
 fn click(sel: &str) {
@@ -346,6 +372,7 @@ async fn scan_to_live_pass_and_back() {
 #[wasm_bindgen_test]
 async fn forged_code_is_rejected_before_any_request() {
     backend();
+    serve_texts();
     let host = signed_in_host();
     let _app = start(host.clone()).await;
     let mut forged = code(Direction::In);
@@ -362,7 +389,7 @@ async fn forged_code_is_rejected_before_any_request() {
         Some("bad_signature")
     );
     // Its own sentence, and no raw code on the screen.
-    let said = msg.text_content().unwrap_or_default();
+    let said = wait_text("#app[data-screen=rejected] [data-testid=error-message]").await;
     assert!(said.contains("forged or has been altered"), "{said}");
     assert!(!said.contains("bad_signature"), "{said}");
     assert!(
@@ -381,7 +408,7 @@ async fn forged_code_is_rejected_before_any_request() {
         msg.get_attribute("data-code").as_deref(),
         Some("bad_prefix")
     );
-    let said = msg.text_content().unwrap_or_default();
+    let said = wait_text("#app[data-screen=rejected] [data-testid=error-message]").await;
     assert!(said.contains("not an Ashyq code"), "{said}");
 }
 

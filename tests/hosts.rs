@@ -392,6 +392,19 @@ async fn telegram_keeps_scanning_past_a_foreign_qr_with_a_hint() {
 }
 
 #[wasm_bindgen_test]
+async fn telegram_takes_a_pass_at_once_for_the_door_staff() {
+    let pass = "ASHYQP1:gQECAwQ.c2ln";
+    sim("telegram", "native", "ok", pass);
+    let tg = Telegram::new(TelegramTransport::Native, fast());
+    assert_eq!(tg.scan_qr().await, Ok(String::from(pass)));
+    let opens = calls()
+        .iter()
+        .filter(|x| x.contains("web_app_open_scan_qr_popup"))
+        .count();
+    assert_eq!(opens, 1, "a pass is no foreign QR: no second popup");
+}
+
+#[wasm_bindgen_test]
 async fn telegram_timeout_closes_the_popup() {
     sim("telegram", "native", "never", CODE);
     assert_eq!(

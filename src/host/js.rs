@@ -58,12 +58,19 @@ pub async fn after_paint() {
     let frame = js_sys::Promise::new(&mut |resolve, _| {
         let w = window();
         let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 200);
-        let after = wasm_bindgen::closure::Closure::once_into_js(move || {
-            let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
-        });
-        let _ = w.request_animation_frame(after.unchecked_ref());
+        let _ = w.request_animation_frame(&resolve);
     });
     let _ = wasm_bindgen_futures::JsFuture::from(frame).await;
+    gloo_timers::future::TimeoutFuture::new(0).await;
+}
+
+/// `(top, right, bottom, left)` of a host's insets object, in CSS px, never negative.
+pub fn insets(o: &JsValue) -> [f64; 4] {
+    let mut out = [0.0; 4];
+    for (v, k) in out.iter_mut().zip(["top", "right", "bottom", "left"]) {
+        *v = get(o, k).as_f64().unwrap_or(0.0).max(0.0);
+    }
+    out
 }
 
 /// Runs `fut` for at most `ms` milliseconds; `None` when time ran out (the future is

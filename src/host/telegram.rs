@@ -247,7 +247,10 @@ impl Host for Telegram {
                 let Some(text) = js::get(&d, "data").as_string() else {
                     break Err(HostError::Host(String::from("scan result is not text")));
                 };
-                if ashyq_core::venue::has_code_form(&text) {
+                // Ours: a venue code, or a pass (the door staff scan those).
+                if ashyq_core::venue::has_code_form(&text)
+                    || text.trim_start().starts_with(ashyq_core::pass::PREFIX)
+                {
                     break Ok(text);
                 }
                 // A stray QR (a menu, a Wi-Fi code): keep scanning, with a short hint. The
@@ -307,10 +310,6 @@ impl Host for Telegram {
         let content = Cell::new([0.0; 4]);
         let l = EventListener::new(&js::window(), EVENT, move |e| {
             let (t, data) = event_of(e);
-            let read = || {
-                ["top", "right", "bottom", "left"]
-                    .map(|k| js::get(&data, k).as_f64().unwrap_or(0.0).max(0.0))
-            };
             let event = match t.as_str() {
                 "back_button_pressed" => HostEvent::Back,
                 "visibility_changed" if js::get(&data, "is_visible").as_bool() == Some(true) => {
@@ -331,9 +330,9 @@ impl Host for Telegram {
                 }
                 "safe_area_changed" | "content_safe_area_changed" => {
                     if t == "safe_area_changed" {
-                        device.set(read());
+                        device.set(js::insets(&data));
                     } else {
-                        content.set(read());
+                        content.set(js::insets(&data));
                     }
                     let (d, c) = (device.get(), content.get());
                     HostEvent::Insets([d[0] + c[0], d[1] + c[1], d[2] + c[2], d[3] + c[3]])

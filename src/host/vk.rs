@@ -63,18 +63,12 @@ pub fn theme_of_config(appearance: Option<&str>, scheme: Option<&str>) -> Option
 /// development host emulator), which can script the page anyway, so trusting it grants
 /// nothing a same-origin frame does not already have.
 pub fn is_vk_origin(origin: &str, own: &str) -> bool {
-    if !own.is_empty() && origin == own {
-        return true;
-    }
-    let Some(host) = origin.strip_prefix("https://") else {
-        return false;
-    };
-    ["vk.com", "vk.ru"].iter().any(|d| {
-        host == *d
-            || (host.len() > d.len()
-                && host.ends_with(d)
-                && host.as_bytes()[host.len() - d.len() - 1] == b'.')
-    })
+    // The one origin matcher, Aitu's (an allow-list with `*.` subdomains).
+    super::aitu::allowed_origin(
+        origin,
+        "https://vk.com,https://*.vk.com,https://vk.ru,https://*.vk.ru",
+        own,
+    )
 }
 
 fn instance_id() -> String {
@@ -335,9 +329,7 @@ impl Host for Vk {
                     }
                     let insets = js::get(&data, "insets");
                     if js::is_object(&insets) {
-                        f(HostEvent::Insets(["top", "right", "bottom", "left"].map(
-                            |k| js::get(&insets, k).as_f64().unwrap_or(0.0).max(0.0),
-                        )));
+                        f(HostEvent::Insets(js::insets(&insets)));
                     }
                 }
                 _ => {}

@@ -28,6 +28,9 @@ pub struct Ui {
     last_announced: RefCell<String>,
     /// `data-screen` of the last render.
     last_screen: Cell<&'static str>,
+    /// The words of rare screens once loaded (`www/assets/texts_lazy.js`: the rejection
+    /// sentences); `undefined` until then.
+    pub texts: RefCell<wasm_bindgen::JsValue>,
 }
 
 impl Ui {
@@ -39,6 +42,7 @@ impl Ui {
             dispatch,
             last_announced: RefCell::new(String::new()),
             last_screen: Cell::new(""),
+            texts: RefCell::new(wasm_bindgen::JsValue::UNDEFINED),
         }
     }
 

@@ -44,7 +44,12 @@ pub fn render(ui: &Ui, m: &Model) {
             set(&msg, "data-testid", "error-message");
             set(&msg, "data-code", error.code());
             set(&msg, "role", "alert");
-            msg.set_text_content(Some(i18n::code_error(l, *error)));
+            // Its own sentence once the rare texts are loaded (the runtime loads them when
+            // this screen shows); the title says what happened meanwhile.
+            let texts = ui.texts.borrow();
+            let by_lang = js_sys::Reflect::get(&texts, &error.code().into());
+            let sentence = by_lang.and_then(|o| js_sys::Reflect::get(&o, &l.code().into()));
+            msg.set_text_content(sentence.ok().and_then(|s| s.as_string()).as_deref());
             append(&main, &icon(ui, "reject"));
             append(&main, &msg);
             append(

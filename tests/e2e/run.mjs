@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 
 import { launch, screenshot, watchPage } from './lib/browser.mjs';
-import { COLOURS, Emu, STATUS_WORDS, UNAVAILABLE_WORDS } from './lib/emu.mjs';
+import { COLOURS, Emu, STATUS_WORDS, UNAVAILABLE_WORDS, axeOn } from './lib/emu.mjs';
 import { RESULTS, demoInfo, startServer, visitsOf } from './lib/server.mjs';
 
 // The emulator's own checks run first, in the same run.
@@ -73,7 +73,8 @@ describe('end to end: server + app + host emulator', () => {
   before(async () => {
     try {
       mkdirSync(RESULTS, { recursive: true });
-      srv = await startServer();
+      // The poster page's host links (VK's app id comes with --dev).
+      srv = await startServer({ extraArgs: ['--telegram-bot-username', 'AshyqDevBot', '--telegram-app-name', 'pass', '--aitu-app-link', 'https://aitu.io/ashyq-dev'] });
       browser = await launch();
       demo = await demoInfo(srv.origin);
       for (const v of demo.venues) venue[v.category] = v;
@@ -219,6 +220,62 @@ describe('end to end: server + app + host emulator', () => {
         }
       });
 
+      test('axe-core finds nothing on any screen, dark and light', async () => {
+        const url = venue.grocery.entrances[0].entry_code;
+        const start = 'c1' + url.slice(url.indexOf('#') + 1).replace('.', '');
+        for (const theme of ['dark', 'light']) {
+          // Opened at a start parameter: the check-in confirmation first.
+          const emu = await Emu.open(browser, srv.origin, { host, citizen: 'GREEN', timeoutMs: TIMEOUT_MS, theme, start });
+          const check = async (what) => assert.deepEqual(await emu.axe(), [], `axe-core on ${host} ${what} (${theme})`);
+          try {
+            await emu.waitScreen('checkin', 20_000);
+            await check('check-in');
+            await emu.app.locator('[data-testid=checkin-confirm]').click();
+            await emu.waitScreen('pass');
+            await check('pass');
+            await emu.done();
+            await check('home');
+            await emu.startScan();
+            await emu.waitScreen('scanning');
+            await check('scanner');
+            // A forged poster: the rejected screen, once its sentence has loaded.
+            await emu.page.click('[data-testid=poster-forged]');
+            await emu.waitScreen('rejected');
+            await emu.app.locator('[data-testid=error-message]', { hasText: /\S/ }).waitFor({ timeout: 5000 });
+            await check('rejected');
+            await emu.app.locator('[data-testid=back]').click();
+            await emu.waitScreen('home');
+            await emu.app.locator('[data-testid=diary-open]').click();
+            await emu.waitScreen('diary');
+            await check('diary');
+            await emu.page.click('[data-testid=host-back]');
+            await emu.waitScreen('home');
+            if (host === 'aitu') {
+              // A denied camera: the error screen with its way out (settings, paste field).
+              await emu.startScan();
+              await emu.page.click('[data-testid=scan-deny]');
+              await emu.waitScreen('error');
+              await check('camera denied');
+              await emu.app.locator('[data-testid=back]').click();
+              await emu.waitScreen('home');
+            }
+            // The backend down: the honest UNKNOWN screen.
+            await srv.kill();
+            try {
+              await emu.startScan();
+              await emu.page.click(`[data-testid="${poster(venue.grocery, 'in')}"]`);
+              await emu.checkInAloneIfAsked();
+              await emu.waitScreen('unknown', TIMEOUT_MS + 5000);
+              await check('unknown');
+            } finally {
+              await srv.restart();
+            }
+          } finally {
+            await emu.close();
+          }
+        }
+      });
+
       test('theme, back and a foreign frame: dark and light home and pass, back returns home', async () => {
         const emu = await Emu.open(browser, srv.origin, { host, citizen: 'GREEN', timeoutMs: TIMEOUT_MS, theme: 'dark' });
         const appTheme = () => emu.app.locator('html').getAttribute('data-theme');
@@ -261,7 +318,7 @@ describe('end to end: server + app + host emulator', () => {
         }
       });
 
-      if (host === 'telegram' || host === 'vk') {
+      if (host === 'telegram' || host === 'vk' || host === 'aitu') {
         test('a start parameter opens the check-in', async () => {
           const url = venue.grocery.entrances[0].entry_code;
           const [payload, sig] = url.slice(url.indexOf('#') + 1).split('.');
@@ -269,6 +326,29 @@ describe('end to end: server + app + host emulator', () => {
           try {
             await emu.waitScreen('checkin', 20_000);
             await emu.app.locator('[data-testid=checkin-confirm]').click();
+            await emu.waitScreen('pass');
+          } finally {
+            await emu.close();
+          }
+        });
+      }
+
+      if (host === 'telegram') {
+        test('a foreign QR keeps the Telegram scanner open with a hint; the poster then checks in', async () => {
+          const emu = await Emu.open(browser, srv.origin, { host, citizen: 'GREEN', timeoutMs: TIMEOUT_MS });
+          try {
+            await emu.startScan();
+            await emu.page.fill('[data-testid=scan-text]', 'https://example.com/menu');
+            await emu.page.click('[data-testid=scan-send]');
+            // The popup cannot change its text while open: the app reopens it with the hint.
+            await emu.page
+              .locator('#scanner-state', { hasText: /not an Ashyq code|не код Ashyq|Ashyq коды емес/i })
+              .waitFor({ timeout: 5000 });
+            await emu.page.locator('[data-testid=scanner][data-pending=telegram]').waitFor({ state: 'attached' });
+            assert.equal(await emu.screen(), 'scanning', 'still scanning, no rejected screen');
+            assert.equal(await emu.app.locator('[data-testid=error-message]').count(), 0);
+            await emu.page.click(`[data-testid="${poster(venue.grocery, 'in')}"]`);
+            await emu.checkInAloneIfAsked();
             await emu.waitScreen('pass');
           } finally {
             await emu.close();
@@ -346,6 +426,17 @@ describe('end to end: server + app + host emulator', () => {
         await page.goto(srv.origin + '/');
         await page.locator('html[data-ready="1"]').waitFor({ state: 'attached', timeout: 20_000 });
         await screenshot(page, 'none-start');
+        // Sign-in (the dev citizens) and home with the paste field, in both themes.
+        for (const colorScheme of ['dark', 'light']) {
+          await page.emulateMedia({ colorScheme });
+          assert.deepEqual(await axeOn(page), [], `axe-core on sign-in (${colorScheme})`);
+        }
+        await page.locator('[data-testid^=citizen-]').first().click();
+        await page.locator('#app[data-screen=home]').waitFor({ state: 'attached' });
+        for (const colorScheme of ['dark', 'light']) {
+          await page.emulateMedia({ colorScheme });
+          assert.deepEqual(await axeOn(page), [], `axe-core on the browser home (${colorScheme})`);
+        }
         assert.deepEqual(problems.csp, [], 'CSP violations');
         assert.deepEqual(problems.errors, [], 'uncaught errors');
       } finally {
@@ -413,8 +504,21 @@ describe('end to end: server + app + host emulator', () => {
         assert.equal(p.direction, 'in');
         await screenshot(page, 'none-pass-YELLOW-pharmacy');
 
-        // What a phone camera does with the exit poster: open its URL; one tap checks out.
+        // What a phone camera does with the exit poster: open its URL. Outside any host the
+        // app hands it to the poster page, which offers it inside each configured host (the
+        // code as the start parameter) and, sign-in working here (--dev), in this browser.
         await page.goto(entrance.exit_code);
+        await page.locator('#app[data-screen=open]').waitFor({ state: 'attached', timeout: 20_000 });
+        const body = entrance.exit_code.split('#')[1];
+        const param = 'c1' + body.replace('.', '');
+        const href = (id) => page.locator(`[data-testid=${id}]`).getAttribute('href');
+        assert.equal(await href('open-telegram'), `https://t.me/AshyqDevBot/pass?startapp=${param}`);
+        assert.match(await href('open-vk'), new RegExp(`^https://vk\\.com/app\\d+#${param}$`));
+        assert.equal(await href('open-aitu'), `https://aitu.io/ashyq-dev#${param}`);
+        assert.equal(await href('open-browser'), `/#${param}`);
+        assert.deepEqual(await axeOn(page), [], 'axe-core on the poster page');
+        await screenshot(page, 'none-poster-page');
+        await page.click('[data-testid=open-browser]');
         await screen('checkin', 20_000);
         await page.click('[data-testid=checkin-confirm]');
         await screen('pass');

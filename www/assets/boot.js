@@ -35,3 +35,6 @@ window.ashyqRoles = () =>
     await m.default({ module_or_path: '/assets/ashyq_lazy_bg.wasm' });
     return m;
   });
+
+// The words of rare screens (why a code was rejected), fetched the first time one shows.
+window.ashyqTexts = () => import('/assets/texts_lazy.js').then((m) => m.default);

@@ -6,7 +6,7 @@
 //
 // Query parameters (all optional): host=aitu|telegram|vk|none,
 // citizen=<index|IIN|status|owner|staff|parent> (a role picks the demo citizen who has it),
-// theme=dark, start=<start parameter> (Telegram tgWebAppStartParam, VK app-link hash),
+// theme=dark, start=<start parameter> (Telegram tgWebAppStartParam, VK and Aitu link hash),
 // and any ashyq_* parameter (e.g. ashyq_timeout_ms=3000), which is passed on to the app.
 // The bar plays the host's theme switch, its back control, and a foreign frame that posts
 // a fake scan result and identity to the app (which must ignore it).
@@ -80,7 +80,7 @@ const state = {
   /** Aitu storage, per citizen (the real one is per user and app). */
   storage: new Map(),
   dark: false,
-  /** A start parameter the next load passes (Telegram, VK). */
+  /** A start parameter the next load passes (Telegram, VK, Aitu's link fragment). */
   start: '',
 };
 
@@ -306,6 +306,8 @@ function appUrl() {
   let hash = '';
   if (state.host === 'aitu') {
     q.set('__aitu-domain', location.origin);
+    // Aitu's SDK has no start parameter: the configured app link carries it after '#'.
+    if (state.start) hash = '#' + state.start;
   } else if (state.host === 'telegram' && state.ident) {
     hash =
       '#tgWebAppData=' +

@@ -63,6 +63,8 @@ pub struct Config {
     pub guard_burst: u32,
     /// Host origins allowed to frame the app (CSP `frame-ancestors`).
     pub frame_ancestors: Vec<String>,
+    /// Where the poster page (`/v/open`) sends a code: the hosts' app links.
+    pub links: crate::open_page::HostLinks,
 }
 
 pub const DEFAULT_FRAME_ANCESTORS: &[&str] = &[
@@ -99,6 +101,7 @@ impl Config {
                 .iter()
                 .map(|s| s.to_string())
                 .collect(),
+            links: crate::open_page::HostLinks::default(),
         }
     }
 

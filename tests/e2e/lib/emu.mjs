@@ -20,6 +20,15 @@ export const STATUS_WORDS = {
 
 export const UNAVAILABLE_WORDS = /unavailable|недоступ|қолжетімсіз|белгісіз|not a pass|не пропуск/i;
 
+/** axe-core on a page of its own (not the emulator's frame): the violations, as lines. */
+export async function axeOn(page) {
+  return page.evaluate(async (src) => {
+    if (!window.axe) (0, eval)(src);
+    const r = await window.axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => v.id + ': ' + v.nodes.map((n) => n.target.join(' ')).join(', '));
+  }, AXE);
+}
+
 export class Emu {
   /**
    * Opens /dev/ in a fresh browser context (fresh storage) as `host` and `citizen`

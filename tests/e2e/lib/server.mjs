@@ -48,6 +48,7 @@ export async function waitHealthy(origin, timeoutMs = 30_000, proc = null) {
 export async function startServer({
   bin = process.env.ASHYQ_SERVER_BIN || path.join(ROOT, 'target/release/ashyq-server'),
   dist = process.env.ASHYQ_DIST || path.join(ROOT, 'dist'),
+  extraArgs = [],
 } = {}) {
   if (!existsSync(bin)) throw new Error(`server binary not found: ${bin} (set ASHYQ_SERVER_BIN)`);
   if (!existsSync(dist)) throw new Error(`app bundle not found: ${dist} (set ASHYQ_DIST; ./build.sh build makes it)`);
@@ -56,7 +57,7 @@ export async function startServer({
   const origin = `http://127.0.0.1:${port}`;
   mkdirSync(RESULTS, { recursive: true });
   const logFile = createWriteStream(path.join(RESULTS, 'server.log'), { flags: 'a' });
-  const args = ['serve', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, '--dev', '--demo', '--dist', dist];
+  const args = ['serve', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, '--dev', '--demo', '--dist', dist, ...extraArgs];
 
   const srv = {
     origin,
