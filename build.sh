@@ -15,6 +15,7 @@ export DEBIAN_FRONTEND=noninteractive
 WASM_TARGET=wasm32-unknown-unknown
 APP_CRATE=ashyq
 SERVER_CRATE=ashyq-server
+DECODER_CRATE=ashyq-qr
 NODE_BIN="$ROOT/node_modules/.bin"
 
 # ---------------------------------------------------------------- output helpers
@@ -173,8 +174,13 @@ cmd_build() {
     cargo build --release --target "$WASM_TARGET" -p "$APP_CRATE" || die "wasm build failed"
     local wasm="$TARGET_DIR/$WASM_TARGET/release/$APP_CRATE.wasm"
     [[ -f "$wasm" ]] || die "expected $wasm after the build (is the crate a cdylib?)"
+    # The fallback QR decoder: its own wasm module, loaded by a Web Worker only when needed.
+    say "cargo build --release --target $WASM_TARGET -p $DECODER_CRATE"
+    cargo build --release --target "$WASM_TARGET" -p "$DECODER_CRATE" || die "decoder wasm build failed"
+    local decoder="$TARGET_DIR/$WASM_TARGET/release/${DECODER_CRATE//-/_}.wasm"
+    [[ -f "$decoder" ]] || die "expected $decoder after the build (is $DECODER_CRATE a cdylib?)"
     # wasm-bindgen, wasm-opt, terser, csso, hashed names, manifest, .br/.gz siblings, sizes.
-    node scripts/build.mjs dist --wasm "$wasm" --version "$CRATE_VERSION" --out "$ROOT/dist" ||
+    node scripts/build.mjs dist --wasm "$wasm" --decoder-wasm "$decoder" --version "$CRATE_VERSION" --out "$ROOT/dist" ||
         die "assembling dist/ failed (see above)"
     ok "dist/ ready"
 }

@@ -1,9 +1,12 @@
 // The app's build and bundle pipeline; run by `./build.sh build` / `./build.sh bundle`:
 //   node scripts/build.mjs dist   --wasm TARGET/…/ashyq.wasm --version X.Y.Z [--out dist]
+//                                 [--decoder-wasm TARGET/…/ashyq_qr.wasm]
 //   node scripts/build.mjs bundle --version X.Y.Z [--dist dist] [--zip ashyq-miniapp-X.Y.Z.zip]
 //
 // `dist`: wasm-bindgen (--target web) → wasm-opt -Oz → terser on the JS glue → csso on the
-// CSS → a staged copy of www/ with the outputs under assets/, then:
+// CSS → a staged copy of www/ with the outputs under assets/; the fallback QR decoder
+// (crates/ashyq-qr) the same way but as its own module for a classic Web Worker
+// (--target no-modules, named qr_decoder*: lazy, never in the first load); then:
 //  1. every file under assets/ gets a content hash in its name (ashyq.js → ashyq.3f2a9c1b.js)
 //     and the references to it in every text file are rewritten, hashing a file only after
 //     the files it references, so a hash covers what it loads. The server caches /assets/*
@@ -94,36 +97,45 @@ const brotli = (buf) =>
 
 // ---------------------------------------------------------------- dist
 
+/**
+ * wasm-bindgen (TARGET: "web" for an ES module, "no-modules" for a classic worker's
+ * importScripts), wasm-opt -Oz and terser on the glue, into OUT/NAME.js and OUT/NAME_bg.wasm.
+ */
+function bindgen(wasm, target, name, out, work) {
+  console.log(`==> wasm-bindgen --target ${target} (${name})`);
+  run("wasm-bindgen", [wasm, "--target", target, "--no-typescript", "--out-name", name, "--out-dir", out]);
+  const bg = path.join(out, `${name}_bg.wasm`);
+  const opt = path.join(work, `${name}.opt.wasm`);
+  console.log("==> wasm-opt -Oz");
+  // rustc's wasm32 target emits these features by default; wasm-opt must be allowed them.
+  run(path.join(BIN, "wasm-opt"), [
+    "-Oz", "--strip-debug", "--strip-producers",
+    "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext",
+    "--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue",
+    bg, "-o", opt,
+  ]);
+  console.log(`     wasm: ${fs.statSync(bg).size} bytes after wasm-bindgen, ${fs.statSync(opt).size} after wasm-opt`);
+  fs.renameSync(opt, bg);
+  // Minify the glue (terser keeps string literals, so the wasm file name that the hashing
+  // step rewrites survives). A no-modules glue is a script: its top-level `wasm_bindgen`
+  // is what the worker calls, and terser leaves top-level names alone without --toplevel.
+  console.log("==> terser (wasm-bindgen glue)");
+  const glue = path.join(out, `${name}.js`);
+  run(path.join(BIN, "terser"), [glue, ...(target === "web" ? ["--module"] : []), "--compress", "--mangle", "-o", glue + ".min"]);
+  fs.renameSync(glue + ".min", glue);
+}
+
 /** wasm-bindgen, wasm-opt, terser and csso into STAGE (a copy of www/ plus assets/). */
-function compile(wasm, stage) {
+function compile(wasm, decoderWasm, stage) {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "ashyq-build-"));
   try {
-    const bindgen = path.join(work, "bindgen");
-    console.log("==> wasm-bindgen --target web");
-    run("wasm-bindgen", [wasm, "--target", "web", "--no-typescript", "--out-dir", bindgen]);
-    const name = path.basename(wasm, ".wasm");
-    const bg = path.join(bindgen, `${name}_bg.wasm`);
-    const opt = path.join(work, "opt.wasm");
-    console.log("==> wasm-opt -Oz");
-    // rustc's wasm32 target emits these features by default; wasm-opt must be allowed them.
-    run(path.join(BIN, "wasm-opt"), [
-      "-Oz", "--strip-debug", "--strip-producers",
-      "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext",
-      "--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue",
-      bg, "-o", opt,
-    ]);
-    console.log(`     wasm: ${fs.statSync(bg).size} bytes after wasm-bindgen, ${fs.statSync(opt).size} after wasm-opt`);
-    fs.renameSync(opt, bg);
-    // The glue ships on every first load: minify it (terser keeps string literals, so the
-    // wasm file name that the hashing step rewrites survives).
-    console.log("==> terser (wasm-bindgen glue)");
-    const glue = path.join(bindgen, `${name}.js`);
-    run(path.join(BIN, "terser"), [glue, "--module", "--compress", "--mangle", "-o", glue + ".min"]);
-    fs.renameSync(glue + ".min", glue);
+    const out = path.join(work, "bindgen");
+    bindgen(wasm, "web", path.basename(wasm, ".wasm"), out, work);
+    if (decoderWasm) bindgen(decoderWasm, "no-modules", "qr_decoder", out, work);
 
     console.log("==> assembling dist/");
     fs.cpSync(path.join(ROOT, "www"), stage, { recursive: true });
-    fs.cpSync(bindgen, path.join(stage, "assets"), { recursive: true });
+    fs.cpSync(out, path.join(stage, "assets"), { recursive: true });
     // The stylesheet ships on every first load too: minify it (csso keeps the cascade).
     for (const rel of walk(path.join(stage, "assets")).filter((r) => r.endsWith(".css"))) {
       const css = path.join(stage, "assets", rel);
@@ -292,19 +304,30 @@ function report(sizes, first, lazy, entry) {
     const l = sum(lazy);
     console.log(`     lazy parts (loaded on demand, not in the first load): ${kb(l.br)} brotli (${kb(l.gz)} gzip)`);
   }
+  const decoder = [...sizes.keys()].filter((r) => /qr[-_]decoder/.test(path.posix.basename(r)));
+  if (decoder.length) {
+    const d = sum(decoder);
+    const wasm = decoder.find((r) => r.endsWith(".wasm"));
+    console.log(
+      `     QR decoder (lazy, loaded when the camera opens without BarcodeDetector): ${kb(d.gz)} gzip, ${kb(d.br)} brotli` +
+        (wasm ? `; its wasm ${kb(sizes.get(wasm).gz)} gzip` : ""),
+    );
+  }
   if (f.br > BUDGET) warn(`first load is ${kb(f.br)} brotli, over the ${kb(BUDGET)} budget (DESIGN §7)`);
   if (![...first].some((r) => r.endsWith(".wasm"))) warn(`${entry} does not seem to load any .wasm (no reference found)`);
 }
 
 function cmdDist(opts) {
   const { wasm, version } = opts;
+  const decoderWasm = opts["decoder-wasm"];
   const out = path.resolve(opts.out || path.join(ROOT, "dist"));
-  if (!wasm || !version) die("usage: node scripts/build.mjs dist --wasm FILE.wasm --version X.Y.Z [--out DIR]");
+  if (!wasm || !version) die("usage: node scripts/build.mjs dist --wasm FILE.wasm --version X.Y.Z [--out DIR] [--decoder-wasm FILE.wasm]");
   if (!fs.existsSync(wasm)) die(`${wasm} not found (did cargo build it?)`);
+  if (decoderWasm && !fs.existsSync(decoderWasm)) die(`${decoderWasm} not found (did cargo build -p ashyq-qr?)`);
   if (!fs.existsSync(path.join(ROOT, "www", "index.html"))) die("www/index.html not found: the static shell is missing");
   const stage = fs.mkdtempSync(path.join(path.dirname(out), ".dist-stage-"));
   try {
-    compile(wasm, stage);
+    compile(wasm, decoderWasm, stage);
     hashAssets(stage);
     const manifest = writeManifest(stage, version);
     const sizes = precompress(stage);
