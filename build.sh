@@ -130,7 +130,7 @@ ensure_wasm_bindgen() {
 ensure_npm() {
     have node || die "node not found (Debian package nodejs)"
     local stamp="node_modules/.package-lock.json"
-    if [[ -x "$NODE_BIN/wasm-opt" && -x "$NODE_BIN/terser" && -x "$NODE_BIN/csso" && -d node_modules/playwright-core && -d node_modules/fflate && -f "$stamp" &&
+    if [[ -x "$NODE_BIN/wasm-opt" && -x "$NODE_BIN/terser" && -x "$NODE_BIN/csso" && -d node_modules/playwright-core && -d node_modules/fflate && -d node_modules/ajv && -d node_modules/jsqr && -f "$stamp" &&
         (! -f package-lock.json || ! package-lock.json -nt "$stamp") ]]; then
         ok "npm tools (wasm-opt $("$NODE_BIN/wasm-opt" --version | awk '{print $3}'), playwright-core)"
         return 0

@@ -20,6 +20,8 @@ import { RESULTS, demoInfo, startServer, visitsOf } from './lib/server.mjs';
 // The emulator's own checks run first, in the same run.
 import './emulator_sign.test.mjs';
 import './emulator_page.test.mjs';
+// The fallback QR decoder reading frames of signed posters (dist's worker and wasm).
+import './decoder.test.mjs';
 
 const HOSTS = (process.env.ASHYQ_E2E_HOSTS || 'aitu,telegram,vk').split(',').map((s) => s.trim()).filter(Boolean);
 const TIMEOUT_MS = Number(process.env.ASHYQ_E2E_TIMEOUT_MS || 3000);
