@@ -57,7 +57,44 @@ pub fn decode(pixels: &[u8], width: usize, height: usize) -> Result<Vec<String>,
     } else {
         return Err(FrameError::Size);
     };
-    Ok(find(&grey, width, height))
+    let found = find(&grey, width, height);
+    if !found.is_empty() {
+        return Ok(found);
+    }
+    // quirc thresholds the whole frame at one level (Otsu), which loses a code half in a
+    // shadow; a second look at the frame divided by its local brightness finds it
+    // (measured: docs/BENCHMARKS.md, "shadow"). Only frames without a code pay for it.
+    Ok(find(&flatten_light(&grey, width, height), width, height))
+}
+
+/// Each pixel divided by the mean of the square around it (side about 1/8 of the frame),
+/// so a shadow or a lamp's gradient no longer moves the threshold.
+fn flatten_light(grey: &[u8], width: usize, height: usize) -> Vec<u8> {
+    let r = (width.max(height) / 16).max(1);
+    // Summed-area table, one row and column of zeros in front; 4096² × 255 fits in a u64.
+    let w1 = width + 1;
+    let mut sum = vec![0u64; w1 * (height + 1)];
+    for y in 0..height {
+        let mut row = 0u64;
+        for x in 0..width {
+            row += u64::from(grey[y * width + x]);
+            sum[(y + 1) * w1 + x + 1] = sum[y * w1 + x + 1] + row;
+        }
+    }
+    let mut out = Vec::with_capacity(grey.len());
+    for y in 0..height {
+        let (y0, y1) = (y.saturating_sub(r), (y + r + 1).min(height));
+        for x in 0..width {
+            let (x0, x1) = (x.saturating_sub(r), (x + r + 1).min(width));
+            let total =
+                sum[y1 * w1 + x1] + sum[y0 * w1 + x0] - sum[y0 * w1 + x1] - sum[y1 * w1 + x0];
+            let area = ((y1 - y0) * (x1 - x0)) as u64;
+            // 160 for the local mean: white stays white, black black, whatever the light.
+            let v = u64::from(grey[y * width + x]) * 160 * area / (total + area);
+            out.push(v.min(255) as u8);
+        }
+    }
+    out
 }
 
 #[cfg(feature = "quircs")]
@@ -135,6 +172,21 @@ mod tests {
         assert_eq!(decode(&rgba, side, side), Ok(want.clone()));
         let grey: Vec<u8> = rgba.chunks_exact(4).map(|p| p[0]).collect();
         assert_eq!(decode(&grey, side, side), Ok(want));
+    }
+
+    #[test]
+    fn reads_a_code_half_in_shadow() {
+        let text = "https://ashyq.example/v/1#shadow";
+        let (mut rgba, side) = frame_of(text, 4, 4);
+        // Darken the left half to a fifth: one global threshold cannot split both halves.
+        for (i, px) in rgba.chunks_exact_mut(4).enumerate() {
+            if i % side < side / 2 {
+                for c in &mut px[..3] {
+                    *c = (u16::from(*c) * 2 / 10 + 20) as u8;
+                }
+            }
+        }
+        assert_eq!(decode(&rgba, side, side), Ok(vec![text.to_string()]));
     }
 
     #[test]

@@ -2,7 +2,8 @@
 // codes and writes poster SVGs, rsvg-convert rasterises them, and a page in headless
 // Chromium draws each poster into a 640×480 frame (scaled, rotated, sheared, blurred,
 // dimmed, shadowed, noisy) and decodes it. Nothing binary is committed: every frame is made
-// at run time, the same way on every run (the noise is seeded).
+// at run time, drawn the same way on every run (the noise is seeded); the codes differ, as
+// each run signs them with new keys.
 //
 // Used by tests/e2e/decoder.test.mjs (correctness) and scripts/bench_decoder.mjs (speed).
 
