@@ -40,8 +40,12 @@ const COMPRESSIBLE = (rel) => TEXT.has(path.extname(rel).toLowerCase()) || rel.e
 const PRECOMPRESSED = /\.(br|gz)$/;
 // Modules loaded only when needed (role screens, the camera decoder); not part of the first load.
 const LAZY = /decoder|worker|lazy/i;
-// Only testers open the host emulator: never part of the first load.
+// Only testers open the host emulator: never part of the first load, never in the bundle.
 const DEV = (rel) => rel.startsWith("dev/");
+// Loaded by the browser on its own, after the page (the service worker's precache, the web
+// app manifest's icons for the install prompt): counted, but what they name is not followed.
+const LEAF = (rel) => rel === "sw.js" || rel.endsWith(".webmanifest");
+const SCHEMA = path.join(ROOT, "docs", "manifest.schema.json");
 
 let errors = 0;
 const fail = (msg) => {
@@ -208,8 +212,8 @@ function hashAssets(stage) {
   }
 }
 
-/** manifest.json with every file's SHA-384; returns the manifest. */
-function writeManifest(stage, version) {
+/** The repository's manifest.json, checked against docs/manifest.schema.json and the crate. */
+async function rootManifest(version) {
   const manifestPath = path.join(ROOT, "manifest.json");
   let manifest;
   try {
@@ -217,26 +221,110 @@ function writeManifest(stage, version) {
   } catch (e) {
     die(`${manifestPath} is not valid JSON: ${e.message}`);
   }
+  if (process.env.ASHYQ_BACKEND_ORIGIN !== undefined) {
+    // Comma-separated; empty: the origin that serves the app is the backend.
+    manifest.backend = { origins: process.env.ASHYQ_BACKEND_ORIGIN.split(",").map((o) => o.trim()).filter(Boolean) };
+  }
+  for (const msg of await schemaErrors(manifest)) fail(`manifest.json: ${msg}`);
   if (manifest.version !== version) {
     fail(`manifest.json says version ${JSON.stringify(manifest.version)} but the ashyq crate is ${version}; update manifest.json`);
   }
+  return manifest;
+}
+
+/** The schema's complaints about MANIFEST, one line each ("/icons/2/sizes must match …"). */
+async function schemaErrors(manifest) {
+  let Ajv2020;
+  try {
+    Ajv2020 = (await import("ajv/dist/2020.js")).default;
+  } catch (e) {
+    die(`ajv is not installed (npm ci; ./build.sh setup): ${e.message}`);
+  }
+  const validate = new Ajv2020({ allErrors: true, strict: false }).compile(JSON.parse(fs.readFileSync(SCHEMA, "utf8")));
+  if (validate(manifest)) return [];
+  return validate.errors.map((e) => `${e.instancePath || "(top level)"} ${e.message}${e.params && e.params.additionalProperty ? `: ${e.params.additionalProperty}` : ""}`);
+}
+
+/**
+ * The page's Content-Security-Policy as a <meta>, so the bundle is protected wherever an
+ * installer hosts it. `frame-ancestors` (and report-uri, sandbox) are ignored in a <meta>:
+ * that part must come as a header from whoever serves the files (docs/INSTALL-HOSTS.md).
+ */
+export function cspFor(manifest) {
+  const connect = ["'self'", ...((manifest.backend && manifest.backend.origins) || [])].join(" ");
+  return (
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data: blob:; " +
+    `connect-src ${connect}; worker-src 'self'; manifest-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'`
+  );
+}
+const CSP_META_RE = /<meta http-equiv="Content-Security-Policy" content="([^"]*)">/;
+
+function injectCsp(stage, entry, manifest) {
+  const file = path.join(stage, entry);
+  const html = fs.readFileSync(file, "utf8");
+  const meta = `<meta http-equiv="Content-Security-Policy" content="${cspFor(manifest).replace(/"/g, "&quot;")}">`;
+  if (CSP_META_RE.test(html)) fs.writeFileSync(file, html.replace(CSP_META_RE, meta));
+  else if (/<meta charset="utf-8">/i.test(html)) {
+    // Right after the charset: a policy applies only to what comes after it.
+    fs.writeFileSync(file, html.replace(/(<meta charset="utf-8">)/i, `$1\n    ${meta}`));
+  } else fail(`${entry} has no <meta charset="utf-8"> to put the CSP <meta> after`);
+}
+
+/**
+ * Writes the shell's list and a build hash into sw.js: the entry page and what it loads
+ * (lazy parts apart: they are cached when first used), the web app manifest and its icons.
+ */
+function writeServiceWorker(stage, entry) {
+  const swFile = path.join(stage, "sw.js");
+  if (!fs.existsSync(swFile)) return null;
+  const files = readTree(stage);
+  const { first } = firstLoadOf(files, entry);
+  const shell = new Set([...first].filter((r) => r !== "sw.js"));
+  for (const rel of first) {
+    if (!rel.endsWith(".webmanifest")) continue;
+    for (const icon of JSON.parse(files.get(rel).toString("utf8")).icons || []) {
+      const r = String(icon.src || "").replace(/^\//, "");
+      if (files.has(r)) shell.add(r);
+      else fail(`${rel} names the icon ${icon.src}, which is not in dist/`);
+    }
+  }
+  const list = [...shell].sort().map((r) => "/" + r);
+  const build = createHash("sha256");
+  for (const p of list) build.update(p).update(files.get(p.slice(1)));
+  let sw = files.get("sw.js").toString("utf8");
+  const before = sw;
+  sw = sw.replace(/^const SHELL = \[\];.*$/m, `const SHELL = ${JSON.stringify(list)};`);
+  sw = sw.replace(/^const BUILD = 'dev';.*$/m, `const BUILD = '${build.digest("hex").slice(0, 12)}';`);
+  if (sw === before || !sw.includes(`const SHELL = ${JSON.stringify(list)};`)) fail("sw.js: the `const SHELL = [];` and `const BUILD = 'dev';` lines to fill in were not found");
+  fs.writeFileSync(swFile, sw);
+  return new Set(list.map((p) => p.slice(1)));
+}
+
+/** manifest.json with every file's SHA-384; returns the manifest. */
+function writeManifest(stage, manifest) {
   if (!manifest.entry || !fs.existsSync(path.join(stage, manifest.entry))) {
     fail(`manifest entry ${JSON.stringify(manifest.entry)} is not in dist/`);
   }
-  for (const icon of manifest.icons || []) {
-    if (!fs.existsSync(path.join(stage, icon.src))) warn(`manifest icon ${icon.src} is missing from www/`);
-  }
-  if (process.env.ASHYQ_BACKEND_ORIGIN !== undefined) {
-    manifest.backend = { ...(manifest.backend || {}), origin: process.env.ASHYQ_BACKEND_ORIGIN };
+  for (const icon of [...(manifest.icons || []), ...(manifest.registration_images || [])]) {
+    if (!fs.existsSync(path.join(stage, icon.src))) fail(`manifest.json names ${icon.src}, which is not in dist/ (scripts/icons.sh makes the PNGs)`);
   }
   const files = {};
   for (const rel of walk(stage)) {
     if (rel === "manifest.json") continue;
-    files[rel] = "sha384-" + createHash("sha384").update(fs.readFileSync(path.join(stage, rel))).digest("base64");
+    files[rel] = sri(fs.readFileSync(path.join(stage, rel)));
   }
-  manifest.files = files;
-  fs.writeFileSync(path.join(stage, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
-  return manifest;
+  const out = { ...manifest, files };
+  fs.writeFileSync(path.join(stage, "manifest.json"), JSON.stringify(out, null, 2) + "\n");
+  return out;
+}
+
+const sri = (buf) => "sha384-" + createHash("sha384").update(buf).digest("base64");
+
+/** Every file under DIR (precompressed siblings apart) as path → bytes. */
+function readTree(dir) {
+  const m = new Map();
+  for (const rel of walk(dir)) if (!PRECOMPRESSED.test(rel)) m.set(rel, fs.readFileSync(path.join(dir, rel)));
+  return m;
 }
 
 /** `.br` and `.gz` siblings; returns the sizes of every file. */
@@ -259,18 +347,20 @@ function precompress(stage) {
   return sizes;
 }
 
-/** The entry page and everything it loads, transitively, lazy modules and dev/ apart. */
-function firstLoadOf(stage, entry) {
-  const files = walk(stage).filter((r) => !PRECOMPRESSED.test(r));
-  const loadable = files.filter((r) => r !== "manifest.json" && r !== entry && !DEV(r));
+/**
+ * The entry page and everything it loads, transitively, over FILES (path → bytes): lazy
+ * modules and dev/ apart; sw.js and the web app manifest count, what they name does not.
+ */
+function firstLoadOf(files, entry) {
+  const loadable = [...files.keys()].filter((r) => r !== "manifest.json" && r !== entry && !DEV(r));
   const seen = new Set();
-  const queue = fs.existsSync(path.join(stage, entry)) ? [entry] : [];
+  const queue = files.has(entry) ? [entry] : [];
   while (queue.length) {
     const rel = queue.shift();
     if (seen.has(rel)) continue;
     seen.add(rel);
-    if (!isText(rel)) continue;
-    const text = fs.readFileSync(path.join(stage, rel), "utf8");
+    if (!isText(rel) || LEAF(rel)) continue;
+    const text = files.get(rel).toString("utf8");
     for (const a of loadable) {
       if (seen.has(a) || LAZY.test(path.posix.basename(a))) continue;
       if (text.search(refRe(path.posix.basename(a))) !== -1) queue.push(a);
@@ -280,7 +370,7 @@ function firstLoadOf(stage, entry) {
   return { first: seen, lazy: new Set(lazy) };
 }
 
-function report(sizes, first, lazy, entry) {
+function report(sizes, first, lazy, entry, shell) {
   const pad = (s, n) => String(s).padStart(n);
   const width = Math.max(...[...sizes.keys()].map((k) => k.length), 10);
   console.log(`     ${"file".padEnd(width)} ${pad("bytes", 9)} ${pad("gzip -9", 9)} ${pad("brotli", 9)}`);
@@ -304,6 +394,14 @@ function report(sizes, first, lazy, entry) {
     const l = sum(lazy);
     console.log(`     lazy parts (loaded on demand, not in the first load): ${kb(l.br)} brotli (${kb(l.gz)} gzip)`);
   }
+  if (shell && shell.size) {
+    const extra = [...shell].filter((r) => !first.has(r));
+    const sh = sum(shell);
+    console.log(
+      `     service worker shell (cached after the app is ready): ${shell.size} files, ${kb(sh.br)} brotli; ` +
+        `beyond the first load only ${extra.join(", ") || "nothing"} (${kb(sum(extra).br)})`,
+    );
+  }
   const decoder = [...sizes.keys()].filter((r) => /qr[-_]decoder/.test(path.posix.basename(r)));
   if (decoder.length) {
     const d = sum(decoder);
@@ -317,7 +415,7 @@ function report(sizes, first, lazy, entry) {
   if (![...first].some((r) => r.endsWith(".wasm"))) warn(`${entry} does not seem to load any .wasm (no reference found)`);
 }
 
-function cmdDist(opts) {
+async function cmdDist(opts) {
   const { wasm, version } = opts;
   const decoderWasm = opts["decoder-wasm"];
   const out = path.resolve(opts.out || path.join(ROOT, "dist"));
@@ -325,15 +423,19 @@ function cmdDist(opts) {
   if (!fs.existsSync(wasm)) die(`${wasm} not found (did cargo build it?)`);
   if (decoderWasm && !fs.existsSync(decoderWasm)) die(`${decoderWasm} not found (did cargo build -p ashyq-qr?)`);
   if (!fs.existsSync(path.join(ROOT, "www", "index.html"))) die("www/index.html not found: the static shell is missing");
+  const root = await rootManifest(version);
+  if (errors) die(`${errors} problem(s) in manifest.json, listed above`);
+  const entry = root.entry;
   const stage = fs.mkdtempSync(path.join(path.dirname(out), ".dist-stage-"));
   try {
     compile(wasm, decoderWasm, stage);
     hashAssets(stage);
-    const manifest = writeManifest(stage, version);
+    injectCsp(stage, entry, root);
+    const shell = writeServiceWorker(stage, entry);
+    writeManifest(stage, root);
     const sizes = precompress(stage);
-    const entry = manifest.entry || "index.html";
-    const { first, lazy } = firstLoadOf(stage, entry);
-    report(sizes, first, lazy, entry);
+    const { first, lazy } = firstLoadOf(readTree(stage), entry);
+    report(sizes, first, lazy, entry, shell);
     if (errors) die(`${errors} problem(s) in dist/, listed above`);
     fs.rmSync(out, { recursive: true, force: true });
     fs.renameSync(stage, out);
@@ -369,7 +471,7 @@ async function cmdBundle(opts) {
 const opts = args(process.argv.slice(2));
 switch (opts._[0]) {
   case "dist":
-    cmdDist(opts);
+    await cmdDist(opts);
     break;
   case "bundle":
     await cmdBundle(opts);

@@ -3,7 +3,14 @@
 // to their content-hashed copies.
 import init from '/assets/ashyq.js';
 
-init({ module_or_path: '/assets/ashyq_bg.wasm' }).catch((err) => {
+init({ module_or_path: '/assets/ashyq_bg.wasm' }).then(() => {
+  // The installable shell (sw.js), once the app runs: it then starts offline too. Top-level
+  // pages only: inside a host's frame the host is the app, and the emulator's frames would
+  // put the tester's pages under the worker.
+  if ('serviceWorker' in navigator && window.top === window) {
+    navigator.serviceWorker.register('/sw.js').catch(() => {});
+  }
+}, (err) => {
   const app = document.getElementById('app');
   if (!app) return;
   app.dataset.screen = 'error';
