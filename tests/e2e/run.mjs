@@ -22,6 +22,8 @@ import './emulator_sign.test.mjs';
 import './emulator_page.test.mjs';
 // The fallback QR decoder reading frames of signed posters (dist's worker and wasm).
 import './decoder.test.mjs';
+// The installable app: installability, offline start, the API never from the SW cache.
+import './pwa.test.mjs';
 
 const HOSTS = (process.env.ASHYQ_E2E_HOSTS || 'aitu,telegram,vk').split(',').map((s) => s.trim()).filter(Boolean);
 const TIMEOUT_MS = Number(process.env.ASHYQ_E2E_TIMEOUT_MS || 3000);
