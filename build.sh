@@ -322,7 +322,15 @@ cmd_bundle() {
     # A deterministic zip (sorted entries, fixed timestamps): the same dist/ gives the same bytes.
     node scripts/build.mjs bundle --version "$CRATE_VERSION" --dist "$ROOT/dist" \
         --zip "$ROOT/ashyq-miniapp-$CRATE_VERSION.zip" || die "writing the zip failed"
+    node scripts/build.mjs verify-bundle "$ROOT/ashyq-miniapp-$CRATE_VERSION.zip" || die "the new zip fails its own verification"
     ok "ashyq-miniapp-$CRATE_VERSION.zip: upload this to the host's mini-app catalogue; manifest.json inside lists every file's SHA-384"
+}
+
+# verify-bundle ZIP: the checks an installer runs before uploading (see scripts/build.mjs).
+cmd_verify_bundle() {
+    [[ $# -eq 1 ]] || die "usage: ./build.sh verify-bundle ZIP"
+    ensure_npm
+    node scripts/build.mjs verify-bundle "$1"
 }
 
 # ---------------------------------------------------------------- fuzz
@@ -372,7 +380,8 @@ usage: ./build.sh <command> [args]
                     (FAIL_FAST=1 stops at the first failed stage)
   serve [args]      build the app and the server, run it on 127.0.0.1:\${PORT:-8080} with --dev --demo
   bench [args]      run scripts/bench_*.sh
-  bundle            build, then zip dist/ into ashyq-miniapp-<version>.zip for host installers
+  bundle            build, then zip dist/ into ashyq-miniapp-<version>.zip for host installers (reproducible)
+  verify-bundle ZIP check a bundle: manifest schema, every file's SHA-384, CSP meta, first-load budget, no dev file
   fuzz [target|all] [seconds]   cargo +nightly fuzz run each target (default: all, 60 s each)
 EOF
 }
@@ -387,6 +396,7 @@ main() {
     serve) cmd_serve "$@" ;;
     bench) cmd_bench "$@" ;;
     bundle) cmd_bundle ;;
+    verify-bundle) cmd_verify_bundle "$@" ;;
     fuzz) cmd_fuzz "$@" ;;
     help | -h | --help) usage ;;
     *)

@@ -2,6 +2,7 @@
 //   node scripts/build.mjs dist   --wasm TARGET/…/ashyq.wasm --version X.Y.Z [--out dist]
 //                                 [--decoder-wasm TARGET/…/ashyq_qr.wasm]
 //   node scripts/build.mjs bundle --version X.Y.Z [--dist dist] [--zip ashyq-miniapp-X.Y.Z.zip]
+//   node scripts/build.mjs verify-bundle ZIP
 //
 // `dist`: wasm-bindgen (--target web) → wasm-opt -Oz → terser on the JS glue → csso on the
 // CSS → a staged copy of www/ with the outputs under assets/; the fallback QR decoder
@@ -12,8 +13,11 @@
 //     the files it references, so a hash covers what it loads. The server caches /assets/*
 //     forever and never caches index.html: a new build is picked up by a reload and an old
 //     cached asset is never mixed with a new one;
-//  2. manifest.json: the root manifest (version checked against the crate) plus `files`,
-//     each file's SHA-384 as an SRI string ("sha384-<base64>");
+//  2. the entry page gets the CSP as a <meta> (from the backend origins; frame-ancestors
+//     cannot be in a meta and stays the server's header); sw.js gets the shell's file list
+//     and a build hash; manifest.json: the root manifest (checked against
+//     docs/manifest.schema.json and the crate's version) plus `files`, each file's SHA-384
+//     as an SRI string ("sha384-<base64>");
 //  3. a `.br` (brotli, quality 11) and a `.gz` (gzip -9) sibling for every text and wasm
 //     file, which the server sends to clients that accept them;
 //  4. a table of every file's size raw, gzip and brotli, and the first load (the entry page
@@ -23,7 +27,12 @@
 //
 // `bundle`: a zip of dist/ for host installers, byte-identical for the same dist/: entries
 // sorted, fixed timestamps and modes, no precompressed siblings (the installer's host
-// compresses what it serves).
+// compresses what it serves) and no dev/ (the emulator is not listed in manifest.json either).
+//
+// `verify-bundle`: what an installer checks before uploading a zip: manifest.json against
+// docs/manifest.schema.json, every file's SHA-384 (none missing, none unlisted), the entry
+// page's CSP <meta>, the first-load budget (brotli) and no developer file; each problem
+// names its file, and the exit status is 1 when there is any.
 
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -250,7 +259,7 @@ async function schemaErrors(manifest) {
  * installer hosts it. `frame-ancestors` (and report-uri, sandbox) are ignored in a <meta>:
  * that part must come as a header from whoever serves the files (docs/INSTALL-HOSTS.md).
  */
-export function cspFor(manifest) {
+function cspFor(manifest) {
   const connect = ["'self'", ...((manifest.backend && manifest.backend.origins) || [])].join(" ");
   return (
     "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data: blob:; " +
@@ -309,8 +318,9 @@ function writeManifest(stage, manifest) {
     if (!fs.existsSync(path.join(stage, icon.src))) fail(`manifest.json names ${icon.src}, which is not in dist/ (scripts/icons.sh makes the PNGs)`);
   }
   const files = {};
+  // dev/ (the emulator, served only in --dev) is no part of what users or installers get.
   for (const rel of walk(stage)) {
-    if (rel === "manifest.json") continue;
+    if (rel === "manifest.json" || DEV(rel)) continue;
     files[rel] = sri(fs.readFileSync(path.join(stage, rel)));
   }
   const out = { ...manifest, files };
@@ -456,7 +466,8 @@ async function cmdBundle(opts) {
   // Fixed time (the zip format's earliest, 1980-01-01) and order: the same dist/ gives the
   // same bytes, so an installer can compare a rebuild with what was uploaded.
   const mtime = new Date(1980, 0, 1, 0, 0, 0);
-  const files = walk(dist).filter((r) => !PRECOMPRESSED.test(r));
+  // Only what users load: not the precompressed siblings, not the host emulator.
+  const files = walk(dist).filter((r) => !PRECOMPRESSED.test(r) && !DEV(r));
   const entries = {};
   for (const rel of files) {
     entries[rel] = [new Uint8Array(fs.readFileSync(path.join(dist, rel))), { level: 9, mtime, os: 3, attrs: 0o100644 << 16 }];
@@ -468,6 +479,92 @@ async function cmdBundle(opts) {
   console.log(`     ${zipPath}`);
 }
 
+// ---------------------------------------------------------------- verify-bundle
+
+/** Paths a production bundle must never hold: the emulator, source maps, hidden files. */
+const DEV_FILE = (rel) => DEV(rel) || /^(www-)?dev\//.test(rel) || /\.map$/.test(rel) || /(^|\/)\./.test(rel) || /(^|\/)node_modules\//.test(rel);
+
+/**
+ * Checks a bundle zip as an installer would: the manifest against the schema, every file's
+ * SHA-384, no file missing or unlisted, the CSP <meta> of the entry page, the first-load
+ * budget (brotli), and no developer file inside. Returns the problems, each naming the file.
+ */
+async function verifyBundle(zipBytes) {
+  const problems = [];
+  const { unzipSync } = await import("fflate");
+  let zip;
+  try {
+    zip = unzipSync(new Uint8Array(zipBytes));
+  } catch (e) {
+    return [`not a readable zip: ${e.message}`];
+  }
+  const files = new Map();
+  for (const [name, data] of Object.entries(zip)) {
+    if (name.endsWith("/")) continue; // a directory entry
+    if (name.startsWith("/") || name.split("/").some((p) => p === ".." || p === "")) {
+      problems.push(`${name}: unsafe path in the zip`);
+      continue;
+    }
+    files.set(name, Buffer.from(data));
+  }
+  for (const name of files.keys()) if (DEV_FILE(name)) problems.push(`${name}: a developer file (emulator, source map or hidden file) in the bundle`);
+  if (!files.has("manifest.json")) return [...problems, "manifest.json: missing"];
+  let manifest;
+  try {
+    manifest = JSON.parse(files.get("manifest.json").toString("utf8"));
+  } catch (e) {
+    return [...problems, `manifest.json: not valid JSON (${e.message})`];
+  }
+  for (const msg of await schemaErrors(manifest)) problems.push(`manifest.json: ${msg}`);
+  const listed = manifest.files && typeof manifest.files === "object" ? manifest.files : {};
+  if (!manifest.files) problems.push("manifest.json: no `files` (SHA-384 of every file)");
+  for (const [rel, want] of Object.entries(listed)) {
+    if (DEV_FILE(rel)) problems.push(`${rel}: a developer file listed in manifest.json`);
+    if (!files.has(rel)) {
+      problems.push(`${rel}: listed in manifest.json but missing from the zip`);
+      continue;
+    }
+    const got = sri(files.get(rel));
+    if (got !== want) problems.push(`${rel}: SHA-384 differs from manifest.json (the file was changed: ${got}, manifest ${want})`);
+  }
+  for (const rel of files.keys()) {
+    if (rel !== "manifest.json" && !(rel in listed)) problems.push(`${rel}: in the zip but not listed in manifest.json`);
+  }
+  for (const img of [...(manifest.icons || []), ...(manifest.registration_images || [])]) {
+    if (img && img.src && !files.has(img.src)) problems.push(`${img.src}: named by manifest.json but missing from the zip`);
+  }
+  const entry = typeof manifest.entry === "string" ? manifest.entry : "index.html";
+  if (!files.has(entry)) {
+    problems.push(`${entry}: the entry page is missing`);
+  } else {
+    const m = files.get(entry).toString("utf8").match(CSP_META_RE);
+    const want = cspFor(manifest);
+    if (!m) problems.push(`${entry}: no <meta http-equiv="Content-Security-Policy">`);
+    else if (m[1].replace(/&quot;/g, '"') !== want) problems.push(`${entry}: the CSP <meta> is "${m[1]}", expected "${want}" (from manifest.json's backend origins)`);
+    const loaded = new Map([...files].filter(([rel]) => rel !== "manifest.json"));
+    const { first } = firstLoadOf(loaded, entry);
+    let br = 0;
+    for (const rel of first) br += COMPRESSIBLE(rel) ? brotli(files.get(rel)).length : files.get(rel).length;
+    if (br > BUDGET) problems.push(`${entry}: the first load is ${kb(br)} brotli, over the ${kb(BUDGET)} budget (${[...first].join(", ")})`);
+  }
+  return problems;
+}
+
+async function cmdVerifyBundle(opts) {
+  const zipPath = opts._[1];
+  if (!zipPath) die("usage: node scripts/build.mjs verify-bundle ZIP");
+  if (!fs.existsSync(zipPath)) die(`${zipPath} not found`);
+  const bytes = fs.readFileSync(zipPath);
+  const problems = await verifyBundle(bytes);
+  const sha = createHash("sha256").update(bytes).digest("hex");
+  if (problems.length) {
+    for (const p of problems) console.error(`ERROR: ${p}`);
+    die(`${zipPath} (sha256 ${sha}) fails verification: ${problems.length} problem(s), listed above`);
+  }
+  console.log(`     ${zipPath}: sha256 ${sha}`);
+  console.log("     manifest matches docs/manifest.schema.json; every file's SHA-384 matches; CSP <meta> present; first load within budget; no developer file");
+}
+
 const opts = args(process.argv.slice(2));
 switch (opts._[0]) {
   case "dist":
@@ -476,6 +573,9 @@ switch (opts._[0]) {
   case "bundle":
     await cmdBundle(opts);
     break;
+  case "verify-bundle":
+    await cmdVerifyBundle(opts);
+    break;
   default:
-    die("usage: node scripts/build.mjs dist|bundle … (see the top of this file)");
+    die("usage: node scripts/build.mjs dist|bundle|verify-bundle … (see the top of this file)");
 }

@@ -24,6 +24,8 @@ import './emulator_page.test.mjs';
 import './decoder.test.mjs';
 // The installable app: installability, offline start, the API never from the SW cache.
 import './pwa.test.mjs';
+// The host-installer bundle: reproducible, and verify-bundle names what is wrong.
+import './bundle.test.mjs';
 
 const HOSTS = (process.env.ASHYQ_E2E_HOSTS || 'aitu,telegram,vk').split(',').map((s) => s.trim()).filter(Boolean);
 const TIMEOUT_MS = Number(process.env.ASHYQ_E2E_TIMEOUT_MS || 3000);
