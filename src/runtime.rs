@@ -286,9 +286,8 @@ impl App {
             Effect::LoadStatus => {
                 self.spawn(|a| async move { Some(Msg::StatusDone(a.api.status().await)) })
             }
-            Effect::Scan => {
-                self.spawn(|a| async move { Some(Msg::ScanDone(a.host.scan_qr().await)) })
-            }
+            Effect::Scan => self
+                .spawn(|a| async move { Some(Msg::ScanDone(crate::host::scan(&*a.host).await)) }),
             Effect::CheckIn(req) => {
                 self.spawn(|a| async move { Some(Msg::CheckInDone(a.api.check_in(&req).await)) })
             }

@@ -81,6 +81,10 @@ pub enum HostError {
     PermissionDenied,
     #[error("this host cannot scan QR codes")]
     Unsupported,
+    #[error("no camera found")]
+    NoCamera,
+    #[error("the camera is used by another app")]
+    CameraInUse,
     #[error("the bridge call threw: {0}")]
     Bridge(String),
     #[error("the host answered with an error: {0}")]
@@ -94,6 +98,8 @@ impl HostError {
             HostError::Cancelled => "scan_cancelled",
             HostError::PermissionDenied => "permission_denied",
             HostError::Unsupported => "scan_unsupported",
+            HostError::NoCamera => "no_camera",
+            HostError::CameraInUse => "camera_in_use",
             HostError::Bridge(_) => "host_bridge_error",
             HostError::Host(_) => "host_error",
         }

@@ -26,6 +26,8 @@ import './decoder.test.mjs';
 import './pwa.test.mjs';
 // The host-installer bundle: reproducible, and verify-bundle names what is wrong.
 import './bundle.test.mjs';
+// The app's own camera scanner in a plain browser, with a fake camera filming a poster.
+import './camera.test.mjs';
 
 const HOSTS = (process.env.ASHYQ_E2E_HOSTS || 'aitu,telegram,vk').split(',').map((s) => s.trim()).filter(Boolean);
 const TIMEOUT_MS = Number(process.env.ASHYQ_E2E_TIMEOUT_MS || 3000);
