@@ -494,3 +494,22 @@ fn chrome_on_ios_is_not_aitu() {
     assert_eq!(detect(&read_env()), HostKind::Aitu(AituTransport::Ios));
     sim("none", "", "ok", CODE);
 }
+
+#[wasm_bindgen_test]
+fn vk_without_a_code_reader_is_unsupported_so_the_camera_scanner_takes_over() {
+    let reply = |s: &str| js_sys::JSON::parse(s).expect("test JSON");
+    let unsupported = reply(
+        r#"{"error_type":"client_error","error_data":{"error_code":6,"error_reason":"Unsupported platform"}}"#,
+    );
+    assert_eq!(
+        ashyq::host::vk::classify_error(&unsupported),
+        HostError::Unsupported
+    );
+    let closed = reply(
+        r#"{"error_type":"client_error","error_data":{"error_code":4,"error_reason":"User denied"}}"#,
+    );
+    assert_eq!(
+        ashyq::host::vk::classify_error(&closed),
+        HostError::Cancelled
+    );
+}
