@@ -120,11 +120,6 @@ pub async fn serve_static(State(state): State<AppState>, req: Request) -> Respon
         if let Ok(v) = HeaderValue::from_str(&state.csp) {
             h.insert(CONTENT_SECURITY_POLICY, v);
         }
-        // The app's own scanner may use the camera; nothing it embeds may.
-        h.insert(
-            HeaderName::from_static("permissions-policy"),
-            HeaderValue::from_static("camera=(self)"),
-        );
     }
     resp
 }
