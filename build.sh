@@ -14,6 +14,7 @@ export DEBIAN_FRONTEND=noninteractive
 
 WASM_TARGET=wasm32-unknown-unknown
 APP_CRATE=ashyq
+LAZY_CRATE=ashyq-business
 SERVER_CRATE=ashyq-server
 DECODER_CRATE=ashyq-qr
 NODE_BIN="$ROOT/node_modules/.bin"
@@ -179,8 +180,13 @@ cmd_build() {
     cargo build --release --target "$WASM_TARGET" -p "$DECODER_CRATE" || die "decoder wasm build failed"
     local decoder="$TARGET_DIR/$WASM_TARGET/release/${DECODER_CRATE//-/_}.wasm"
     [[ -f "$decoder" ]] || die "expected $decoder after the build (is $DECODER_CRATE a cdylib?)"
+    # The owner's and door staff's screens: a second module, loaded only when opened.
+    say "cargo build --release --target $WASM_TARGET -p $LAZY_CRATE"
+    cargo build --release --target "$WASM_TARGET" -p "$LAZY_CRATE" || die "wasm build of the role screens failed"
+    local lazy="$TARGET_DIR/$WASM_TARGET/release/${LAZY_CRATE//-/_}.wasm"
+    [[ -f "$lazy" ]] || die "expected $lazy after the build"
     # wasm-bindgen, wasm-opt, terser, csso, hashed names, manifest, .br/.gz siblings, sizes.
-    node scripts/build.mjs dist --wasm "$wasm" --decoder-wasm "$decoder" --version "$CRATE_VERSION" --out "$ROOT/dist" ||
+    node scripts/build.mjs dist --wasm "$wasm" --lazy "$lazy" --decoder-wasm "$decoder" --version "$CRATE_VERSION" --out "$ROOT/dist" ||
         die "assembling dist/ failed (see above)"
     ok "dist/ ready"
 }

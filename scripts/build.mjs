@@ -1,11 +1,14 @@
 // The app's build and bundle pipeline; run by `./build.sh build` / `./build.sh bundle`:
 //   node scripts/build.mjs dist   --wasm TARGET/…/ashyq.wasm --version X.Y.Z [--out dist]
+//                                 [--lazy TARGET/…/ashyq_business.wasm]
 //                                 [--decoder-wasm TARGET/…/ashyq_qr.wasm]
 //   node scripts/build.mjs bundle --version X.Y.Z [--dist dist] [--zip ashyq-miniapp-X.Y.Z.zip]
 //   node scripts/build.mjs verify-bundle ZIP
 //
 // `dist`: wasm-bindgen (--target web) → wasm-opt -Oz → terser on the JS glue → csso on the
-// CSS → a staged copy of www/ with the outputs under assets/; the fallback QR decoder
+// CSS → a staged copy of www/ with the outputs under assets/; `--lazy`: the role screens'
+// module, the same steps, named ashyq_lazy* so it is counted apart from the first load
+// (www/assets/boot.js imports it only when asked); the fallback QR decoder
 // (crates/ashyq-qr) the same way but as its own module for a classic Web Worker
 // (--target no-modules, named qr_decoder*: lazy, never in the first load); then:
 //  1. every file under assets/ gets a content hash in its name (ashyq.js → ashyq.3f2a9c1b.js)
@@ -139,11 +142,12 @@ function bindgen(wasm, target, name, out, work) {
 }
 
 /** wasm-bindgen, wasm-opt, terser and csso into STAGE (a copy of www/ plus assets/). */
-function compile(wasm, decoderWasm, stage) {
+function compile(wasm, lazy, decoderWasm, stage) {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "ashyq-build-"));
   try {
     const out = path.join(work, "bindgen");
     bindgen(wasm, "web", path.basename(wasm, ".wasm"), out, work);
+    if (lazy) bindgen(lazy, "web", "ashyq_lazy", out, work);
     if (decoderWasm) bindgen(decoderWasm, "no-modules", "qr_decoder", out, work);
 
     console.log("==> assembling dist/");
@@ -428,17 +432,19 @@ function report(sizes, first, lazy, entry, shell) {
 async function cmdDist(opts) {
   const { wasm, version } = opts;
   const decoderWasm = opts["decoder-wasm"];
+  const lazyWasm = opts.lazy;
   const out = path.resolve(opts.out || path.join(ROOT, "dist"));
   if (!wasm || !version) die("usage: node scripts/build.mjs dist --wasm FILE.wasm --version X.Y.Z [--out DIR] [--decoder-wasm FILE.wasm]");
   if (!fs.existsSync(wasm)) die(`${wasm} not found (did cargo build it?)`);
   if (decoderWasm && !fs.existsSync(decoderWasm)) die(`${decoderWasm} not found (did cargo build -p ashyq-qr?)`);
+  if (lazyWasm && !fs.existsSync(lazyWasm)) die(`${lazyWasm} not found (did cargo build it?)`);
   if (!fs.existsSync(path.join(ROOT, "www", "index.html"))) die("www/index.html not found: the static shell is missing");
   const root = await rootManifest(version);
   if (errors) die(`${errors} problem(s) in manifest.json, listed above`);
   const entry = root.entry;
   const stage = fs.mkdtempSync(path.join(path.dirname(out), ".dist-stage-"));
   try {
-    compile(wasm, decoderWasm, stage);
+    compile(wasm, lazyWasm, decoderWasm, stage);
     hashAssets(stage);
     injectCsp(stage, entry, root);
     const shell = writeServiceWorker(stage, entry);

@@ -45,6 +45,16 @@ impl Api {
         *self.token.borrow_mut() = token;
     }
 
+    /// The budget of one request, in milliseconds.
+    pub fn timeout_ms(&self) -> u32 {
+        self.timeout_ms
+    }
+
+    /// The session's bearer token (handed to the role module).
+    pub fn token(&self) -> Option<String> {
+        self.token.borrow().clone()
+    }
+
     /// One `fetch` (plain `web_sys`: gloo-net's request builder formats its errors, which
     /// kept `core::fmt` machinery in the wasm), aborted after `ms`.
     async fn once(

@@ -109,6 +109,10 @@ pub enum Key {
     HoursAgo,
     DaysAgo,
     JustNow,
+    Business,
+    Door,
+    WithYou,
+    RolesFailed,
 }
 
 pub fn t(lang: Lang, key: Key) -> &'static str {
@@ -116,6 +120,18 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
     use Lang::*;
     match (key, lang) {
         (AppName, _) => "Ashyq",
+        (Business, Kk) => "Бизнес",
+        (Business, Ru) => "Бизнес",
+        (Business, En) => "Business",
+        (Door, Kk) => "Кіреберіс: рұқсатнаманы тексеру",
+        (Door, Ru) => "Вход: проверить пропуск",
+        (Door, En) => "Door: check a pass",
+        (WithYou, Kk) => "Сізбен бірге кіретіндер",
+        (WithYou, Ru) => "Со мной проходят",
+        (WithYou, En) => "Checking in with you",
+        (RolesFailed, Kk) => "Бұл бөлім жүктелмеді. Желіні тексеріп, қайталаңыз.",
+        (RolesFailed, Ru) => "Этот раздел не загрузился. Проверьте сеть и попробуйте снова.",
+        (RolesFailed, En) => "This section did not load. Check the network and try again.",
         (Loading, Kk) => "Жүктелуде…",
         (Loading, Ru) => "Загрузка…",
         (Loading, En) => "Loading…",
@@ -439,6 +455,18 @@ pub fn error_message(lang: Lang, code: &str) -> &'static str {
         ("unauthorized", Lang::Kk) => "Сессия аяқталды. Қайта кіріңіз.",
         ("unauthorized", Lang::Ru) => "Сессия истекла. Войдите снова.",
         ("unauthorized", Lang::En) => "Your session ended. Sign in again.",
+        ("code_revoked", Lang::Kk) => "Бұл постер ауыстырылды — жаңасын сканерлеңіз.",
+        ("code_revoked", Lang::Ru) => "Этот плакат заменён — отсканируйте новый.",
+        ("code_revoked", Lang::En) => "This poster has been replaced — scan the new one.",
+        ("not_your_dependant", Lang::Kk) => {
+            "Тізілімде бұл адам сізге тіркелмеген: оны сізбен бірге тіркеу мүмкін емес."
+        }
+        ("not_your_dependant", Lang::Ru) => {
+            "По реестру этот человек не связан с вами: отметить его вместе с вами нельзя."
+        }
+        ("not_your_dependant", Lang::En) => {
+            "The registry does not link this person to you: they cannot be checked in with you."
+        }
         (_, Lang::Kk) => "Сұрау орындалмады.",
         (_, Lang::Ru) => "Запрос не выполнен.",
         (_, Lang::En) => "The request failed.",

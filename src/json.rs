@@ -8,8 +8,8 @@
 //! must be whole numbers in range.
 
 use ashyq_core::api::{
-    CheckInRequest, CheckInResponse, DemoCitizen, ExitKind, PassResponse, Profile, SessionResponse,
-    StatusResponse, Visit, VisitList,
+    BusinessRef, CheckInRequest, CheckInResponse, DemoCitizen, Dependant, ExitKind, PartyMember,
+    PassResponse, Profile, Roles, SessionResponse, StaffPost, StatusResponse, Visit, VisitList,
 };
 use ashyq_core::status::{Admission, AdmissionReason};
 use ashyq_core::venue::{Category, Direction};
@@ -112,15 +112,103 @@ pub fn profile(v: &JsValue) -> Option<Profile> {
     })
 }
 
+/// A list that serde would default when absent (`#[serde(default)]`).
+fn list_or_empty<T>(o: &JsValue, k: &str, f: impl Fn(&JsValue) -> Option<T>) -> Option<Vec<T>> {
+    let v = get(o, k);
+    if v.is_null() || v.is_undefined() {
+        Some(Vec::new())
+    } else {
+        list(o, k, f)
+    }
+}
+
+fn business_ref(v: &JsValue) -> Option<BusinessRef> {
+    Some(BusinessRef {
+        bin: str_of(v, "bin")?,
+        name: str_of(v, "name")?,
+    })
+}
+
+fn staff_post(v: &JsValue) -> Option<StaffPost> {
+    Some(StaffPost {
+        venue_id: uint_of(v, "venue_id")?,
+        venue_name: str_of(v, "venue_name")?,
+        address: str_of(v, "address")?,
+        category: enum_of(v, "category", Category::parse)?,
+        pcr_required: bool_of(v, "pcr_required")?,
+    })
+}
+
+pub fn roles(v: &JsValue) -> Option<Roles> {
+    Some(Roles {
+        owner_of: list_or_empty(v, "owner_of", business_ref)?,
+        staff_at: list_or_empty(v, "staff_at", staff_post)?,
+    })
+}
+
+fn dependant(v: &JsValue) -> Option<Dependant> {
+    Some(Dependant {
+        id: str_of(v, "id")?,
+        masked_name: str_of(v, "masked_name")?,
+        masked_iin: str_of(v, "masked_iin")?,
+    })
+}
+
 pub fn session(v: &JsValue) -> Option<SessionResponse> {
+    let r = get(v, "roles");
     Some(SessionResponse {
         token: str_of(v, "token")?,
         expires_at: int_of(v, "expires_at")?,
         profile: profile(&obj_of(v, "profile")?)?,
+        roles: if r.is_null() || r.is_undefined() {
+            Roles::default()
+        } else {
+            roles(&r)?
+        },
+        dependants: list_or_empty(v, "dependants", dependant)?,
     })
 }
 
+/// The roles as the role module reads them (the wire shape of [`Roles`]).
+pub fn roles_js(r: &Roles) -> JsValue {
+    let owner: Vec<JsValue> = r
+        .owner_of
+        .iter()
+        .map(|b| {
+            obj(&[
+                ("bin", JsValue::from_str(&b.bin)),
+                ("name", JsValue::from_str(&b.name)),
+            ])
+        })
+        .collect();
+    let staff: Vec<JsValue> = r
+        .staff_at
+        .iter()
+        .map(|p| {
+            obj(&[
+                ("venue_id", JsValue::from_f64(p.venue_id as f64)),
+                ("venue_name", JsValue::from_str(&p.venue_name)),
+                ("address", JsValue::from_str(&p.address)),
+                ("category", JsValue::from_str(p.category.as_str())),
+                ("pcr_required", JsValue::from_bool(p.pcr_required)),
+            ])
+        })
+        .collect();
+    obj(&[("owner_of", js::arr(&owner)), ("staff_at", js::arr(&staff))])
+}
+
 pub fn session_js(r: &SessionResponse) -> JsValue {
+    let deps: Vec<JsValue> = r
+        .dependants
+        .iter()
+        .map(|d| {
+            obj(&[
+                ("id", JsValue::from_str(&d.id)),
+                ("masked_name", JsValue::from_str(&d.masked_name)),
+                ("masked_iin", JsValue::from_str(&d.masked_iin)),
+            ])
+        })
+        .collect();
     obj(&[
         ("token", JsValue::from_str(&r.token)),
         ("expires_at", JsValue::from_f64(r.expires_at as f64)),
@@ -131,6 +219,8 @@ pub fn session_js(r: &SessionResponse) -> JsValue {
                 ("masked_iin", JsValue::from_str(&r.profile.masked_iin)),
             ]),
         ),
+        ("roles", roles_js(&r.roles)),
+        ("dependants", js::arr(&deps)),
     ])
 }
 
@@ -173,17 +263,31 @@ pub fn pass(v: &JsValue) -> Option<PassResponse> {
 }
 
 pub fn check_in(v: &JsValue) -> Option<CheckInResponse> {
-    let adm = obj_of(v, "admission")?;
     Some(CheckInResponse {
         visit: visit(&obj_of(v, "visit")?)?,
         direction: enum_of(v, "direction", Direction::parse)?,
         status: status(&obj_of(v, "status")?)?,
-        admission: Admission {
-            admitted: bool_of(&adm, "admitted")?,
-            reason: enum_of(&adm, "reason", AdmissionReason::parse)?,
-        },
+        admission: admission(&obj_of(v, "admission")?)?,
         pass: pass(&obj_of(v, "pass")?)?,
         closed_visit_id: opt(v, "closed_visit_id", JsValue::as_string)?,
+        party: list_or_empty(v, "party", party_member)?,
+    })
+}
+
+fn admission(v: &JsValue) -> Option<Admission> {
+    Some(Admission {
+        admitted: bool_of(v, "admitted")?,
+        reason: enum_of(v, "reason", AdmissionReason::parse)?,
+    })
+}
+
+fn party_member(v: &JsValue) -> Option<PartyMember> {
+    Some(PartyMember {
+        dependant_id: str_of(v, "dependant_id")?,
+        masked_name: str_of(v, "masked_name")?,
+        visit_id: str_of(v, "visit_id")?,
+        status: enum_of(v, "status", Status::parse)?,
+        admission: admission(&obj_of(v, "admission")?)?,
     })
 }
 
@@ -216,10 +320,16 @@ pub fn error_code(v: &JsValue) -> Option<String> {
 }
 
 pub fn check_in_request(r: &CheckInRequest) -> String {
-    stringify(&obj(&[
+    let body = obj(&[
         ("code", JsValue::from_str(&r.code)),
         ("client_visit_id", JsValue::from_str(&r.client_visit_id)),
-    ]))
+    ]);
+    // As serde writes it: the list only when someone comes along.
+    if !r.dependants.is_empty() {
+        let ids: Vec<JsValue> = r.dependants.iter().map(|d| JsValue::from_str(d)).collect();
+        set(&body, "dependants", &js::arr(&ids));
+    }
+    stringify(&body)
 }
 
 /// `{"proof":{"kind":…,…}}`, as serde writes the internally tagged `HostProof` (Aitu's

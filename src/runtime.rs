@@ -7,11 +7,13 @@ use std::rc::{Rc, Weak};
 
 use ashyq_core::keys::KeySet;
 use gloo_timers::callback::{Interval, Timeout};
-use wasm_bindgen_futures::spawn_local;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsValue;
+use wasm_bindgen_futures::{spawn_local, JsFuture};
 use web_sys::Element;
 
 use crate::api::Api;
-use crate::app::{Effect, Input, Model, Msg, Screen};
+use crate::app::{Effect, Input, Model, Msg, RoleMode, Screen};
 use crate::host::{js, Host, Theme};
 use crate::i18n::Lang;
 use crate::params::Params;
@@ -34,6 +36,16 @@ pub struct App {
     _clock: RefCell<Option<Interval>>,
     back_visible: Cell<Option<bool>>,
     ready: Cell<bool>,
+    roles: RefCell<Option<RolesOpen>>,
+}
+
+/// The role module's screens while they are open: its element, its handle, and the two
+/// functions this module lent it (the host's scanner, and "close").
+struct RolesOpen {
+    root: Element,
+    handle: JsValue,
+    _scan: Closure<dyn FnMut() -> js_sys::Promise>,
+    _close: Closure<dyn FnMut()>,
 }
 
 pub fn now_secs() -> i64 {
@@ -117,13 +129,22 @@ pub fn mount(root: Element, host: Rc<dyn Host>, params: Params) -> Rc<App> {
             _clock: RefCell::new(None),
             back_visible: Cell::new(None),
             ready: Cell::new(false),
+            roles: RefCell::new(None),
         }
     });
     {
         let w = Rc::downgrade(&app);
         host.on_back(Box::new(move || {
             if let Some(app) = w.upgrade() {
-                app.dispatch(Msg::Back);
+                // The role screens walk back through their own screens first; from their
+                // top screen they close themselves.
+                let handle = app.roles.borrow().as_ref().map(|r| r.handle.clone());
+                match handle {
+                    Some(h) => {
+                        let _ = js::call_method(&h, "back", &[]);
+                    }
+                    None => app.dispatch(Msg::Back),
+                }
             }
         }));
     }
@@ -321,6 +342,8 @@ impl App {
             }
             Effect::Haptic(k) => self.host.haptic(k),
             Effect::SaveLang(l) => js::local_set(LANG_CACHE, l.code()),
+            Effect::OpenRoles(mode) => self.spawn(move |a| async move { a.open_roles(mode).await }),
+            Effect::CloseRoles => self.close_roles(),
             Effect::BackButton(v) => {
                 if self.back_visible.get() != Some(v) {
                     self.back_visible.set(Some(v));
@@ -328,6 +351,103 @@ impl App {
                 }
             }
         }
+    }
+}
+
+impl App {
+    /// Loads the role module (`window.ashyqRoles`, set by the shell's boot.js: a dynamic
+    /// import, so the module is fetched only now) and opens it in its own element beside
+    /// `#app`, handing it the API origin, the session token, the language, the roles, and
+    /// the host's scanner as a function that resolves to the scanned text.
+    async fn open_roles(self: &Rc<Self>, mode: RoleMode) -> Option<Msg> {
+        let w = js::window();
+        let loader = js::get(w.as_ref(), "ashyqRoles");
+        let loaded = match js::call_method(w.as_ref(), "ashyqRoles", &[]) {
+            Ok(p) if loader.is_function() => JsFuture::from(js_sys::Promise::resolve(&p)).await,
+            _ => return Some(Msg::RolesFailed),
+        };
+        // Offline, or the module's files are gone: say so (the screen offers Back).
+        let Ok(module) = loaded else {
+            return Some(Msg::RolesFailed);
+        };
+        // The user may have left while the module loaded.
+        if !matches!(self.model.borrow().screen, Screen::Roles { .. }) {
+            return None;
+        }
+        let doc = w.document()?;
+        let root = self.ui.el("div", "roles");
+        crate::view::set(&root, "id", "roles");
+        let host = self.host.clone();
+        let scan = Closure::<dyn FnMut() -> js_sys::Promise>::new(move || {
+            let host = host.clone();
+            wasm_bindgen_futures::future_to_promise(async move {
+                match host.scan_qr().await {
+                    Ok(text) => Ok(JsValue::from_str(&text)),
+                    Err(e) => Err(JsValue::from_str(e.code())),
+                }
+            })
+        });
+        let weak = Rc::downgrade(self);
+        // Later, not inside the call: the role module is still on its stack.
+        let close = Closure::<dyn FnMut()>::new(move || {
+            let weak = weak.clone();
+            spawn_local(async move {
+                if let Some(a) = weak.upgrade() {
+                    a.dispatch(Msg::RolesClosed);
+                }
+            });
+        });
+        let (lang, roles) = {
+            let m = self.model.borrow();
+            let roles = m
+                .session
+                .as_ref()
+                .map(|s| crate::json::roles_js(&s.roles))
+                .unwrap_or(JsValue::NULL);
+            (m.lang, roles)
+        };
+        let token = self.api.token().unwrap_or_default();
+        let opts = js::obj(&[
+            ("mode", JsValue::from_str(mode.as_str())),
+            (
+                "origin",
+                JsValue::from_str(&w.location().origin().unwrap_or_default()),
+            ),
+            ("token", JsValue::from_str(&token)),
+            ("lang", JsValue::from_str(lang.code())),
+            (
+                "timeout_ms",
+                JsValue::from_f64(f64::from(self.api.timeout_ms())),
+            ),
+            ("roles", roles),
+            ("scan", scan.as_ref().clone()),
+            ("close", close.as_ref().clone()),
+        ]);
+        let body = doc.body()?;
+        crate::view::append(body.as_ref(), &root);
+        let handle = match js::call_method(&module, "roles_open", &[root.clone().into(), opts]) {
+            Ok(h) => h,
+            Err(_) => {
+                root.remove();
+                return Some(Msg::RolesFailed);
+            }
+        };
+        crate::view::set(&self.ui.root, "hidden", "");
+        *self.roles.borrow_mut() = Some(RolesOpen {
+            root,
+            handle,
+            _scan: scan,
+            _close: close,
+        });
+        None
+    }
+
+    fn close_roles(&self) {
+        if let Some(r) = self.roles.borrow_mut().take() {
+            let _ = js::call_method(&r.handle, "close", &[]);
+            r.root.remove();
+        }
+        let _ = self.ui.root.remove_attribute("hidden");
     }
 }
 

@@ -115,6 +115,8 @@ fn session() -> SessionResponse {
             masked_name: String::from("Айгерим С."),
             masked_iin: String::from("•••••••••123"),
         },
+        roles: Default::default(),
+        dependants: Vec::new(),
     }
 }
 
@@ -159,6 +161,7 @@ fn checkin(
             expires_at: now() + 300,
         },
         closed_visit_id: None,
+        party: Vec::new(),
     }
 }
 
@@ -731,4 +734,392 @@ async fn automatic_retry_keeps_the_typed_code_and_the_focus() {
         active.map(|a| a.outer_html())
     );
     storage.remove_item("ashyq.session").expect("remove");
+}
+
+// ---------------------------------------------------------------- roles (issue 9)
+
+const BIN: &str = "180340021791";
+
+fn role_session() -> SessionResponse {
+    let mut s = session();
+    s.roles = ashyq_core::api::Roles {
+        owner_of: vec![ashyq_core::api::BusinessRef {
+            bin: String::from(BIN),
+            name: String::from("Береке"),
+        }],
+        staff_at: vec![ashyq_core::api::StaffPost {
+            venue_id: 77,
+            venue_name: String::from(XSS),
+            address: String::from("Алматы"),
+            category: Category::Restaurant,
+            pcr_required: false,
+        }],
+    };
+    s
+}
+
+fn host_with(s: &SessionResponse) -> Rc<FakeHost> {
+    let host = FakeHost::new();
+    host.storage
+        .borrow_mut()
+        .insert(String::from("ashyq.session"), json(s));
+    Rc::new(host)
+}
+
+/// `window.ashyqRoles` as the shell's boot.js defines it, resolving to the role module
+/// linked into this test (the real one is a dynamic import of dist/assets/ashyq_lazy*.js).
+fn install_roles_module() {
+    use wasm_bindgen::closure::Closure;
+    let open = Closure::<dyn FnMut(Element, JsValue) -> JsValue>::new(|root, opts| {
+        ashyq_business::roles_open(root, opts)
+            .map(JsValue::from)
+            .unwrap_or(JsValue::NULL)
+    });
+    let module: JsValue = js_sys::Object::new().into();
+    js_sys::Reflect::set(&module, &"roles_open".into(), open.as_ref()).expect("set");
+    open.forget();
+    let loader =
+        Closure::<dyn FnMut() -> js_sys::Promise>::new(move || js_sys::Promise::resolve(&module));
+    js_sys::Reflect::set(&window(), &"ashyqRoles".into(), loader.as_ref()).expect("set");
+    loader.forget();
+}
+
+fn roles_screen() -> String {
+    q("#roles")
+        .and_then(|a| a.get_attribute("data-screen"))
+        .unwrap_or_default()
+}
+
+/// Types `text` into the box as a user would: value, then an `input` event.
+fn type_into(sel: &str, text: &str) {
+    let i = q(sel)
+        .unwrap_or_else(|| panic!("no {sel} on {}", roles_screen()))
+        .dyn_into::<HtmlInputElement>()
+        .expect("input");
+    i.focus().expect("focus");
+    i.set_value(text);
+    i.dispatch_event(&web_sys::Event::new("input").expect("event"))
+        .expect("dispatch");
+}
+
+fn pass_token(venue_id: u64, expires_at: i64) -> String {
+    let c = ashyq_core::pass::PassClaims {
+        visit_id: String::from("visit-9"),
+        masked_name: String::from("Әлихан С."),
+        status: Status::Yellow,
+        venue_id,
+        entrance: 1,
+        direction: Direction::In,
+        issued_at: now() - 10,
+        expires_at,
+    };
+    ashyq_core::pass::sign(&c, &signer()).expect("signs")
+}
+
+fn good_iin() -> String {
+    ashyq_core::id::with_check_digit("90010130012").expect("check digit")
+}
+
+fn bad_iin() -> String {
+    let good = good_iin();
+    let last = good.as_bytes()[11] - b'0';
+    let mut s = good[..11].to_owned();
+    s.push(char::from(b'0' + (last + 1) % 10));
+    s
+}
+
+#[wasm_bindgen_test]
+async fn home_shows_business_and_door_only_for_those_roles() {
+    backend();
+    let _app = start(signed_in_host()).await;
+    assert!(q("[data-testid=business-open]").is_none());
+    assert!(q("[data-testid=door-open]").is_none());
+    backend();
+    let _app = start(host_with(&role_session())).await;
+    assert!(text("[data-testid=business-open]").contains("Business"));
+    assert!(text("[data-testid=door-open]").contains("Door"));
+}
+
+#[wasm_bindgen_test]
+async fn role_screens_that_cannot_load_say_so() {
+    backend();
+    let reject = js_sys::Function::new_no_args("return Promise.reject(new TypeError('offline'))");
+    js_sys::Reflect::set(&window(), &"ashyqRoles".into(), &reject).expect("set");
+    let _app = start(host_with(&role_session())).await;
+    click("[data-testid=door-open]");
+    let e =
+        wait("#app[data-screen=roles] [data-testid=error-message][data-code=roles_load_failed]")
+            .await;
+    assert!(e
+        .text_content()
+        .unwrap_or_default()
+        .contains("did not load"));
+    click("[data-testid=back]");
+    wait("#app[data-screen=home]").await;
+}
+
+#[wasm_bindgen_test]
+async fn an_owner_opens_premises_gets_a_poster_and_reissues_codes() {
+    use ashyq_core::api::{Business, BusinessList, EntranceCodes, Premises};
+    backend();
+    install_roles_module();
+    let premises = Premises {
+        venue_id: 77,
+        bin: String::from(BIN),
+        name: String::from(XSS),
+        address: String::from("Алматы"),
+        category: Category::Grocery,
+        pcr_required: false,
+        entrances: vec![EntranceCodes {
+            entrance: 1,
+            entry_code: code(Direction::In),
+            exit_code: code(Direction::Out),
+        }],
+        staff: Vec::new(),
+    };
+    route(
+        "GET /v1/business",
+        200,
+        &json(&BusinessList {
+            businesses: vec![Business {
+                bin: String::from(BIN),
+                name: String::from("Береке"),
+                premises: vec![premises],
+            }],
+        }),
+    );
+    route(
+        "GET /v1/premises/*",
+        200,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\"><text>poster</text></svg>",
+    );
+    let _app = start(host_with(&role_session())).await;
+    click("[data-testid=business-open]");
+    wait("#roles[data-screen=business] [data-testid=premises-open]").await;
+    assert!(
+        q("#app").is_some_and(|a| a.has_attribute("hidden")),
+        "the visitor's screens step aside"
+    );
+    // The premises name is text, not markup.
+    assert!(q("#roles img").is_none());
+    click("[data-testid=premises-open]");
+    wait("#roles[data-screen=premises]").await;
+    assert_eq!(text("[data-testid=premises-name]"), XSS);
+
+    click("[data-testid=poster-lang][data-lang=ru]");
+    click("[data-testid=poster-in-a4]");
+    let link = wait("[data-testid=poster-link]").await;
+    assert!(link
+        .get_attribute("href")
+        .is_some_and(|h| h.starts_with("blob:")));
+    assert_eq!(link.get_attribute("data-lang").as_deref(), Some("ru"));
+    assert!(fetch_log()
+        .iter()
+        .any(|l| l.starts_with("GET /v1/premises/77/poster.svg")));
+
+    // Re-issuing asks first; only the confirmation sends it.
+    route(
+        "POST /v1/premises/*",
+        200,
+        &json(&EntranceCodes {
+            entrance: 1,
+            entry_code: String::from("ASHYQ1:new"),
+            exit_code: String::from("ASHYQ1:new-out"),
+        }),
+    );
+    click("[data-testid=reissue]");
+    wait("[data-testid=reissue-ask]").await;
+    assert!(!fetch_log().iter().any(|l| l.contains("/reissue")));
+    click("[data-testid=reissue-confirm]");
+    wait("[data-testid=notice][data-code=reissued]").await;
+    assert!(fetch_log()
+        .iter()
+        .any(|l| l.starts_with("POST /v1/premises/77/entrances/1/reissue")));
+
+    // Appointing staff: a mistyped IIN is caught as it is typed.
+    type_into("#staff-iin", &bad_iin());
+    let check = wait("[data-testid=iin-check][data-state=invalid]").await;
+    assert_eq!(
+        check.get_attribute("data-code").as_deref(),
+        Some("id_bad_check_digit")
+    );
+    assert!(q("[data-testid=staff-appoint]").is_some_and(|b| b.has_attribute("disabled")));
+    type_into("#staff-iin", &good_iin());
+    wait("[data-testid=iin-check][data-state=valid]").await;
+    // Every keystroke redraws the screen; the box being typed in keeps the focus.
+    let active = window()
+        .document()
+        .and_then(|d| d.active_element())
+        .map(|e| e.id());
+    assert_eq!(active.as_deref(), Some("staff-iin"));
+    assert!(q("[data-testid=staff-appoint]").is_some_and(|b| !b.has_attribute("disabled")));
+
+    // Home again: the role screens go, the visitor's come back.
+    click("[data-testid=roles-close]");
+    wait("#app[data-screen=home]:not([hidden])").await;
+    for _ in 0..50 {
+        if q("#roles").is_none() {
+            break;
+        }
+        gloo_timers::future::TimeoutFuture::new(20).await;
+    }
+    assert!(q("#roles").is_none());
+}
+
+#[wasm_bindgen_test]
+async fn the_door_checks_passes_offline_and_guard_mode_checks_the_iin_first() {
+    use ashyq_core::api::GuardCheckInResponse;
+    backend();
+    install_roles_module();
+    if let Some(s) = window().local_storage().ok().flatten() {
+        let _ = s.remove_item("ashyq.passkeys");
+    }
+    let host = host_with(&role_session());
+    let _app = start(host.clone()).await;
+    click("[data-testid=door-open]");
+    wait("#roles[data-screen=door] [data-testid=check-pass]").await;
+    // The pass keys are fetched once and cached for offline checks.
+    for _ in 0..100 {
+        let cached = window()
+            .local_storage()
+            .ok()
+            .flatten()
+            .and_then(|s| s.get_item("ashyq.passkeys").ok().flatten());
+        if cached.is_some() {
+            break;
+        }
+        gloo_timers::future::TimeoutFuture::new(20).await;
+    }
+    // No network from here on: every check is offline.
+    net("down");
+    host.push_scan(Ok(pass_token(77, now() + 120)));
+    click("[data-testid=check-pass]");
+    let v = wait("#roles [data-testid=verdict]").await;
+    assert_eq!(v.get_attribute("data-verdict").as_deref(), Some("valid"));
+    assert_eq!(text("[data-testid=verdict-name]"), "Әлихан С.");
+    assert!(text("#roles [data-testid=status-word]").contains("YELLOW"));
+    // YELLOW at a restaurant: genuine, but may not enter.
+    assert_eq!(
+        q("#roles [data-testid=admission]")
+            .and_then(|e| e.get_attribute("data-admitted"))
+            .as_deref(),
+        Some("false")
+    );
+
+    for (token, reason, words) in [
+        (pass_token(77, now() - 1), "expired", "screenshot"),
+        (pass_token(78, now() + 120), "other_venue", "another venue"),
+        (code(Direction::In), "not_a_pass", "not an Ashyq pass"),
+    ] {
+        host.push_scan(Ok(token));
+        click("#roles [data-testid=check-pass]");
+        let v = wait(&format!(
+            "#roles [data-verdict=invalid][data-reason={reason}]"
+        ))
+        .await;
+        assert!(
+            v.text_content().unwrap_or_default().contains(words),
+            "{reason}: {:?}",
+            v.text_content()
+        );
+    }
+
+    // Guard mode: a bad check digit never leaves the phone.
+    net("up");
+    click("#roles [data-testid=back]");
+    wait("#roles[data-screen=door]").await;
+    click("[data-testid=guard-open]");
+    wait("#roles[data-screen=guard]").await;
+    type_into("#guard-iin", &bad_iin());
+    click("[data-testid=guard-submit]");
+    wait("[data-testid=iin-check][data-state=invalid]").await;
+    assert!(!fetch_log().iter().any(|l| l.contains("guard-checkin")));
+
+    let resp = GuardCheckInResponse {
+        masked_name: String::from("Әлихан С."),
+        masked_iin: String::from("•••••••••123"),
+        visit: visit("visit-g", Direction::In),
+        status: status(Status::Green),
+        admission: Admission {
+            admitted: true,
+            reason: AdmissionReason::Allowed,
+        },
+    };
+    route("POST /v1/premises/77/guard-checkin", 200, &json(&resp));
+    type_into("#guard-iin", &good_iin());
+    click("[data-testid=guard-submit]");
+    let r = wait("[data-testid=guard-result][data-status=GREEN]").await;
+    assert!(r.text_content().unwrap_or_default().contains("Әлихан С."));
+    assert!(
+        !q("#roles")
+            .and_then(|e| e.text_content())
+            .unwrap_or_default()
+            .contains(&good_iin()),
+        "the full IIN is never shown back"
+    );
+    let input = q("#guard-iin")
+        .and_then(|e| e.dyn_into::<HtmlInputElement>().ok())
+        .expect("input");
+    assert_eq!(input.value(), "");
+    click("[data-testid=roles-close]");
+    wait("#app[data-screen=home]:not([hidden])").await;
+}
+
+#[wasm_bindgen_test]
+async fn a_family_checks_in_together_and_a_replaced_poster_says_so() {
+    use ashyq_core::api::{Dependant, PartyMember};
+    backend();
+    let mut s = session();
+    s.dependants = vec![Dependant {
+        id: String::from("dep-1"),
+        masked_name: String::from("Әлихан С."),
+        masked_iin: String::from("•••••••••456"),
+    }];
+    let mut resp = checkin(Status::Green, Direction::In, true, AdmissionReason::Allowed);
+    resp.party = vec![PartyMember {
+        dependant_id: String::from("dep-1"),
+        masked_name: String::from("Әлихан С."),
+        visit_id: String::from("visit-2"),
+        status: Status::Blue,
+        admission: Admission {
+            admitted: true,
+            reason: AdmissionReason::Allowed,
+        },
+    }];
+    route("POST /v1/visits", 200, &json(&resp));
+    let host = host_with(&s);
+    let _app = start(host.clone()).await;
+    host.push_scan(Ok(code(Direction::In)));
+    click("[data-testid=scan]");
+    let tick = wait("#app[data-screen=checkin] [data-testid=dependant]").await;
+    assert!(text("[data-testid=party-pick]").contains("Әлихан С."));
+    tick.dyn_into::<HtmlElement>().expect("html").click();
+    wait("[data-testid=dependant]:checked").await;
+    click("[data-testid=checkin-confirm]");
+    wait("#app[data-screen=pass] [data-testid=party-member][data-status=BLUE]").await;
+    assert!(text("[data-testid=party]").contains("Әлихан С."));
+    let post = fetch_log()
+        .into_iter()
+        .find(|l| l.starts_with("POST /v1/visits "))
+        .expect("a check-in");
+    assert!(post.contains("\"dependants\":[\"dep-1\"]"), "{post}");
+
+    // A poster whose codes were re-issued.
+    click("[data-testid=done]");
+    wait("#app[data-screen=home]").await;
+    route(
+        "POST /v1/visits",
+        409,
+        "{\"error\":{\"code\":\"code_revoked\",\"message\":\"replaced\"}}",
+    );
+    host.push_scan(Ok(code(Direction::In)));
+    click("[data-testid=scan]");
+    wait("#app[data-screen=checkin] [data-testid=checkin-confirm]").await;
+    click("[data-testid=checkin-confirm]");
+    let e =
+        wait("#app[data-screen=error] [data-testid=error-message][data-code=code_revoked]").await;
+    assert!(e
+        .text_content()
+        .unwrap_or_default()
+        .contains("This poster has been replaced — scan the new one"));
 }

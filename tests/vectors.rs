@@ -87,6 +87,8 @@ fn the_app_rejects_invalid_vectors_before_any_request() {
                         masked_name: String::from("A B."),
                         masked_iin: String::from("•••••••••000"),
                     },
+                    roles: Default::default(),
+                    dependants: Vec::new(),
                 }),
                 keys: Some(keys.clone()),
                 venue_code: None,

@@ -4,7 +4,8 @@
 // plain browser) through each host's web message protocol, as the hosts' public SDKs
 // expect it (DESIGN §5). Identities are signed with the dev secrets from /dev/api/demo.
 //
-// Query parameters (all optional): host=aitu|telegram|vk|none, citizen=<index|IIN|status>,
+// Query parameters (all optional): host=aitu|telegram|vk|none,
+// citizen=<index|IIN|status|owner|staff|parent> (a role picks the demo citizen who has it),
 // and any ashyq_* parameter (e.g. ashyq_timeout_ms=3000), which is passed on to the app.
 //
 // Everything that came from the app or the network is shown with textContent only.
@@ -208,6 +209,8 @@ function renderIdentity() {
   if (c) {
     add('citizen', c.name + ' ' + c.lastname + ' (' + c.expected_status + ')');
     add('IIN', c.iin);
+    const roles = rolesOf(c);
+    if (roles.length) add('roles', roles.join(', '));
   }
   if (state.host === 'aitu' && state.ident) {
     add('GetMe', show(state.ident.me));
@@ -536,12 +539,24 @@ window.addEventListener('message', (e) => {
 
 // ---------------------------------------------------------------- controls and start
 
+/** The demo roles of a citizen (from /dev/api/demo): owner, staff, parent. */
+function rolesOf(c) {
+  const d = state.demo ?? {};
+  const roles = [];
+  if ((d.businesses ?? []).some((b) => b.owner_iin === c.iin)) roles.push('owner');
+  if ((d.staff ?? []).some((s) => s.iin === c.iin)) roles.push('staff');
+  if ((d.dependants ?? []).some((k) => k.parent_iin === c.iin)) roles.push('parent');
+  return roles;
+}
+
 function pickCitizen(spec) {
   const list = state.demo?.citizens ?? [];
   if (spec == null || spec === '') return 0;
   const n = Number(spec);
   if (Number.isInteger(n) && n >= 0 && n < list.length && String(spec).length < 3) return n;
-  const i = list.findIndex((c) => c.iin === spec || c.expected_status === String(spec).toUpperCase());
+  const i = list.findIndex(
+    (c) => c.iin === spec || c.expected_status === String(spec).toUpperCase() || rolesOf(c).includes(String(spec)),
+  );
   return i >= 0 ? i : 0;
 }
 
@@ -550,8 +565,10 @@ function renderCitizens() {
   (state.demo?.citizens ?? []).forEach((c, i) => {
     const o = document.createElement('option');
     o.value = String(i);
-    o.textContent = c.name + ' ' + c.lastname + ' — ' + c.expected_status;
+    const roles = rolesOf(c);
+    o.textContent = c.name + ' ' + c.lastname + ' — ' + c.expected_status + (roles.length ? ' · ' + roles.join(', ') : '');
     o.dataset.status = c.expected_status;
+    o.dataset.roles = roles.join(' ');
     ui.citizen.append(o);
   });
   ui.citizen.value = String(state.citizen);

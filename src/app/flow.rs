@@ -30,6 +30,8 @@ pub struct Verified {
     /// The code as scanned, sent to the backend.
     pub code: String,
     pub client_visit_id: String,
+    /// The dependants ticked to check in with the visitor ([`ashyq_core::api::Dependant::id`]).
+    pub party: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]

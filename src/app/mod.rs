@@ -22,5 +22,5 @@ pub mod update;
 pub use flow::{Flow, Pending, Source, Verified};
 pub use model::{
     backoff_ms, refresh_at, DiaryView, Effect, HomeStatus, Input, Model, Msg, PassView, Retry,
-    Screen, SignIn,
+    RoleMode, Screen, SignIn,
 };

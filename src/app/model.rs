@@ -42,6 +42,31 @@ pub enum Screen {
         reason: Failure,
     },
     Diary(DiaryView),
+    /// The owner's or the door staff's screens: a second wasm module, loaded on demand and
+    /// shown in its own element; this screen is what shows while it loads or if it cannot.
+    Roles {
+        mode: RoleMode,
+        failed: bool,
+    },
+}
+
+/// Which role screens the lazily loaded module opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoleMode {
+    /// Business owners: premises, posters, staff.
+    Business,
+    /// Door staff: check a pass, guard mode.
+    Door,
+}
+
+impl RoleMode {
+    /// The name the role module is opened with (`mode` of its options).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RoleMode::Business => "business",
+            RoleMode::Door => "door",
+        }
+    }
 }
 
 impl Screen {
@@ -58,6 +83,7 @@ impl Screen {
             Screen::Rejected { .. } => "rejected",
             Screen::Error { .. } => "error",
             Screen::Diary(_) => "diary",
+            Screen::Roles { .. } => "roles",
         }
     }
 }
@@ -184,6 +210,14 @@ pub enum Msg {
     SwitchLang,
     SignOut,
     Back,
+    /// Ticks or unticks a dependant on the check-in screen (family check-in).
+    ToggleDependant(String),
+    /// Opens the owner's or the staff's screens (loads their module on first use).
+    OpenRoles(RoleMode),
+    /// The role module could not be loaded.
+    RolesFailed,
+    /// The role module closed itself (its own back button).
+    RolesClosed,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -213,6 +247,10 @@ pub enum Effect {
     Haptic(Haptic),
     SaveLang(Lang),
     BackButton(bool),
+    /// Load the role module (once) and open it in `mode`.
+    OpenRoles(RoleMode),
+    /// Close the role module's screens, if they are open.
+    CloseRoles,
 }
 
 /// Backoff before automatic retry `attempt` (0-based): 1, 2, 4, 8, 16, then 30 s.

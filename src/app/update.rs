@@ -9,7 +9,7 @@ use ashyq_core::CodeError;
 use super::flow::{Flow, Pending, Source, Verified};
 use super::model::{
     backoff_ms, refresh_at, DiaryView, Effect, HomeStatus, Input, KeysState, Model, Msg, PassView,
-    Retry, Screen, SignIn,
+    Retry, RoleMode, Screen, SignIn,
 };
 use crate::types::{ApiError, Failure, Haptic, HostKind, Proof};
 
@@ -19,6 +19,7 @@ impl Model {
         self.now = input.now;
         let visit_id = input.visit_id;
         let mut fx = Vec::new();
+        let was_roles = matches!(self.screen, Screen::Roles { .. });
         match msg {
             Msg::Started {
                 session,
@@ -237,6 +238,48 @@ impl Model {
                 fx.push(Effect::SaveLang(self.lang));
             }
             Msg::SignOut => self.signed_out(&mut fx),
+            Msg::ToggleDependant(id) => {
+                if let Flow::Verified(v) = &mut self.flow {
+                    let known = self
+                        .session
+                        .as_ref()
+                        .is_some_and(|s| s.dependants.iter().any(|d| d.id == id));
+                    // `retain`, not `remove(index)`: its panic message would pull
+                    // `core::fmt` into the wasm.
+                    if v.party.contains(&id) {
+                        v.party.retain(|p| *p != id);
+                    } else if known {
+                        v.party.push(id);
+                    }
+                }
+            }
+            Msg::OpenRoles(mode) => {
+                let allowed = self.session.as_ref().is_some_and(|s| match mode {
+                    RoleMode::Business => !s.roles.owner_of.is_empty(),
+                    RoleMode::Door => !s.roles.staff_at.is_empty(),
+                });
+                if allowed && matches!(self.screen, Screen::Home(_)) {
+                    self.flow = Flow::Idle;
+                    self.screen = Screen::Roles {
+                        mode,
+                        failed: false,
+                    };
+                    fx.push(Effect::OpenRoles(mode));
+                }
+            }
+            Msg::RolesFailed => {
+                if let Screen::Roles { failed, .. } = &mut self.screen {
+                    *failed = true;
+                }
+            }
+            Msg::RolesClosed => {
+                if matches!(self.screen, Screen::Roles { .. }) {
+                    self.go_home(&mut fx);
+                }
+            }
+        }
+        if was_roles && !matches!(self.screen, Screen::Roles { .. }) {
+            fx.push(Effect::CloseRoles);
         }
         let back = !matches!(
             self.screen,
@@ -343,14 +386,20 @@ impl Model {
                     venue: parsed.info,
                     code: code.text,
                     client_visit_id: code.client_visit_id,
+                    party: Vec::new(),
                 };
                 self.screen = Screen::CheckIn;
+                // A visitor with dependants ticks who comes along before sending.
+                let family = self
+                    .session
+                    .as_ref()
+                    .is_some_and(|s| !s.dependants.is_empty());
                 self.flow = match code.source {
-                    Source::Scan => {
+                    Source::Scan if !family => {
                         fx.push(Effect::CheckIn(request(&v)));
                         Flow::Sending(v)
                     }
-                    Source::Link => Flow::Verified(v),
+                    Source::Scan | Source::Link => Flow::Verified(v),
                 };
             }
             // A key published after our cached set: fetch the keys once and verify again.
@@ -516,6 +565,7 @@ fn request(v: &Verified) -> CheckInRequest {
     CheckInRequest {
         code: v.code.clone(),
         client_visit_id: v.client_visit_id.clone(),
+        dependants: v.party.clone(),
     }
 }
 
@@ -524,7 +574,9 @@ mod tests {
     use super::*;
     use crate::i18n::Lang;
     use crate::types::HostError;
-    use ashyq_core::api::{ExitKind, Profile};
+    use ashyq_core::api::{
+        BusinessRef, Dependant, ExitKind, PartyMember, Profile, Roles, StaffPost,
+    };
     use ashyq_core::api::{PassResponse, SessionResponse, StatusResponse, Visit};
     use ashyq_core::keys::KeySet;
     use ashyq_core::keys::Signer;
@@ -582,6 +634,8 @@ mod tests {
                 masked_name: String::from("Айгерим С."),
                 masked_iin: String::from("•••••••••123"),
             },
+            roles: Roles::default(),
+            dependants: Vec::new(),
         }
     }
     fn status(s: Status) -> StatusResponse {
@@ -618,6 +672,7 @@ mod tests {
                 expires_at: 1_800_000_300,
             },
             closed_visit_id: None,
+            party: Vec::new(),
         }
     }
     fn signed_in(host: HostKind) -> Model {
@@ -920,5 +975,160 @@ mod tests {
                 reason: Failure::Api(refused)
             }
         );
+    }
+
+    fn family_session() -> SessionResponse {
+        let mut s = session();
+        s.dependants = vec![Dependant {
+            id: String::from("d1"),
+            masked_name: String::from("Әлихан С."),
+            masked_iin: String::from("•••••••••456"),
+        }];
+        s
+    }
+
+    #[test]
+    fn a_family_ticks_who_comes_along_then_every_member_is_on_the_pass() {
+        let mut m = Model::new(HostKind::Fake, Lang::En);
+        step(
+            &mut m,
+            Msg::Started {
+                session: Some(family_session()),
+                keys: Some(keys()),
+                venue_code: None,
+            },
+        );
+        step(&mut m, Msg::ScanTap);
+        let fx = step(&mut m, Msg::ScanDone(Ok(code(Direction::In))));
+        // With dependants the scan waits for the ticks instead of checking in at once.
+        assert!(!fx.iter().any(|e| matches!(e, Effect::CheckIn(_))));
+        assert_eq!(m.screen, Screen::CheckIn);
+        step(&mut m, Msg::ToggleDependant(String::from("d1")));
+        // An id this session does not have is never sent.
+        step(&mut m, Msg::ToggleDependant(String::from("someone-else")));
+        let fx = step(&mut m, Msg::ConfirmCheckIn);
+        let req = fx
+            .iter()
+            .find_map(|e| match e {
+                Effect::CheckIn(r) => Some(r.clone()),
+                _ => None,
+            })
+            .expect("a check-in");
+        assert_eq!(req.dependants, vec![String::from("d1")]);
+        let mut resp = checkin(Direction::In);
+        resp.party = vec![PartyMember {
+            dependant_id: String::from("d1"),
+            masked_name: String::from("Әлихан С."),
+            visit_id: String::from("v2"),
+            status: Status::Blue,
+            admission: Admission {
+                admitted: true,
+                reason: AdmissionReason::Allowed,
+            },
+        }];
+        step(&mut m, Msg::CheckInDone(Ok(resp)));
+        let Screen::Pass(view) = &m.screen else {
+            panic!("expected the pass, got {:?}", m.screen)
+        };
+        assert_eq!(view.resp.party.len(), 1);
+        // Unticking takes the dependant out again.
+        let mut m2 = Model::new(HostKind::Fake, Lang::En);
+        step(
+            &mut m2,
+            Msg::Started {
+                session: Some(family_session()),
+                keys: Some(keys()),
+                venue_code: None,
+            },
+        );
+        step(&mut m2, Msg::Paste(code(Direction::In)));
+        step(&mut m2, Msg::ToggleDependant(String::from("d1")));
+        step(&mut m2, Msg::ToggleDependant(String::from("d1")));
+        let fx = step(&mut m2, Msg::ConfirmCheckIn);
+        assert!(fx
+            .iter()
+            .any(|e| matches!(e, Effect::CheckIn(r) if r.dependants.is_empty())));
+    }
+
+    #[test]
+    fn a_replaced_poster_says_so() {
+        let mut m = signed_in(HostKind::Fake);
+        step(&mut m, Msg::ScanTap);
+        step(&mut m, Msg::ScanDone(Ok(code(Direction::In))));
+        let revoked = crate::api::classify(409, String::from("code_revoked"));
+        step(&mut m, Msg::CheckInDone(Err(revoked)));
+        let Screen::Error { reason } = &m.screen else {
+            panic!("expected an error, got {:?}", m.screen)
+        };
+        assert_eq!(reason.code(), "code_revoked");
+        assert_eq!(
+            crate::i18n::error_message(Lang::En, reason.code()),
+            "This poster has been replaced — scan the new one."
+        );
+        // 422 too: the app keys on the code, not the status.
+        let r = crate::api::classify(422, String::from("code_revoked"));
+        assert_eq!(r.code(), "code_revoked");
+    }
+
+    #[test]
+    fn role_screens_open_only_for_their_role_and_close_on_back() {
+        let mut m = signed_in(HostKind::Fake);
+        let fx = step(&mut m, Msg::OpenRoles(RoleMode::Business));
+        assert!(!fx.iter().any(|e| matches!(e, Effect::OpenRoles(_))));
+        assert_eq!(m.screen.name(), "home");
+
+        let mut s = session();
+        s.roles = Roles {
+            owner_of: vec![BusinessRef {
+                bin: String::from("180340021791"),
+                name: String::from("Береке"),
+            }],
+            staff_at: vec![StaffPost {
+                venue_id: 5,
+                venue_name: String::from("Береке"),
+                address: String::from("Астана"),
+                category: Category::Grocery,
+                pcr_required: false,
+            }],
+        };
+        let mut m = Model::new(HostKind::Fake, Lang::En);
+        step(
+            &mut m,
+            Msg::Started {
+                session: Some(s),
+                keys: Some(keys()),
+                venue_code: None,
+            },
+        );
+        let fx = step(&mut m, Msg::OpenRoles(RoleMode::Door));
+        assert!(fx.contains(&Effect::OpenRoles(RoleMode::Door)));
+        assert_eq!(
+            m.screen,
+            Screen::Roles {
+                mode: RoleMode::Door,
+                failed: false
+            }
+        );
+        // The host's back button leaves the role screens.
+        let fx = step(&mut m, Msg::Back);
+        assert!(fx.contains(&Effect::CloseRoles));
+        assert_eq!(m.screen.name(), "home");
+        // The module failing to load says so; its own close button goes home.
+        step(&mut m, Msg::OpenRoles(RoleMode::Business));
+        step(&mut m, Msg::RolesFailed);
+        assert_eq!(
+            m.screen,
+            Screen::Roles {
+                mode: RoleMode::Business,
+                failed: true
+            }
+        );
+        let fx = step(&mut m, Msg::RolesClosed);
+        assert!(fx.contains(&Effect::CloseRoles));
+        assert_eq!(m.screen.name(), "home");
+        // Signing out closes them too.
+        step(&mut m, Msg::OpenRoles(RoleMode::Business));
+        let fx = step(&mut m, Msg::SignOut);
+        assert!(fx.contains(&Effect::CloseRoles));
     }
 }

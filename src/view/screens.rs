@@ -8,7 +8,7 @@ use ashyq_core::{Status, Timestamp};
 use wasm_bindgen::JsCast;
 
 use super::{append, set, Ui};
-use crate::app::{DiaryView, HomeStatus, Model, Msg, PassView, Screen, SignIn};
+use crate::app::{DiaryView, HomeStatus, Model, Msg, PassView, RoleMode, Screen, SignIn};
 use crate::i18n::{self, t, Key, Lang};
 use crate::types::HostKind;
 use web_sys::Element;
@@ -74,6 +74,26 @@ pub fn render(ui: &Ui, m: &Model) {
             );
         }
         Screen::Diary(d) => diary(ui, m, d, &main),
+        Screen::Roles { mode, failed } => {
+            let title = match mode {
+                RoleMode::Business => Key::Business,
+                RoleMode::Door => Key::Door,
+            };
+            append(&main, &ui.text("h1", "title", t(l, title)));
+            if *failed {
+                let msg = ui.text("p", "error-message", t(l, Key::RolesFailed));
+                set(&msg, "data-testid", "error-message");
+                set(&msg, "data-code", "roles_load_failed");
+                set(&msg, "role", "alert");
+                append(&main, &msg);
+            } else {
+                append(&main, &busy(ui, t(l, Key::Loading)));
+            }
+            append(
+                &main,
+                &ui.button(t(l, Key::Back), "back", "btn", || Msg::Back),
+            );
+        }
     }
     append(&ui.root, &main);
 }
@@ -417,6 +437,24 @@ fn home(ui: &Ui, m: &Model, h: &HomeStatus, main: &Element) {
         append(main, &ui.text("p", "muted", t(l, Key::OrPaste)));
         append(main, &paste_box(ui, l));
     }
+    if let Some(s) = &m.session {
+        if !s.roles.owner_of.is_empty() {
+            append(
+                main,
+                &ui.button(t(l, Key::Business), "business-open", "btn", || {
+                    Msg::OpenRoles(RoleMode::Business)
+                }),
+            );
+        }
+        if !s.roles.staff_at.is_empty() {
+            append(
+                main,
+                &ui.button(t(l, Key::Door), "door-open", "btn", || {
+                    Msg::OpenRoles(RoleMode::Door)
+                }),
+            );
+        }
+    }
     let row = ui.el("div", "row");
     append(
         &row,
@@ -456,6 +494,32 @@ fn check_in(ui: &Ui, m: &Model, main: &Element) {
         &entrance_line(ui, l, venue.entrance, venue.direction),
     );
     append(main, &card);
+    let deps = m.session.as_ref().map(|s| &s.dependants[..]).unwrap_or(&[]);
+    if !deps.is_empty() {
+        let fs = ui.el("fieldset", "party");
+        set(&fs, "data-testid", "party-pick");
+        append(&fs, &ui.text("legend", "", t(l, Key::WithYou)));
+        for d in deps {
+            let label = ui.el("label", "tick");
+            let b = ui.el("input", "");
+            set(&b, "type", "checkbox");
+            set(&b, "data-testid", "dependant");
+            set(&b, "data-dependant", &d.id);
+            if v.party.contains(&d.id) {
+                set(&b, "checked", "");
+            }
+            if sending {
+                set(&b, "disabled", "");
+            }
+            let d2 = ui.dispatcher();
+            let id = d.id.clone();
+            ui.on(&b, "change", move || d2(Msg::ToggleDependant(id.clone())));
+            append(&label, &b);
+            append(&label, &ui.text("span", "", &d.masked_name));
+            append(&fs, &label);
+        }
+        append(main, &fs);
+    }
     if sending {
         append(main, &busy(ui, t(l, Key::CheckingIn)));
     } else {
@@ -543,6 +607,44 @@ fn pass(ui: &Ui, m: &Model, p: &PassView, main: &Element) {
         &entrance_line(ui, l, p.venue.entrance, p.resp.direction),
     );
     append(&sec, &venue);
+    if !p.resp.party.is_empty() {
+        let list = ui.el("ul", "party");
+        set(&list, "data-testid", "party");
+        for member in &p.resp.party {
+            let li = ui.el("li", status_class(member.status));
+            set(&li, "data-testid", "party-member");
+            set(&li, "data-status", member.status.as_str());
+            set(
+                &li,
+                "data-admitted",
+                if member.admission.admitted {
+                    "true"
+                } else {
+                    "false"
+                },
+            );
+            append(&li, &icon(ui, member.status.as_str()));
+            append(&li, &ui.text("strong", "", &member.masked_name));
+            append(
+                &li,
+                &ui.text("span", "", i18n::status_word(l, member.status)),
+            );
+            append(
+                &li,
+                &ui.text(
+                    "span",
+                    "",
+                    if member.admission.admitted {
+                        t(l, Key::Admitted)
+                    } else {
+                        t(l, Key::NotAdmitted)
+                    },
+                ),
+            );
+            append(&list, &li);
+        }
+        append(&sec, &list);
+    }
     if p.resp.direction == Direction::Out {
         append(&sec, &ui.text("p", "closed", t(l, Key::VisitClosed)));
     }

@@ -21,3 +21,12 @@ init({ module_or_path: '/assets/ashyq_bg.wasm' }).then(() => {
   p.textContent = 'Ashyq could not start: ' + String(err && err.message ? err.message : err);
   app.replaceChildren(p);
 });
+
+// The owner's and the door staff's screens: a second module, fetched only when one of them
+// is opened (the app calls this). Its names contain "lazy", so the build counts it apart
+// from the first load.
+window.ashyqRoles = () =>
+  import('/assets/ashyq_lazy.js').then(async (m) => {
+    await m.default({ module_or_path: '/assets/ashyq_lazy_bg.wasm' });
+    return m;
+  });

@@ -20,12 +20,14 @@ export class Emu {
    * Opens /dev/ in a fresh browser context (fresh storage) as `host` and `citizen`
    * (index, IIN or expected status) and waits until the app is ready to scan.
    */
-  static async open(browser, origin, { host, citizen, timeoutMs, waitReady = true }) {
+  static async open(browser, origin, { host, citizen, timeoutMs, waitReady = true, params = {} }) {
     const context = await browser.newContext({ viewport: { width: 1200, height: 860 }, locale: 'en-US' });
     const page = await context.newPage();
     const problems = watchPage(page);
     const q = new URLSearchParams({ host, citizen: String(citizen) });
     if (timeoutMs) q.set('ashyq_timeout_ms', String(timeoutMs));
+    // Other ashyq_* parameters (e.g. ashyq_clock_offset_s): the emulator passes them on.
+    for (const [k, v] of Object.entries(params)) q.set(k, String(v));
     const emu = new Emu(context, page, origin, host, problems);
     await page.goto(`${origin}/dev/?${q}`);
     await page.locator('html[data-emulator-ready="1"]').waitFor({ state: 'attached', timeout: 15_000 });
@@ -115,16 +117,42 @@ export class Emu {
     }
   }
 
-  /** Scan: Scan in the app, then the poster button in the host's scanner panel. */
-  async scan(posterTestId) {
+  /**
+   * Scan: Scan in the app, then the poster button in the host's scanner panel. A visitor
+   * with dependants is asked who comes along before the check-in is sent; unless `family`
+   * (the test ticks them itself), check in alone as most of these tests mean to.
+   */
+  async scan(posterTestId, { family = false } = {}) {
     await this.startScan();
     await this.page.click(`[data-testid="${posterTestId}"]`);
+    if (!family) await this.checkInAloneIfAsked();
   }
 
-  async scanText(text) {
+  async scanText(text, { family = false } = {}) {
     await this.startScan();
     await this.page.fill('[data-testid=scan-text]', text);
     await this.page.click('[data-testid=scan-send]');
+    if (!family) await this.checkInAloneIfAsked();
+  }
+
+  /** After a scan: taps "Check in" if the app asks who comes along; returns once it is past. */
+  async checkInAloneIfAsked(timeoutMs = 10_000) {
+    const f = await this.frame();
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const state = await f
+        .evaluate(() => ({
+          screen: document.getElementById('app')?.dataset.screen ?? null,
+          asks: !!document.querySelector('#app [data-testid=party-pick]') && !!document.querySelector('[data-testid=checkin-confirm]'),
+        }))
+        .catch(() => ({ screen: null, asks: false }));
+      if (state.screen === 'checkin' && state.asks) {
+        await this.app.locator('[data-testid=checkin-confirm]').click();
+        return;
+      }
+      if (state.screen !== 'scanning' && state.screen !== 'checkin' && state.screen !== 'start') return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
 
   async readPass() {
@@ -138,6 +166,7 @@ export class Emu {
         admitted: q('admission')?.getAttribute('data-admitted') ?? null,
         admissionText: q('admission')?.textContent?.trim() ?? '',
         venue: q('venue-name')?.textContent?.trim() ?? '',
+        name: document.querySelector('[data-testid=pass] .name')?.textContent?.trim() ?? '',
         direction: q('direction')?.textContent?.trim() ?? '',
         hasQr: !!q('pass-qr'),
       };
@@ -188,6 +217,18 @@ export class Emu {
   /** Screenshot of the app frame only (the phone's screen). */
   async shot(name) {
     return screenshot(this.page.locator('[data-testid=app-frame]'), name);
+  }
+
+  /** Screenshot of the pass QR alone (for zbarimg: what a door scanner would see). */
+  async screenshotQr(name) {
+    const qr = this.app.locator('[data-testid=pass-qr]');
+    await qr.waitFor({ state: 'visible', timeout: 5000 });
+    // The emulator's toast (the host's haptics, …) floats over the phone's screen.
+    await this.page.evaluate(() => {
+      const t = document.getElementById('toast');
+      if (t) t.hidden = true;
+    });
+    return screenshot(qr, name);
   }
 
   async shotPage(name) {
