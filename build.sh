@@ -17,6 +17,7 @@ APP_CRATE=ashyq
 LAZY_CRATE=ashyq-business
 SERVER_CRATE=ashyq-server
 DECODER_CRATE=ashyq-qr
+CAMERA_CRATE=ashyq-camera
 NODE_BIN="$ROOT/node_modules/.bin"
 
 # ---------------------------------------------------------------- output helpers
@@ -180,13 +181,18 @@ cmd_build() {
     cargo build --release --target "$WASM_TARGET" -p "$DECODER_CRATE" || die "decoder wasm build failed"
     local decoder="$TARGET_DIR/$WASM_TARGET/release/${DECODER_CRATE//-/_}.wasm"
     [[ -f "$decoder" ]] || die "expected $decoder after the build (is $DECODER_CRATE a cdylib?)"
+    # The camera scanner for hosts without one: its own module, loaded when the camera opens.
+    say "cargo build --release --target $WASM_TARGET -p $CAMERA_CRATE"
+    cargo build --release --target "$WASM_TARGET" -p "$CAMERA_CRATE" || die "camera scanner wasm build failed"
+    local camera="$TARGET_DIR/$WASM_TARGET/release/${CAMERA_CRATE//-/_}.wasm"
+    [[ -f "$camera" ]] || die "expected $camera after the build (is $CAMERA_CRATE a cdylib?)"
     # The owner's and door staff's screens: a second module, loaded only when opened.
     say "cargo build --release --target $WASM_TARGET -p $LAZY_CRATE"
     cargo build --release --target "$WASM_TARGET" -p "$LAZY_CRATE" || die "wasm build of the role screens failed"
     local lazy="$TARGET_DIR/$WASM_TARGET/release/${LAZY_CRATE//-/_}.wasm"
     [[ -f "$lazy" ]] || die "expected $lazy after the build"
     # wasm-bindgen, wasm-opt, terser, csso, hashed names, manifest, .br/.gz siblings, sizes.
-    node scripts/build.mjs dist --wasm "$wasm" --lazy "$lazy" --decoder-wasm "$decoder" --version "$CRATE_VERSION" --out "$ROOT/dist" ||
+    node scripts/build.mjs dist --wasm "$wasm" --lazy "$lazy" --decoder-wasm "$decoder" --camera "$camera" --version "$CRATE_VERSION" --out "$ROOT/dist" ||
         die "assembling dist/ failed (see above)"
     ok "dist/ ready"
 }

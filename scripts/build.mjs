@@ -2,6 +2,7 @@
 //   node scripts/build.mjs dist   --wasm TARGET/…/ashyq.wasm --version X.Y.Z [--out dist]
 //                                 [--lazy TARGET/…/ashyq_business.wasm]
 //                                 [--decoder-wasm TARGET/…/ashyq_qr.wasm]
+//                                 [--camera TARGET/…/ashyq_camera.wasm]
 //   node scripts/build.mjs bundle --version X.Y.Z [--dist dist] [--zip ashyq-miniapp-X.Y.Z.zip]
 //   node scripts/build.mjs verify-bundle ZIP
 //
@@ -10,7 +11,10 @@
 // module, the same steps, named ashyq_lazy* so it is counted apart from the first load
 // (www/assets/boot.js imports it only when asked); the fallback QR decoder
 // (crates/ashyq-qr) the same way but as its own module for a classic Web Worker
-// (--target no-modules, named qr_decoder*: lazy, never in the first load); then:
+// (--target no-modules, named qr_decoder*: lazy, never in the first load); `--camera`: the
+// camera scanner (crates/ashyq-camera) as camera_lazy*, which boot.js imports with its
+// stylesheet assets/camera_lazy.css only when the camera opens; the hand-written scripts
+// (boot.js, the decoder's worker, sw.js) are minified with terser too; then:
 //  1. every file under assets/ gets a content hash in its name (ashyq.js → ashyq.3f2a9c1b.js)
 //     and the references to it in every text file are rewritten, hashing a file only after
 //     the files it references, so a hash covers what it loads. The server caches /assets/*
@@ -142,13 +146,14 @@ function bindgen(wasm, target, name, out, work) {
 }
 
 /** wasm-bindgen, wasm-opt, terser and csso into STAGE (a copy of www/ plus assets/). */
-function compile(wasm, lazy, decoderWasm, stage) {
+function compile(wasm, lazy, decoderWasm, camera, stage) {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "ashyq-build-"));
   try {
     const out = path.join(work, "bindgen");
     bindgen(wasm, "web", path.basename(wasm, ".wasm"), out, work);
     if (lazy) bindgen(lazy, "web", "ashyq_lazy", out, work);
     if (decoderWasm) bindgen(decoderWasm, "no-modules", "qr_decoder", out, work);
+    if (camera) bindgen(camera, "web", "camera_lazy", out, work);
 
     console.log("==> assembling dist/");
     fs.cpSync(path.join(ROOT, "www"), stage, { recursive: true });
@@ -159,9 +164,24 @@ function compile(wasm, lazy, decoderWasm, stage) {
       run(path.join(BIN, "csso"), [css, "-o", css + ".min"]);
       fs.renameSync(css + ".min", css);
     }
+    // boot.js ships on every first load; comments are for readers of www/, not for phones.
+    for (const rel of walk(path.join(stage, "assets")).filter((r) => HANDWRITTEN.test(r))) minifyScript(path.join(stage, "assets", rel));
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }
+}
+
+// Our own scripts under www/assets (module scripts but for the classic worker).
+const HANDWRITTEN = /^(boot|qr-decoder-worker)\.js$/;
+
+/**
+ * terser on a hand-written script: comments out, names inside functions shortened; string
+ * literals (asset names the hashing rewrites) and top-level names stay.
+ */
+function minifyScript(file) {
+  const module = path.basename(file) === "boot.js";
+  run(path.join(BIN, "terser"), [file, ...(module ? ["--module"] : []), "--compress", "--mangle", "-o", file + ".min"]);
+  fs.renameSync(file + ".min", file);
 }
 
 /** Content hashes in asset names, references rewritten. */
@@ -310,6 +330,8 @@ function writeServiceWorker(stage, entry) {
   sw = sw.replace(/^const BUILD = 'dev';.*$/m, `const BUILD = '${build.digest("hex").slice(0, 12)}';`);
   if (sw === before || !sw.includes(`const SHELL = ${JSON.stringify(list)};`)) fail("sw.js: the `const SHELL = [];` and `const BUILD = 'dev';` lines to fill in were not found");
   fs.writeFileSync(swFile, sw);
+  // Fetched on every first visit (registered once the app runs): minified like boot.js.
+  minifyScript(swFile);
   return new Set(list.map((p) => p.slice(1)));
 }
 
@@ -433,18 +455,20 @@ async function cmdDist(opts) {
   const { wasm, version } = opts;
   const decoderWasm = opts["decoder-wasm"];
   const lazyWasm = opts.lazy;
+  const cameraWasm = opts.camera;
   const out = path.resolve(opts.out || path.join(ROOT, "dist"));
   if (!wasm || !version) die("usage: node scripts/build.mjs dist --wasm FILE.wasm --version X.Y.Z [--out DIR] [--decoder-wasm FILE.wasm]");
   if (!fs.existsSync(wasm)) die(`${wasm} not found (did cargo build it?)`);
   if (decoderWasm && !fs.existsSync(decoderWasm)) die(`${decoderWasm} not found (did cargo build -p ashyq-qr?)`);
   if (lazyWasm && !fs.existsSync(lazyWasm)) die(`${lazyWasm} not found (did cargo build it?)`);
+  if (cameraWasm && !fs.existsSync(cameraWasm)) die(`${cameraWasm} not found (did cargo build -p ashyq-camera?)`);
   if (!fs.existsSync(path.join(ROOT, "www", "index.html"))) die("www/index.html not found: the static shell is missing");
   const root = await rootManifest(version);
   if (errors) die(`${errors} problem(s) in manifest.json, listed above`);
   const entry = root.entry;
   const stage = fs.mkdtempSync(path.join(path.dirname(out), ".dist-stage-"));
   try {
-    compile(wasm, lazyWasm, decoderWasm, stage);
+    compile(wasm, lazyWasm, decoderWasm, cameraWasm, stage);
     hashAssets(stage);
     injectCsp(stage, entry, root);
     const shell = writeServiceWorker(stage, entry);

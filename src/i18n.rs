@@ -62,11 +62,6 @@ pub enum Key {
     SignInHostFailed,
     Scan,
     ScanPrompt,
-    CameraTitle,
-    CameraTorch,
-    CameraPhoto,
-    CameraClose,
-    CameraNoCodeInPhoto,
     Scanning,
     CancelScan,
     PasteLabel,
@@ -155,27 +150,6 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (ScanPrompt, Kk) => "Кіреберістегі Ashyq кодын сканерлеңіз",
         (ScanPrompt, Ru) => "Наведите на код Ashyq у входа",
         (ScanPrompt, En) => "Point at the Ashyq code at the entrance",
-        (CameraTitle, Kk) => "QR-кодты сканерлеу",
-        (CameraTitle, Ru) => "Сканирование QR-кода",
-        (CameraTitle, En) => "Scan the QR code",
-        (CameraTorch, Kk) => "Жарық",
-        (CameraTorch, Ru) => "Фонарик",
-        (CameraTorch, En) => "Light",
-        (CameraPhoto, Kk) => "Галереядан сурет",
-        (CameraPhoto, Ru) => "Фото из галереи",
-        (CameraPhoto, En) => "Photo from gallery",
-        (CameraClose, Kk) => "Жабу",
-        (CameraClose, Ru) => "Закрыть",
-        (CameraClose, En) => "Close",
-        (CameraNoCodeInPhoto, Kk) => {
-            "Бұл суретте QR-код табылмады. Басқа суретті таңдаңыз немесе камераны жақындатыңыз."
-        }
-        (CameraNoCodeInPhoto, Ru) => {
-            "На этом фото нет QR-кода. Выберите другое или поднесите камеру ближе."
-        }
-        (CameraNoCodeInPhoto, En) => {
-            "No QR code found in this photo. Pick another, or hold the camera closer."
-        }
         (Scanning, Kk) => "Сканер ашық…",
         (Scanning, Ru) => "Сканер открыт…",
         (Scanning, En) => "Scanner open…",

@@ -381,7 +381,8 @@ impl App {
         let scan = Closure::<dyn FnMut() -> js_sys::Promise>::new(move || {
             let host = host.clone();
             wasm_bindgen_futures::future_to_promise(async move {
-                match host.scan_qr().await {
+                // The same scanner as the visitor's: the host's, or the camera where it has none.
+                match crate::host::scan(&*host).await {
                     Ok(text) => Ok(JsValue::from_str(&text)),
                     Err(e) => Err(JsValue::from_str(e.code())),
                 }

@@ -104,6 +104,20 @@ impl HostError {
             HostError::Host(_) => "host_error",
         }
     }
+
+    /// The error a [`HostError::code`] names (as the camera scanner's module rejects);
+    /// text that is no code is the host's own words.
+    pub fn from_code(code: &str) -> HostError {
+        match code {
+            "host_timeout" => HostError::Timeout,
+            "scan_cancelled" => HostError::Cancelled,
+            "permission_denied" => HostError::PermissionDenied,
+            "scan_unsupported" => HostError::Unsupported,
+            "no_camera" => HostError::NoCamera,
+            "camera_in_use" => HostError::CameraInUse,
+            other => HostError::Host(other.to_owned()),
+        }
+    }
 }
 
 /// What the error screen explains: a host call or a request that failed.
@@ -192,6 +206,21 @@ mod tests {
         assert_eq!(HostError::Timeout.code(), "host_timeout");
         assert_eq!(HostError::Cancelled.code(), "scan_cancelled");
         assert_eq!(HostError::PermissionDenied.code(), "permission_denied");
+        // The camera scanner's module rejects with these codes: each comes back as itself.
+        for e in [
+            HostError::Timeout,
+            HostError::Cancelled,
+            HostError::PermissionDenied,
+            HostError::Unsupported,
+            HostError::NoCamera,
+            HostError::CameraInUse,
+        ] {
+            assert_eq!(HostError::from_code(e.code()), e);
+        }
+        assert_eq!(
+            HostError::from_code("Could not start video source"),
+            HostError::Host(String::from("Could not start video source"))
+        );
         assert_eq!(
             Failure::Api(ApiError::Rejected(CodeError::Expired)).code(),
             CodeError::Expired.code()

@@ -21,6 +21,8 @@ const BUILD = path.join(ROOT, 'scripts', 'build.mjs');
 const TARGET = process.env.CARGO_TARGET_DIR || path.join(ROOT, 'target');
 const APP_WASM = path.join(TARGET, 'wasm32-unknown-unknown/release/ashyq.wasm');
 const DECODER_WASM = path.join(TARGET, 'wasm32-unknown-unknown/release/ashyq_qr.wasm');
+const LAZY_WASM = path.join(TARGET, 'wasm32-unknown-unknown/release/ashyq_business.wasm');
+const CAMERA_WASM = path.join(TARGET, 'wasm32-unknown-unknown/release/ashyq_camera.wasm');
 
 function node(args) {
   const r = spawnSync(process.execPath, [BUILD, ...args], { encoding: 'utf8', maxBuffer: 16 << 20 });
@@ -35,7 +37,7 @@ describe('host-installer bundle', () => {
   const version = JSON.parse(readFileSync(path.join(ROOT, 'manifest.json'), 'utf8')).version;
 
   before(() => {
-    for (const f of [APP_WASM, DECODER_WASM]) assert.ok(existsSync(f), `${f} missing: run ./build.sh build first`);
+    for (const f of [APP_WASM, DECODER_WASM, LAZY_WASM, CAMERA_WASM]) assert.ok(existsSync(f), `${f} missing: run ./build.sh build first`);
     work = mkdtempSync(path.join(os.tmpdir(), 'ashyq-bundle-'));
   });
 
@@ -54,7 +56,7 @@ describe('host-installer bundle', () => {
     const zips = [];
     for (const run of ['a', 'b']) {
       const dist = path.join(work, `dist-${run}`);
-      let r = node(['dist', '--wasm', APP_WASM, '--decoder-wasm', DECODER_WASM, '--version', version, '--out', dist]);
+      let r = node(['dist', '--wasm', APP_WASM, '--lazy', LAZY_WASM, '--decoder-wasm', DECODER_WASM, '--camera', CAMERA_WASM, '--version', version, '--out', dist]);
       assert.equal(r.status, 0, `dist build ${run} failed:\n${r.out}`);
       const z = path.join(work, `bundle-${run}.zip`);
       r = node(['bundle', '--version', version, '--dist', dist, '--zip', z]);

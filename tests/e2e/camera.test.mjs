@@ -189,6 +189,55 @@ describe('camera scanner in a plain browser (fake camera)', () => {
     });
   }
 
+  test('the torch button shows where the camera has a light and switches it', async () => {
+    const { context, page, problems } = await signedIn(true, plainCamera);
+    try {
+      // Chromium's fake camera has no light: give its track one, and record what is asked.
+      await page.evaluate(() => {
+        window.__torch = [];
+        const P = MediaStreamTrack.prototype;
+        const caps = P.getCapabilities;
+        P.getCapabilities = function () {
+          return { ...caps.call(this), torch: true };
+        };
+        P.applyConstraints = async function (c) {
+          window.__torch.push(c?.advanced?.[0]?.torch);
+        };
+      });
+      await page.click('[data-testid=scan]');
+      const torch = page.locator('[data-testid=camera-torch]');
+      await torch.waitFor({ state: 'visible', timeout: 10_000 });
+      assert.equal(await torch.getAttribute('aria-pressed'), 'false');
+      await torch.click();
+      await page.waitForFunction(() => window.__torch.length === 1, null, { timeout: 5_000 });
+      assert.equal(await torch.getAttribute('aria-pressed'), 'true', 'the button says the light is on');
+      await torch.click();
+      await page.waitForFunction(() => window.__torch.length === 2, null, { timeout: 5_000 });
+      assert.deepEqual(await page.evaluate(() => window.__torch), [true, false], 'on, then off');
+      assert.equal(await torch.getAttribute('aria-pressed'), 'false');
+      await page.click('[data-testid=camera-close]');
+      await page.locator('[data-testid=camera]').waitFor({ state: 'detached', timeout: 5_000 });
+      assert.deepEqual(problems.errors, [], 'uncaught errors');
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('a camera without a light shows no torch button', async () => {
+    const { context, page } = await signedIn(true, plainCamera);
+    try {
+      await page.click('[data-testid=scan]');
+      await page.locator('[data-testid=camera]').waitFor({ state: 'visible', timeout: 10_000 });
+      await page.waitForFunction(() => window.__streams.length > 0, null, { timeout: 10_000 });
+      // The light is looked for once the stream runs: give it that moment.
+      await page.waitForTimeout(300);
+      assert.equal(await page.locator('[data-testid=camera-torch]').isVisible(), false);
+      await page.click('[data-testid=camera-close]');
+    } finally {
+      await context.close();
+    }
+  });
+
   test('a photo of the poster from the gallery is read the same way', async () => {
     const { context, page, problems } = await signedIn(true, plainCamera);
     try {
@@ -202,6 +251,48 @@ describe('camera scanner in a plain browser (fake camera)', () => {
       assert.deepEqual(problems.errors, [], 'uncaught errors');
     } finally {
       await context.close();
+    }
+  });
+
+  test("door staff read a visitor's pass QR the same way (a photo of it, in a plain browser)", async () => {
+    // The visitor checks in (pasting the code) and shows the pass.
+    const visitor = await signedIn(true, plainCamera);
+    const staffer = demo.citizens.find((c) => (demo.staff ?? []).some((s) => s.iin === c.iin));
+    assert.ok(staffer, 'demo has door staff (at the grocery)');
+    let staff;
+    try {
+      await visitor.page.fill('[data-testid=code-input]', grocery.entrances[0].entry_code);
+      await visitor.page.click('[data-testid=code-submit]');
+      await visitor.page.locator('#app[data-screen=pass]').waitFor({ state: 'attached', timeout: 10_000 });
+      const status = await visitor.page.locator('[data-testid=pass]').getAttribute('data-status');
+      const qr = visitor.page.locator('[data-testid=pass-qr]');
+      await qr.waitFor({ state: 'visible', timeout: 5000 });
+      const passPng = await qr.screenshot();
+
+      // The staff member's own phone: a plain browser, its camera scanner, the photo.
+      const context = await plainCamera.newContext();
+      await context.grantPermissions(['camera'], { origin: srv.origin });
+      const page = await context.newPage();
+      const problems = watchPage(page);
+      staff = { context };
+      await page.goto(`${srv.origin}/?lang=en&ashyq_timeout_ms=${TIMEOUT_MS}`);
+      await page.locator(`[data-testid=citizen-${staffer.iin}]`).click({ timeout: 20_000 });
+      await page.locator('[data-testid=door-open]').click({ timeout: 10_000 });
+      await page.locator('#roles[data-screen=door]').waitFor({ state: 'attached', timeout: 15_000 });
+      await page.locator('#roles [data-testid=check-pass]').first().click();
+      await page.locator('[data-testid=camera]').waitFor({ state: 'visible', timeout: 10_000 });
+      await page.setInputFiles('[data-testid=camera-photo]', { name: 'pass.png', mimeType: 'image/png', buffer: passPng });
+      const v = page.locator('#roles [data-testid=verdict]');
+      await v.waitFor({ state: 'visible', timeout: 15_000 });
+      await screenshot(page, 'browser-camera-door');
+      assert.equal(await v.getAttribute('data-verdict'), 'valid', `the pass is valid: ${await v.innerText()}`);
+      assert.equal(await v.getAttribute('data-status'), status, "the door sees the visitor's status");
+      assert.equal(await page.locator('[data-testid=camera]').count(), 0, 'the viewfinder is gone');
+      assert.deepEqual(problems.csp, [], 'CSP violations');
+      assert.deepEqual(problems.errors, [], 'uncaught errors');
+    } finally {
+      await staff?.context.close();
+      await visitor.context.close();
     }
   });
 

@@ -30,3 +30,31 @@ window.ashyqRoles = () =>
     await m.default({ module_or_path: '/assets/ashyq_lazy_bg.wasm' });
     return m;
   });
+
+// The app's own camera scanner, for hosts without one: a module of its own with its
+// stylesheet, fetched only when the camera first opens (the app calls this through
+// host::camera). Resolves to the text read; rejects with the scanner's error code, or with
+// an Error when the module cannot be loaded (then the next try loads it again). The worker
+// is the decoder where the browser has no BarcodeDetector.
+let camera = null;
+window.ashyqCamera = () => {
+  camera ||= Promise.all([
+    import('/assets/camera_lazy.js'),
+    new Promise((resolve) => {
+      const css = document.createElement('link');
+      css.rel = 'stylesheet';
+      css.href = '/assets/camera_lazy.css';
+      css.onload = css.onerror = resolve;
+      document.head.append(css);
+    }),
+  ])
+    .then(async ([m]) => {
+      await m.default({ module_or_path: '/assets/camera_lazy_bg.wasm' });
+      return m;
+    })
+    .catch((err) => {
+      camera = null;
+      throw err;
+    });
+  return camera.then((m) => m.camera_scan('/assets/qr-decoder-worker.js'));
+};
