@@ -16,6 +16,8 @@ WASM_TARGET=wasm32-unknown-unknown
 APP_CRATE=ashyq
 LAZY_CRATE=ashyq-business
 SERVER_CRATE=ashyq-server
+DECODER_CRATE=ashyq-qr
+CAMERA_CRATE=ashyq-camera
 NODE_BIN="$ROOT/node_modules/.bin"
 
 # ---------------------------------------------------------------- output helpers
@@ -130,7 +132,7 @@ ensure_wasm_bindgen() {
 ensure_npm() {
     have node || die "node not found (Debian package nodejs)"
     local stamp="node_modules/.package-lock.json"
-    if [[ -x "$NODE_BIN/wasm-opt" && -x "$NODE_BIN/terser" && -x "$NODE_BIN/csso" && -d node_modules/playwright-core && -d node_modules/fflate && -f "$stamp" &&
+    if [[ -x "$NODE_BIN/wasm-opt" && -x "$NODE_BIN/terser" && -x "$NODE_BIN/csso" && -d node_modules/playwright-core && -d node_modules/fflate && -d node_modules/ajv && -d node_modules/jsqr && -f "$stamp" &&
         (! -f package-lock.json || ! package-lock.json -nt "$stamp") ]]; then
         ok "npm tools (wasm-opt $("$NODE_BIN/wasm-opt" --version | awk '{print $3}'), playwright-core)"
         return 0
@@ -174,13 +176,23 @@ cmd_build() {
     cargo build --release --target "$WASM_TARGET" -p "$APP_CRATE" || die "wasm build failed"
     local wasm="$TARGET_DIR/$WASM_TARGET/release/$APP_CRATE.wasm"
     [[ -f "$wasm" ]] || die "expected $wasm after the build (is the crate a cdylib?)"
+    # The fallback QR decoder: its own wasm module, loaded by a Web Worker only when needed.
+    say "cargo build --release --target $WASM_TARGET -p $DECODER_CRATE"
+    cargo build --release --target "$WASM_TARGET" -p "$DECODER_CRATE" || die "decoder wasm build failed"
+    local decoder="$TARGET_DIR/$WASM_TARGET/release/${DECODER_CRATE//-/_}.wasm"
+    [[ -f "$decoder" ]] || die "expected $decoder after the build (is $DECODER_CRATE a cdylib?)"
+    # The camera scanner for hosts without one: its own module, loaded when the camera opens.
+    say "cargo build --release --target $WASM_TARGET -p $CAMERA_CRATE"
+    cargo build --release --target "$WASM_TARGET" -p "$CAMERA_CRATE" || die "camera scanner wasm build failed"
+    local camera="$TARGET_DIR/$WASM_TARGET/release/${CAMERA_CRATE//-/_}.wasm"
+    [[ -f "$camera" ]] || die "expected $camera after the build (is $CAMERA_CRATE a cdylib?)"
     # The owner's and door staff's screens: a second module, loaded only when opened.
     say "cargo build --release --target $WASM_TARGET -p $LAZY_CRATE"
     cargo build --release --target "$WASM_TARGET" -p "$LAZY_CRATE" || die "wasm build of the role screens failed"
     local lazy="$TARGET_DIR/$WASM_TARGET/release/${LAZY_CRATE//-/_}.wasm"
     [[ -f "$lazy" ]] || die "expected $lazy after the build"
     # wasm-bindgen, wasm-opt, terser, csso, hashed names, manifest, .br/.gz siblings, sizes.
-    node scripts/build.mjs dist --wasm "$wasm" --lazy "$lazy" --version "$CRATE_VERSION" --out "$ROOT/dist" ||
+    node scripts/build.mjs dist --wasm "$wasm" --lazy "$lazy" --decoder-wasm "$decoder" --camera "$camera" --version "$CRATE_VERSION" --out "$ROOT/dist" ||
         die "assembling dist/ failed (see above)"
     ok "dist/ ready"
 }
@@ -322,7 +334,15 @@ cmd_bundle() {
     # A deterministic zip (sorted entries, fixed timestamps): the same dist/ gives the same bytes.
     node scripts/build.mjs bundle --version "$CRATE_VERSION" --dist "$ROOT/dist" \
         --zip "$ROOT/ashyq-miniapp-$CRATE_VERSION.zip" || die "writing the zip failed"
+    node scripts/build.mjs verify-bundle "$ROOT/ashyq-miniapp-$CRATE_VERSION.zip" || die "the new zip fails its own verification"
     ok "ashyq-miniapp-$CRATE_VERSION.zip: upload this to the host's mini-app catalogue; manifest.json inside lists every file's SHA-384"
+}
+
+# verify-bundle ZIP: the checks an installer runs before uploading (see scripts/build.mjs).
+cmd_verify_bundle() {
+    [[ $# -eq 1 ]] || die "usage: ./build.sh verify-bundle ZIP"
+    ensure_npm
+    node scripts/build.mjs verify-bundle "$1"
 }
 
 # ---------------------------------------------------------------- fuzz
@@ -372,7 +392,8 @@ usage: ./build.sh <command> [args]
                     (FAIL_FAST=1 stops at the first failed stage)
   serve [args]      build the app and the server, run it on 127.0.0.1:\${PORT:-8080} with --dev --demo
   bench [args]      run scripts/bench_*.sh
-  bundle            build, then zip dist/ into ashyq-miniapp-<version>.zip for host installers
+  bundle            build, then zip dist/ into ashyq-miniapp-<version>.zip for host installers (reproducible)
+  verify-bundle ZIP check a bundle: manifest schema, every file's SHA-384, CSP meta, first-load budget, no dev file
   fuzz [target|all] [seconds]   cargo +nightly fuzz run each target (default: all, 60 s each)
 EOF
 }
@@ -387,6 +408,7 @@ main() {
     serve) cmd_serve "$@" ;;
     bench) cmd_bench "$@" ;;
     bundle) cmd_bundle ;;
+    verify-bundle) cmd_verify_bundle "$@" ;;
     fuzz) cmd_fuzz "$@" ;;
     help | -h | --help) usage ;;
     *)

@@ -68,7 +68,7 @@ pub enum Key {
     CancelScan,
     PasteLabel,
     PasteSubmit,
-    NoCameraHere,
+    OrPaste,
     CheckInTitle,
     CheckInConfirm,
     CheckOutTitle,
@@ -142,7 +142,9 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (SignInDemo, En) => "Development mode: choose a demo citizen",
         (SignInNeedsHost, Kk) => "Кіру үшін Ashyq-ты Aitu, Telegram немесе VK ішінде ашыңыз.",
         (SignInNeedsHost, Ru) => "Чтобы войти, откройте Ashyq в Aitu, Telegram или VK.",
-        (SignInNeedsHost, En) => "Signing in needs a host app: open Ashyq inside Aitu, Telegram or VK.",
+        (SignInNeedsHost, En) => {
+            "Signing in needs a host app: open Ashyq inside Aitu, Telegram or VK."
+        }
         (SignInHostFailed, Kk) => "Қолданба сіздің жеке басыңызды растамады.",
         (SignInHostFailed, Ru) => "Приложение не подтвердило вашу личность.",
         (SignInHostFailed, En) => "The host app did not confirm who you are.",
@@ -170,9 +172,9 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (PasteSubmit, Kk) => "Тіркелу",
         (PasteSubmit, Ru) => "Отметиться",
         (PasteSubmit, En) => "Check in",
-        (NoCameraHere, Kk) => "Бұл браузерде камера сканері әлі жоқ: кодты қойыңыз немесе постердегі сілтемені ашыңыз.",
-        (NoCameraHere, Ru) => "В браузере пока нет сканера камеры: вставьте код или откройте ссылку с плаката.",
-        (NoCameraHere, En) => "No camera scanner in this browser yet: paste the code, or open the poster's link.",
+        (OrPaste, Kk) => "Немесе кодты қойыңыз, не постердегі сілтемені ашыңыз.",
+        (OrPaste, Ru) => "Или вставьте код либо откройте ссылку с плаката.",
+        (OrPaste, En) => "Or paste the code, or open the poster's link.",
         (CheckInTitle, Kk) => "Осы орынға тіркелу",
         (CheckInTitle, Ru) => "Отметиться в этом месте",
         (CheckInTitle, En) => "Check in here",
@@ -417,13 +419,25 @@ pub fn error_message(lang: Lang, code: &str) -> &'static str {
         ("scan_cancelled", Lang::Ru) => "Сканирование отменено.",
         ("scan_cancelled", Lang::En) => "Scanning was cancelled.",
         ("permission_denied", Lang::Kk) => {
-            "Камераға рұқсат берілмеді. Оны қолданба баптауларында қосыңыз."
+            "Камераға рұқсат берілмеді. Оны қолданба немесе браузер баптауларында қосыңыз, не кодты төменге қойыңыз."
         }
         ("permission_denied", Lang::Ru) => {
-            "Нет доступа к камере. Разрешите его в настройках приложения."
+            "Нет доступа к камере. Разрешите его в настройках приложения или браузера либо вставьте код ниже."
         }
         ("permission_denied", Lang::En) => {
-            "Camera permission was denied. Allow it in the host app's settings."
+            "Camera permission was denied. Allow it in the app's or browser's settings, or paste the code below."
+        }
+        ("no_camera", Lang::Kk) => "Камера табылмады. Кодты төменге қойыңыз.",
+        ("no_camera", Lang::Ru) => "Камера не найдена. Вставьте код ниже.",
+        ("no_camera", Lang::En) => "No camera was found. Paste the code below.",
+        ("camera_in_use", Lang::Kk) => {
+            "Камераны басқа қолданба пайдаланып тұр. Оны жауып, қайталаңыз не кодты төменге қойыңыз."
+        }
+        ("camera_in_use", Lang::Ru) => {
+            "Камера занята другим приложением. Закройте его и повторите или вставьте код ниже."
+        }
+        ("camera_in_use", Lang::En) => {
+            "Another app is using the camera. Close it and try again, or paste the code below."
         }
         ("scan_unsupported", Lang::Kk) => "Бұл құрылғыда QR сканері жоқ.",
         ("scan_unsupported", Lang::Ru) => "На этом устройстве нет сканера QR.",

@@ -427,9 +427,8 @@ impl App {
             Effect::LoadStatus => {
                 self.spawn(|a| async move { Some(Msg::StatusDone(a.api.status().await)) })
             }
-            Effect::Scan => {
-                self.spawn(|a| async move { Some(Msg::ScanDone(a.host.scan_qr().await)) })
-            }
+            Effect::Scan => self
+                .spawn(|a| async move { Some(Msg::ScanDone(crate::host::scan(&*a.host).await)) }),
             Effect::CheckIn(req) => {
                 self.spawn(|a| async move { Some(Msg::CheckInDone(a.api.check_in(&req).await)) })
             }
@@ -503,7 +502,8 @@ impl App {
         let scan = Closure::<dyn FnMut() -> js_sys::Promise>::new(move || {
             let host = host.clone();
             wasm_bindgen_futures::future_to_promise(async move {
-                match host.scan_qr().await {
+                // The same scanner as the visitor's: the host's, or the camera where it has none.
+                match crate::host::scan(&*host).await {
                     Ok(text) => Ok(JsValue::from_str(&text)),
                     Err(e) => Err(JsValue::from_str(e.code())),
                 }

@@ -81,6 +81,10 @@ pub enum HostError {
     PermissionDenied,
     #[error("this host cannot scan QR codes")]
     Unsupported,
+    #[error("no camera found")]
+    NoCamera,
+    #[error("the camera is used by another app")]
+    CameraInUse,
     #[error("the bridge call threw: {0}")]
     Bridge(String),
     #[error("the host answered with an error: {0}")]
@@ -94,8 +98,24 @@ impl HostError {
             HostError::Cancelled => "scan_cancelled",
             HostError::PermissionDenied => "permission_denied",
             HostError::Unsupported => "scan_unsupported",
+            HostError::NoCamera => "no_camera",
+            HostError::CameraInUse => "camera_in_use",
             HostError::Bridge(_) => "host_bridge_error",
             HostError::Host(_) => "host_error",
+        }
+    }
+
+    /// The error a [`HostError::code`] names (as the camera scanner's module rejects);
+    /// text that is no code is the host's own words.
+    pub fn from_code(code: &str) -> HostError {
+        match code {
+            "host_timeout" => HostError::Timeout,
+            "scan_cancelled" => HostError::Cancelled,
+            "permission_denied" => HostError::PermissionDenied,
+            "scan_unsupported" => HostError::Unsupported,
+            "no_camera" => HostError::NoCamera,
+            "camera_in_use" => HostError::CameraInUse,
+            other => HostError::Host(other.to_owned()),
         }
     }
 }
@@ -191,6 +211,21 @@ mod tests {
         assert_eq!(HostError::Timeout.code(), "host_timeout");
         assert_eq!(HostError::Cancelled.code(), "scan_cancelled");
         assert_eq!(HostError::PermissionDenied.code(), "permission_denied");
+        // The camera scanner's module rejects with these codes: each comes back as itself.
+        for e in [
+            HostError::Timeout,
+            HostError::Cancelled,
+            HostError::PermissionDenied,
+            HostError::Unsupported,
+            HostError::NoCamera,
+            HostError::CameraInUse,
+        ] {
+            assert_eq!(HostError::from_code(e.code()), e);
+        }
+        assert_eq!(
+            HostError::from_code("Could not start video source"),
+            HostError::Host(String::from("Could not start video source"))
+        );
         assert_eq!(
             Failure::Api(ApiError::Rejected(CodeError::Expired)).code(),
             CodeError::Expired.code()

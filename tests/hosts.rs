@@ -994,3 +994,22 @@ async fn telegram_lays_out_in_the_stable_viewport_height() {
     // A sheet being dragged is no layout height; the stable one is.
     assert_eq!(*seen.borrow(), vec![HostEvent::Height(780.0)]);
 }
+
+#[wasm_bindgen_test]
+fn vk_without_a_code_reader_is_unsupported_so_the_camera_scanner_takes_over() {
+    let reply = |s: &str| js_sys::JSON::parse(s).expect("test JSON");
+    let unsupported = reply(
+        r#"{"error_type":"client_error","error_data":{"error_code":6,"error_reason":"Unsupported platform"}}"#,
+    );
+    assert_eq!(
+        ashyq::host::vk::classify_error(&unsupported),
+        HostError::Unsupported
+    );
+    let closed = reply(
+        r#"{"error_type":"client_error","error_data":{"error_code":4,"error_reason":"User denied"}}"#,
+    );
+    assert_eq!(
+        ashyq::host::vk::classify_error(&closed),
+        HostError::Cancelled
+    );
+}

@@ -117,7 +117,7 @@ impl Model {
             Msg::ScanTap => {
                 if self.session.is_none() {
                     self.sign_in(&mut fx);
-                } else if self.host != HostKind::Browser {
+                } else {
                     self.screen = Screen::Scanning;
                     fx.push(Effect::Scan);
                     fx.push(Effect::Haptic(Haptic::Tap));
@@ -731,6 +731,23 @@ mod tests {
         // Signed out already: nothing to end on the server.
         let fx = step(&mut m, Msg::SignOut);
         assert!(!fx.iter().any(|e| matches!(e, Effect::EndSession(_))));
+    }
+
+    #[test]
+    fn a_plain_browser_scans_with_the_camera_and_camera_errors_keep_their_code() {
+        let mut m = signed_in(HostKind::Browser);
+        let fx = step(&mut m, Msg::ScanTap);
+        assert!(
+            fx.contains(&Effect::Scan),
+            "the browser opens its camera scanner"
+        );
+        assert_eq!(m.screen, Screen::Scanning);
+        step(&mut m, Msg::ScanDone(Err(HostError::PermissionDenied)));
+        assert_eq!(m.screen.name(), "error");
+        let Screen::Error { reason } = &m.screen else {
+            panic!("expected the error screen, got {:?}", m.screen)
+        };
+        assert_eq!(reason.code(), "permission_denied");
     }
 
     #[test]

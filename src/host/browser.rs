@@ -1,11 +1,12 @@
 //! A plain browser: no host. There is no identity to prove (sign-in happens through the
-//! dev endpoint or not at all) and no scanner yet (the camera decoder is separate work):
-//! codes are pasted or arrive as the poster URL. Storage is `localStorage`.
+//! dev endpoint or not at all); the scanner is the app's own camera scanner
+//! ([`super::camera`]), and codes can also be pasted or arrive as the poster URL.
+//! Storage is `localStorage`.
 
 use wasm_bindgen::JsCast;
 
-use super::{js, Fut, Host, HostEvent, Result};
-use crate::types::{Haptic, HostError, HostKind, Proof};
+use super::{camera, js, Fut, Host, HostEvent, Result};
+use crate::types::{Haptic, HostKind, Proof};
 
 #[derive(Default)]
 pub struct Browser {
@@ -29,7 +30,7 @@ impl Host for Browser {
         Box::pin(async {})
     }
     fn scan_qr(&self) -> Fut<'_, Result<String>> {
-        Box::pin(async { Err(HostError::Unsupported) })
+        Box::pin(camera::scan())
     }
     fn proof(&self) -> Fut<'_, Result<Option<Proof>>> {
         Box::pin(async { Ok(None) })

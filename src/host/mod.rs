@@ -13,6 +13,7 @@ use crate::types::{Haptic, HostKind, Proof};
 
 pub mod aitu;
 pub mod browser;
+pub mod camera;
 pub mod detect;
 pub mod fake;
 pub mod js;
@@ -91,6 +92,17 @@ pub trait Host {
     /// Ask before closing (Telegram), while a check-in is under way.
     fn confirm_closing(&self, _on: bool) {}
     fn close(&self);
+}
+
+/// The host's scanner, or the app's own camera scanner where the host has none (it says
+/// so with `Unsupported`): the rest of the app does not know which one read the code.
+pub fn scan(host: &dyn Host) -> Fut<'_, Result<String>> {
+    Box::pin(async move {
+        match host.scan_qr().await {
+            Err(crate::types::HostError::Unsupported) => camera::scan().await,
+            other => other,
+        }
+    })
 }
 
 /// Timeouts for host calls, overridable with `ashyq_timeout_ms` so tests run fast.

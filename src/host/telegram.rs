@@ -171,6 +171,14 @@ impl Telegram {
     }
 
     fn version_ok_for_scan(&self) -> bool {
+        // The desktop clients have no scanner at any version (DESIGN §5): the app's own
+        // camera scanner stands in (`host::scan`).
+        if matches!(
+            self.launch.get("tgWebAppPlatform"),
+            Some("tdesktop" | "macos")
+        ) {
+            return false;
+        }
         match self.launch.get("tgWebAppVersion").and_then(parse_version) {
             Some(v) => v >= SCAN_MIN_VERSION,
             // No version given (older clients do not say): try and let the timeout decide.

@@ -116,6 +116,10 @@ pub fn classify_error(data: &JsValue) -> HostError {
     .to_ascii_lowercase();
     if has(&text, "permission") {
         HostError::PermissionDenied
+    } else if code == Some(6.0) {
+        // "Unsupported platform": VK on the web has no code reader. `host::scan` then opens
+        // the app's own camera scanner.
+        HostError::Unsupported
     } else if code == Some(4.0) {
         // "User denied": the user closed the reader.
         HostError::Cancelled

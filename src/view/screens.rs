@@ -65,10 +65,13 @@ pub fn render(ui: &Ui, m: &Model) {
             set(&msg, "data-code", code);
             set(&msg, "role", "alert");
             append(&main, &msg);
-            if code == "permission_denied" {
-                // The camera is off: the host's settings where it has them, and the paste
-                // field, which needs no camera.
-                if m.host.has_settings() {
+            // Scanning could not work here: the code can still be typed or pasted; a denied
+            // camera also gets the host's settings where it has them.
+            if matches!(
+                code,
+                "permission_denied" | "no_camera" | "camera_in_use" | "scan_unsupported"
+            ) {
+                if code == "permission_denied" && m.host.has_settings() {
                     append(
                         &main,
                         &ui.button(t(l, Key::OpenSettings), "open-settings", "btn", || {
@@ -472,20 +475,9 @@ fn home(ui: &Ui, m: &Model, h: &HomeStatus, main: &Element) {
     }
     append(main, &status_card(ui, m, h));
     let scan = ui.button(t(l, Key::Scan), "scan", "btn primary big", || Msg::ScanTap);
-    if m.host == HostKind::Browser {
-        // No camera scanner in a plain browser yet: the button leads to the paste box.
-        let doc = ui.doc.clone();
-        ui.on(&scan, "click", move || {
-            if let Some(i) = doc.get_element_by_id("code-input") {
-                if let Some(i) = i.dyn_ref::<web_sys::HtmlElement>() {
-                    let _ = i.focus();
-                }
-            }
-        });
-    }
     append(main, &scan);
     if m.host == HostKind::Browser {
-        append(main, &ui.text("p", "muted", t(l, Key::NoCameraHere)));
+        append(main, &ui.text("p", "muted", t(l, Key::OrPaste)));
         append(main, &paste_box(ui, l));
     }
     if let Some(s) = &m.session {

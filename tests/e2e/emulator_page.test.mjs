@@ -1,6 +1,6 @@
 // node --test tests/e2e/emulator_page.test.mjs
 //
-// The host emulator page (www/dev/) on its own: served by a tiny static server with the
+// The host emulator page (www-dev/) on its own: served by a tiny static server with the
 // real server's CSP, hosting a stand-in mini-app (fixtures/fake-app/) that speaks each
 // host's web protocol as the hosts' SDKs do. Proves the emulator loads without CSP
 // violations and answers in the shapes the SDKs expect, with identities that verify.
@@ -14,7 +14,7 @@ import path from 'node:path';
 
 import { launch, screenshot, watchPage } from './lib/browser.mjs';
 import { ROOT } from './lib/server.mjs';
-import { aituSignString, telegramCheckString, vkSignString } from '../../www/dev/sign.js';
+import { aituSignString, telegramCheckString, vkSignString } from '../../www-dev/sign.js';
 
 const CSP =
   "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; " +
@@ -50,8 +50,8 @@ const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; ch
 function serve() {
   const files = (p) => {
     if (p === '/dev/api/demo') return { body: JSON.stringify(DEMO), type: 'application/json' };
-    if (p === '/dev/' || p === '/dev') return path.join(ROOT, 'www/dev/index.html');
-    if (/^\/dev\/[a-z_]+\.(js|css|html)$/.test(p)) return path.join(ROOT, 'www', p);
+    if (p === '/dev/' || p === '/dev') return path.join(ROOT, 'www-dev/index.html');
+    if (/^\/dev\/[a-z_]+\.(js|css|html)$/.test(p)) return path.join(ROOT, 'www-dev', p.slice('/dev/'.length));
     if (p === '/' || p.startsWith('/v/')) return path.join(ROOT, 'tests/e2e/fixtures/fake-app/index.html');
     if (p === '/fake-app.js') return path.join(ROOT, 'tests/e2e/fixtures/fake-app/fake-app.js');
     return null;

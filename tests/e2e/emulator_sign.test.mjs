@@ -1,6 +1,6 @@
 // node --test tests/e2e/emulator_sign.test.mjs
 //
-// The host emulator's signing functions (www/dev/sign.js, WebCrypto) checked against
+// The host emulator's signing functions (www-dev/sign.js, WebCrypto) checked against
 // independent computations with node:crypto and against hand-written sign strings.
 
 import { test } from 'node:test';
@@ -14,7 +14,7 @@ import {
   telegramInitData,
   vkLaunchQuery,
   vkSignString,
-} from '../../www/dev/sign.js';
+} from '../../www-dev/sign.js';
 
 const hmacHex = (key, data) => createHmac('sha256', key).update(data, 'utf8').digest('hex');
 

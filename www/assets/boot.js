@@ -15,7 +15,14 @@ try {
   }
 } catch (e) { /* no theme: the stylesheet's own choice stands */ }
 
-init({ module_or_path: '/assets/ashyq_bg.wasm' }).catch((err) => {
+init({ module_or_path: '/assets/ashyq_bg.wasm' }).then(() => {
+  // The installable shell (sw.js), once the app runs: it then starts offline too. Top-level
+  // pages only: inside a host's frame the host is the app, and the emulator's frames would
+  // put the tester's pages under the worker.
+  if ('serviceWorker' in navigator && window.top === window) {
+    navigator.serviceWorker.register('/sw.js').catch(() => {});
+  }
+}, (err) => {
   const app = document.getElementById('app');
   if (!app) return;
   app.dataset.screen = 'error';
@@ -38,3 +45,31 @@ window.ashyqRoles = () =>
 
 // The words of rare screens (why a code was rejected), fetched the first time one shows.
 window.ashyqTexts = () => import('/assets/texts_lazy.js').then((m) => m.default);
+
+// The app's own camera scanner, for hosts without one: a module of its own with its
+// stylesheet, fetched only when the camera first opens (the app calls this through
+// host::camera). Resolves to the text read; rejects with the scanner's error code, or with
+// an Error when the module cannot be loaded (then the next try loads it again). The worker
+// is the decoder where the browser has no BarcodeDetector.
+let camera = null;
+window.ashyqCamera = () => {
+  camera ||= Promise.all([
+    import('/assets/camera_lazy.js'),
+    new Promise((resolve) => {
+      const css = document.createElement('link');
+      css.rel = 'stylesheet';
+      css.href = '/assets/camera_lazy.css';
+      css.onload = css.onerror = resolve;
+      document.head.append(css);
+    }),
+  ])
+    .then(async ([m]) => {
+      await m.default({ module_or_path: '/assets/camera_lazy_bg.wasm' });
+      return m;
+    })
+    .catch((err) => {
+      camera = null;
+      throw err;
+    });
+  return camera.then((m) => m.camera_scan('/assets/qr-decoder-worker.js'));
+};

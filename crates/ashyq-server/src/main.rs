@@ -182,6 +182,9 @@ struct Serve {
     /// The built mini-app to serve.
     #[arg(long, env = "ASHYQ_DIST")]
     dist: Option<PathBuf>,
+    /// The host emulator, served at /dev/ with --dev only (default: www-dev beside --dist).
+    #[arg(long, env = "ASHYQ_DEV_DIR")]
+    dev_dir: Option<PathBuf>,
     #[arg(long, env = "ASHYQ_AITU_API_KEY", hide_env_values = true)]
     aitu_api_key: Option<String>,
     #[arg(long, env = "ASHYQ_TELEGRAM_BOT_TOKEN", hide_env_values = true)]
@@ -348,6 +351,13 @@ async fn serve(common: Common, s: Serve) -> Result<(), Failure> {
         config.public_origin = o.trim_end_matches('/').to_owned();
     }
     config.dist = s.dist.clone();
+    if s.dev {
+        // The repository's layout: dist/ and www-dev/ side by side.
+        config.dev_dir = s.dev_dir.clone().or_else(|| {
+            let sibling = s.dist.as_deref()?.parent()?.join("www-dev");
+            sibling.is_dir().then_some(sibling)
+        });
+    }
     config.hosts.aitu_api_key = s.aitu_api_key.filter(|v| !v.is_empty());
     config.hosts.telegram_bot_token = s.telegram_bot_token.filter(|v| !v.is_empty());
     config.hosts.vk_app_secret = s.vk_app_secret.filter(|v| !v.is_empty());

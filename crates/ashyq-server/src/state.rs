@@ -39,6 +39,9 @@ pub struct Config {
     /// Origin written into venue-code URLs, e.g. `https://ashyq.kz`.
     pub public_origin: String,
     pub dist: Option<PathBuf>,
+    /// The host emulator's files (the repository's `www-dev/`), served at `/dev/` in dev
+    /// only: they are never part of `dist` or of the bundle users and installers get.
+    pub dev_dir: Option<PathBuf>,
     pub hosts: HostSecrets,
     /// The `import` and `ops` keys.
     pub api_keys: ApiKeys,
@@ -82,6 +85,7 @@ impl Config {
             dev: false,
             public_origin: default_origin(listen),
             dist: None,
+            dev_dir: None,
             hosts: HostSecrets::default(),
             api_keys: ApiKeys::default(),
             policy: Policy::default(),
@@ -106,7 +110,11 @@ impl Config {
     }
 
     /// The Content-Security-Policy of every HTML response, framing allowed to
-    /// `frame_ancestors`.
+    /// `frame_ancestors`. `worker-src` and `manifest-src` name what the fallback QR decoder's
+    /// worker, the service worker and the web app manifest need (both fall back to 'self'
+    /// through script-src and default-src anyway; written out so a change to either does
+    /// not silently break them). The page carries the same policy as a `<meta>` (build.mjs),
+    /// which cannot hold `frame-ancestors`: that one only this header gives.
     pub fn csp(&self) -> String {
         let frame_ancestors = &self.frame_ancestors;
         let mut ancestors = String::from("'self'");
@@ -122,7 +130,8 @@ impl Config {
         }
         format!(
             "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data: blob:; \
-             connect-src 'self'; frame-ancestors {ancestors}; object-src 'none'; base-uri 'none'; form-action 'self'"
+             connect-src 'self'; worker-src 'self'; manifest-src 'self'; frame-ancestors {ancestors}; \
+             object-src 'none'; base-uri 'none'; form-action 'self'"
         )
     }
 

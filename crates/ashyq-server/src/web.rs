@@ -1,7 +1,8 @@
 //! Serving the built mini-app from `--dist DIR` with tower-http's `ServeDir`: `index.html`
 //! for `/` and for `/v/1` (the URL form of venue codes opens the app; the code itself is
 //! in the fragment), hashed `/assets/*` cached for a year and everything else revalidated,
-//! `/dev/*` only in dev, a `.br` or `.gz` sibling when the client accepts it, and on every
+//! `/dev/*` only in dev and from its own folder (the emulator is not in dist), a `.br` or
+//! `.gz` sibling when the client accepts it, and on every
 //! HTML response a strict Content-Security-Policy. Paths never leave the dist directory.
 //!
 //! `ServeDir` reads the files, guesses their types and picks the encoding; this module
@@ -43,12 +44,25 @@ pub async fn serve_static(State(state): State<AppState>, req: Request) -> Respon
     if req.method() != Method::GET && req.method() != Method::HEAD {
         return api::method_not_allowed().await.into_response();
     }
-    let Some(root) = state.config.dist.as_deref() else {
-        return no_page();
+    let dev_page = path == "/dev" || path.starts_with("/dev/");
+    let root = if dev_page {
+        // The emulator lives in its own folder, mounted in dev only.
+        match (state.config.dev, state.config.dev_dir.as_deref()) {
+            (true, Some(dir)) => dir,
+            _ => return no_page(),
+        }
+    } else {
+        match state.config.dist.as_deref() {
+            Some(dist) => dist,
+            None => return no_page(),
+        }
     };
-    if (path == "/dev" || path.starts_with("/dev/")) && !state.config.dev {
-        return no_page();
-    }
+    let path = if dev_page {
+        let rest = path.trim_start_matches("/dev");
+        if rest.is_empty() { "/" } else { rest }.to_owned()
+    } else {
+        path
+    };
     let file = match path.as_str() {
         "/" | "/index.html" | "/v/1" | "/v/1/" => "/index.html".to_owned(),
         p if !servable(p) => return no_page(),
@@ -87,7 +101,7 @@ pub async fn serve_static(State(state): State<AppState>, req: Request) -> Respon
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|ct| ct.starts_with("text/html"));
-    let cache = if path.starts_with("/assets/") {
+    let cache = if !dev_page && path.starts_with("/assets/") {
         "public, max-age=31536000, immutable"
     } else {
         "no-cache"

@@ -1083,11 +1083,16 @@ async fn the_app_is_served_with_csp_and_caching() {
     )
     .unwrap();
     std::fs::write(dist.join("assets/app-1234.wasm"), b"\0asm").unwrap();
-    std::fs::write(dist.join("dev/index.html"), "<p>emulator").unwrap();
+    // A stale emulator left inside dist must never be served: only the dev folder is.
+    std::fs::write(dist.join("dev/stale.html"), "<p>old emulator").unwrap();
+    let dev_dir = common::temp_dir("www-dev");
+    std::fs::write(dev_dir.join("index.html"), "<p>emulator").unwrap();
+    std::fs::write(dev_dir.join("emulator.js"), "// emulator").unwrap();
     for dev in [true, false] {
         let mut config = common::config();
         config.dev = dev;
         config.dist = Some(dist.clone());
+        config.dev_dir = Some(dev_dir.clone());
         let t = setup_with(Backend::Sqlite, config).await.unwrap();
         let get = |path: &'static str| {
             let app = t.app.clone();
@@ -1112,6 +1117,11 @@ async fn the_app_is_served_with_csp_and_caching() {
             ));
             assert!(csp.contains("frame-ancestors 'self' https://aitu.io"));
             assert!(csp.contains("object-src 'none'; base-uri 'none'; form-action 'self'"));
+            // The decoder's worker, the service worker and the web app manifest.
+            assert!(csp.contains("worker-src 'self'; manifest-src 'self'"));
+            // The app's own camera scanner (net::security_headers sets the policy).
+            let pp = h["permissions-policy"].to_str().unwrap();
+            assert!(pp.starts_with("camera=(self),"), "{pp}");
         }
         let r = get("/assets/app-1234.wasm").await;
         assert_eq!(r.headers()["content-type"], "application/wasm");
@@ -1124,9 +1134,10 @@ async fn the_app_is_served_with_csp_and_caching() {
             StatusCode::NOT_FOUND
         );
         assert_eq!(get("/../Cargo.toml").await.status(), StatusCode::NOT_FOUND);
-        for path in ["/dev/", "/dev", "/dev/index.html"] {
+        for path in ["/dev/", "/dev", "/dev/index.html", "/dev/emulator.js"] {
+            let r = get(path).await;
             assert_eq!(
-                get(path).await.status(),
+                r.status(),
                 if dev {
                     StatusCode::OK
                 } else {
@@ -1134,9 +1145,18 @@ async fn the_app_is_served_with_csp_and_caching() {
                 },
                 "{path}"
             );
+            if dev {
+                assert_eq!(r.headers()["cache-control"], "no-cache", "{path}");
+            }
         }
+        assert_eq!(
+            get("/dev/stale.html").await.status(),
+            StatusCode::NOT_FOUND,
+            "dist/dev is not the emulator"
+        );
     }
     let _ = std::fs::remove_dir_all(dist);
+    let _ = std::fs::remove_dir_all(dev_dir);
 }
 
 #[tokio::test]

@@ -33,7 +33,8 @@ async fn get_from(
     t.app.clone().oneshot(req).await.unwrap()
 }
 
-fn dist_with_dev_page() -> std::path::PathBuf {
+/// A dist with a stale emulator page inside (never served), and the emulator's own folder.
+fn dist_with_dev_page() -> (std::path::PathBuf, std::path::PathBuf) {
     let dist = common::temp_dir("dist");
     std::fs::create_dir_all(dist.join("dev")).unwrap();
     std::fs::write(
@@ -41,13 +42,15 @@ fn dist_with_dev_page() -> std::path::PathBuf {
         "<!doctype html><title>Ashyq</title>",
     )
     .unwrap();
-    std::fs::write(dist.join("dev/index.html"), "<p>emulator").unwrap();
-    dist
+    std::fs::write(dist.join("dev/index.html"), "<p>stale emulator").unwrap();
+    let dev_dir = common::temp_dir("www-dev");
+    std::fs::write(dev_dir.join("index.html"), "<p>emulator").unwrap();
+    (dist, dev_dir)
 }
 
 #[tokio::test]
 async fn dev_paths_are_404_on_a_non_dev_server_however_spelled() {
-    let dist = dist_with_dev_page();
+    let (dist, dev_dir) = dist_with_dev_page();
     let spellings = [
         "/dev/index.html",
         "//dev/index.html",
@@ -64,6 +67,7 @@ async fn dev_paths_are_404_on_a_non_dev_server_however_spelled() {
         let mut config = common::config();
         config.dev = dev;
         config.dist = Some(dist.clone());
+        config.dev_dir = Some(dev_dir.clone());
         let t = setup_with(Backend::Sqlite, config).await.unwrap();
         for path in spellings {
             let r = get_from(&t, path, "127.0.0.1", &[]).await;
@@ -73,6 +77,14 @@ async fn dev_paths_are_404_on_a_non_dev_server_however_spelled() {
                 StatusCode::NOT_FOUND
             };
             assert_eq!(r.status(), want, "dev={dev} {path}");
+            if dev {
+                // From the emulator's folder, never the stale copy inside dist.
+                let body = http_body_util::BodyExt::collect(r.into_body())
+                    .await
+                    .unwrap()
+                    .to_bytes();
+                assert_eq!(&body[..], b"<p>emulator", "dev={dev} {path}");
+            }
         }
         // The API is reached however its path is spelled, and still only by its rules.
         let r = get_from(&t, "//v1/./keys", "127.0.0.1", &[]).await;
@@ -85,6 +97,7 @@ async fn dev_paths_are_404_on_a_non_dev_server_however_spelled() {
         );
     }
     let _ = std::fs::remove_dir_all(dist);
+    let _ = std::fs::remove_dir_all(dev_dir);
 }
 
 #[tokio::test]
@@ -227,7 +240,7 @@ async fn check_ins_are_limited_per_person() {
 
 #[tokio::test]
 async fn responses_carry_no_store_hsts_and_permissions_policy() {
-    let dist = dist_with_dev_page();
+    let (dist, dev_dir) = dist_with_dev_page();
     for origin in ["https://ashyq.example.kz", "http://127.0.0.1:8080"] {
         let mut config = common::config();
         config.public_origin = origin.into();
@@ -258,6 +271,7 @@ async fn responses_carry_no_store_hsts_and_permissions_policy() {
         }
     }
     let _ = std::fs::remove_dir_all(dist);
+    let _ = std::fs::remove_dir_all(dev_dir);
 }
 
 #[tokio::test]

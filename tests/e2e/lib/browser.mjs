@@ -7,15 +7,30 @@ import { RESULTS } from './server.mjs';
 
 export const SHOTS = path.join(RESULTS, 'screenshots');
 
-export async function launch() {
+async function chromium() {
   let pw;
   try {
     pw = await import('playwright-core');
   } catch (e) {
     throw new Error('playwright-core is not installed: run `npm ci` (./build.sh setup) first. ' + e);
   }
-  const chromium = pw.chromium ?? pw.default?.chromium;
-  return chromium.launch({
+  return pw.chromium ?? pw.default?.chromium;
+}
+
+export async function launch(extraArgs = []) {
+  return (await chromium()).launch(options(extraArgs));
+}
+
+/**
+ * A browser with a real profile in USER_DATA_DIR (not incognito, where Chromium refuses to
+ * install web apps): returns its one BrowserContext.
+ */
+export async function launchPersistent(userDataDir, extraArgs = []) {
+  return (await chromium()).launchPersistentContext(userDataDir, options(extraArgs));
+}
+
+function options(extraArgs) {
+  return {
     executablePath: process.env.ASHYQ_CHROMIUM || '/usr/bin/chromium',
     headless: true,
     args: [
@@ -27,8 +42,9 @@ export async function launch() {
       '--disable-sync',
       '--disable-dev-shm-usage',
       '--disable-quic',
+      ...extraArgs,
     ],
-  });
+  };
 }
 
 /**

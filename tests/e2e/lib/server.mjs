@@ -57,7 +57,12 @@ export async function startServer({
   const origin = `http://127.0.0.1:${port}`;
   mkdirSync(RESULTS, { recursive: true });
   const logFile = createWriteStream(path.join(RESULTS, 'server.log'), { flags: 'a' });
-  const args = ['serve', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, '--dev', '--demo', '--dist', dist, ...extraArgs];
+  const args = [
+    'serve', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, '--dev', '--demo', '--dist', dist,
+    // The host emulator, which is not in dist/.
+    '--dev-dir', process.env.ASHYQ_DEV_DIR || path.join(ROOT, 'www-dev'),
+    ...extraArgs,
+  ];
 
   const srv = {
     origin,

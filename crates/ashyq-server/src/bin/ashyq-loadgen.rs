@@ -158,16 +158,41 @@ async fn demo_codes(c: &Conn) -> Result<Vec<String>, Failure> {
         .collect())
 }
 
-async fn own_codes(c: &Conn, key: &str) -> Result<Vec<String>, Failure> {
+/// Venues of the load test's own, registered as an owner would: the business registry
+/// (an import) names the first load-test person as the owner of two BINs, who then
+/// registers one premises under each through their session.
+async fn own_codes(
+    c: &Conn,
+    key: &str,
+    owner_iin: &str,
+    owner: &str,
+) -> Result<Vec<String>, Failure> {
+    let mut bins = Vec::new();
+    for prefix in ["180340021", "190440012"] {
+        bins.push(
+            (0..100)
+                .find_map(|k| id::with_check_digit(&format!("{prefix}{k:02}")))
+                .ok_or("no BIN")?,
+        );
+    }
+    let businesses: Vec<Value> = bins
+        .iter()
+        .map(|bin| json!({"bin": bin, "name": "Load test", "owner_iins": [owner_iin]}))
+        .collect();
+    let batch = json!({"batch_id": "loadgen-businesses", "businesses": businesses});
+    c.json(Method::POST, "/v1/import", Some(key), Some(&batch))
+        .await?;
     let mut codes = Vec::new();
-    for (bin, category) in [("180340021", "grocery"), ("190440012", "pharmacy")] {
-        let bin = (0..100)
-            .find_map(|k| id::with_check_digit(&format!("{bin}{k:02}")))
-            .ok_or("no BIN")?;
-        let body = json!({"bin": bin, "business_name": "Load test", "address": "Алматы",
-            "category": category, "pcr_required": false, "entrances": 1});
+    for (bin, category) in bins.iter().zip(["grocery", "pharmacy"]) {
+        let body = json!({"name": "Load test", "address": "Алматы", "category": category,
+            "pcr_required": false, "entrances": 1});
         let v = c
-            .json(Method::POST, "/v1/venues", Some(key), Some(&body))
+            .json(
+                Method::POST,
+                &format!("/v1/business/{bin}/premises"),
+                Some(owner),
+                Some(&body),
+            )
             .await?;
         codes.push(
             v["entrances"][0]["entry_code"]
@@ -182,10 +207,6 @@ async fn own_codes(c: &Conn, key: &str) -> Result<Vec<String>, Failure> {
 async fn prepare(base: &str, args: &Args) -> Result<Fixture, Failure> {
     let c = Conn::open(base)?;
     let bot = args.telegram_bot_token.as_deref();
-    let codes = match bot {
-        Some(_) => own_codes(&c, &args.admin_key).await?,
-        None => demo_codes(&c).await?,
-    };
     let telegram_id = |n: usize| 800_000_000 + n as i64;
     let citizens: Vec<Value> = (0..args.people)
         .map(|n| json!({"iin": iin(n), "name": "Load", "lastname": "Test", "phone": null, "aitu_id": null,
@@ -228,6 +249,11 @@ async fn prepare(base: &str, args: &Args) -> Result<Fixture, Failure> {
             .await?;
         tokens.push(v["token"].as_str().ok_or("no token")?.to_owned());
     }
+    let codes = match (bot, tokens.first()) {
+        (Some(_), Some(owner)) => own_codes(&c, &args.admin_key, &iin(0), owner).await?,
+        (Some(_), None) => return Err("--people must be at least 1".into()),
+        (None, _) => demo_codes(&c).await?,
+    };
     Ok(Fixture { tokens, codes })
 }
 
