@@ -57,9 +57,6 @@ pub enum Key {
     AppName,
     Loading,
     SignInTitle,
-    SignInDemo,
-    SignInNeedsHost,
-    SignInHostFailed,
     Scan,
     ScanPrompt,
     ScanNotAshyq,
@@ -98,7 +95,6 @@ pub enum Key {
     ErrorTitle,
     Back,
     Diary,
-    DiaryEmpty,
     CancelVisit,
     Cancelled,
     Open,
@@ -111,7 +107,6 @@ pub enum Key {
     Business,
     Door,
     WithYou,
-    RolesFailed,
 }
 
 pub fn t(lang: Lang, key: Key) -> &'static str {
@@ -128,26 +123,12 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (WithYou, Kk) => "Сізбен бірге кіретіндер",
         (WithYou, Ru) => "Со мной проходят",
         (WithYou, En) => "Checking in with you",
-        (RolesFailed, Kk) => "Бұл бөлім жүктелмеді. Желіні тексеріп, қайталаңыз.",
-        (RolesFailed, Ru) => "Этот раздел не загрузился. Проверьте сеть и попробуйте снова.",
-        (RolesFailed, En) => "This section did not load. Check the network and try again.",
         (Loading, Kk) => "Жүктелуде…",
         (Loading, Ru) => "Загрузка…",
         (Loading, En) => "Loading…",
         (SignInTitle, Kk) => "Кіру",
         (SignInTitle, Ru) => "Вход",
         (SignInTitle, En) => "Sign in",
-        (SignInDemo, Kk) => "Әзірлеу режимі: демо азаматты таңдаңыз",
-        (SignInDemo, Ru) => "Режим разработки: выберите демо-гражданина",
-        (SignInDemo, En) => "Development mode: choose a demo citizen",
-        (SignInNeedsHost, Kk) => "Кіру үшін Ashyq-ты Aitu, Telegram немесе VK ішінде ашыңыз.",
-        (SignInNeedsHost, Ru) => "Чтобы войти, откройте Ashyq в Aitu, Telegram или VK.",
-        (SignInNeedsHost, En) => {
-            "Signing in needs a host app: open Ashyq inside Aitu, Telegram or VK."
-        }
-        (SignInHostFailed, Kk) => "Қолданба сіздің жеке басыңызды растамады.",
-        (SignInHostFailed, Ru) => "Приложение не подтвердило вашу личность.",
-        (SignInHostFailed, En) => "The host app did not confirm who you are.",
         (Scan, Kk) => "QR-кодты сканерлеу",
         (Scan, Ru) => "Сканировать QR-код",
         (Scan, En) => "Scan QR code",
@@ -262,9 +243,6 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (Diary, Kk) => "Келулер күнделігі",
         (Diary, Ru) => "Дневник посещений",
         (Diary, En) => "Visit diary",
-        (DiaryEmpty, Kk) => "Соңғы 21 күнде келулер жоқ.",
-        (DiaryEmpty, Ru) => "За 21 день посещений нет.",
-        (DiaryEmpty, En) => "No visits in the last 21 days.",
         (CancelVisit, Kk) => "Қате тіркелуді болдырмау",
         (CancelVisit, Ru) => "Отменить ошибочную отметку",
         (CancelVisit, En) => "Cancel wrong check-in",
@@ -409,57 +387,13 @@ pub fn category(lang: Lang, c: Category) -> &'static str {
     }
 }
 
-/// The message for an error screen, by its stable code.
-pub fn error_message(lang: Lang, code: &str) -> &'static str {
-    match (code, lang) {
-        ("host_timeout", Lang::Kk) => "Қолданба жауап бермеді. Қайталап көріңіз.",
-        ("host_timeout", Lang::Ru) => "Приложение не ответило. Попробуйте ещё раз.",
-        ("host_timeout", Lang::En) => "The host app did not answer. Try again.",
-        ("scan_cancelled", Lang::Kk) => "Сканерлеу тоқтатылды.",
-        ("scan_cancelled", Lang::Ru) => "Сканирование отменено.",
-        ("scan_cancelled", Lang::En) => "Scanning was cancelled.",
-        ("permission_denied", Lang::Kk) => {
-            "Камераға рұқсат берілмеді. Оны қолданба немесе браузер баптауларында қосыңыз, не кодты төменге қойыңыз."
-        }
-        ("permission_denied", Lang::Ru) => {
-            "Нет доступа к камере. Разрешите его в настройках приложения или браузера либо вставьте код ниже."
-        }
-        ("permission_denied", Lang::En) => {
-            "Camera permission was denied. Allow it in the app's or browser's settings, or paste the code below."
-        }
-        ("no_camera", Lang::Kk) => "Камера табылмады. Кодты төменге қойыңыз.",
-        ("no_camera", Lang::Ru) => "Камера не найдена. Вставьте код ниже.",
-        ("no_camera", Lang::En) => "No camera was found. Paste the code below.",
-        ("camera_in_use", Lang::Kk) => {
-            "Камераны басқа қолданба пайдаланып тұр. Оны жауып, қайталаңыз не кодты төменге қойыңыз."
-        }
-        ("camera_in_use", Lang::Ru) => {
-            "Камера занята другим приложением. Закройте его и повторите или вставьте код ниже."
-        }
-        ("camera_in_use", Lang::En) => {
-            "Another app is using the camera. Close it and try again, or paste the code below."
-        }
-        ("scan_unsupported", Lang::Kk) => "Бұл құрылғыда QR сканері жоқ.",
-        ("scan_unsupported", Lang::Ru) => "На этом устройстве нет сканера QR.",
-        ("scan_unsupported", Lang::En) => "This device has no QR scanner.",
-        ("unauthorized", Lang::Kk) => "Сессия аяқталды. Қайта кіріңіз.",
-        ("unauthorized", Lang::Ru) => "Сессия истекла. Войдите снова.",
-        ("unauthorized", Lang::En) => "Your session ended. Sign in again.",
-        ("code_revoked", Lang::Kk) => "Бұл постер ауыстырылды — жаңасын сканерлеңіз.",
-        ("code_revoked", Lang::Ru) => "Этот плакат заменён — отсканируйте новый.",
-        ("code_revoked", Lang::En) => "This poster has been replaced — scan the new one.",
-        ("not_your_dependant", Lang::Kk) => {
-            "Тізілімде бұл адам сізге тіркелмеген: оны сізбен бірге тіркеу мүмкін емес."
-        }
-        ("not_your_dependant", Lang::Ru) => {
-            "По реестру этот человек не связан с вами: отметить его вместе с вами нельзя."
-        }
-        ("not_your_dependant", Lang::En) => {
-            "The registry does not link this person to you: they cannot be checked in with you."
-        }
-        (_, Lang::Kk) => "Сұрау орындалмады.",
-        (_, Lang::Ru) => "Запрос не выполнен.",
-        (_, Lang::En) => "The request failed.",
+/// The error screens' general sentence; each error's own one is in the rare texts
+/// (`www/assets/texts_lazy.js`, `errors`), shown once they are loaded.
+pub fn error_message(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Kk => "Сұрау орындалмады.",
+        Lang::Ru => "Запрос не выполнен.",
+        Lang::En => "The request failed.",
     }
 }
 
@@ -491,9 +425,9 @@ mod tests {
         }
     }
 
-    /// The rejection sentences, loaded on demand from `www/assets/texts_lazy.js`
-    /// (`export default {code: {kk, ru, en}}`).
-    fn rejection_texts() -> serde_json::Value {
+    /// The rare screens' words, loaded on demand from `www/assets/texts_lazy.js`
+    /// (`export default {group: {code: {kk, ru, en}}}`).
+    fn rare_texts() -> serde_json::Value {
         let js = include_str!("../www/assets/texts_lazy.js");
         let json = js
             .split_once("export default ")
@@ -505,8 +439,48 @@ mod tests {
     }
 
     #[test]
+    fn every_error_screen_has_its_sentence_in_every_language() {
+        let texts = rare_texts();
+        let errors = &texts["errors"];
+        for code in [
+            "host_timeout",
+            "scan_cancelled",
+            "permission_denied",
+            "no_camera",
+            "camera_in_use",
+            "scan_unsupported",
+            "unauthorized",
+            "code_revoked",
+            "not_your_dependant",
+        ] {
+            for l in Lang::ALL {
+                let s = errors[code][l.code()].as_str().unwrap_or_default();
+                assert!(s.len() > 10 && !s.contains(code), "{code} {l:?}: {s}");
+            }
+        }
+        for code in [
+            "roles_failed",
+            "sign_in_needs_host",
+            "sign_in_host_failed",
+            "sign_in_demo",
+            "diary_empty",
+        ] {
+            for l in Lang::ALL {
+                let s = texts["screens"][code][l.code()]
+                    .as_str()
+                    .unwrap_or_default();
+                assert!(s.len() > 10, "{code} {l:?}");
+            }
+        }
+        assert_eq!(
+            errors["code_revoked"]["en"],
+            "This poster has been replaced — scan the new one."
+        );
+    }
+
+    #[test]
     fn every_rejection_has_its_own_sentence_without_the_raw_code() {
-        let texts = rejection_texts();
+        let texts = &rare_texts()["rejected"];
         for l in Lang::ALL {
             let mut seen = Vec::new();
             for e in CodeError::ALL {

@@ -56,7 +56,7 @@ pub fn start() {
     // sign-in works. Framed (the emulator's plain browser) the app opens it itself.
     if kind == types::HostKind::Browser && !host::js::in_iframe() {
         if let Some(to) = params.poster_page.as_deref() {
-            let _ = loc.replace(to);
+            let _ = host::js::call_method(loc.as_ref(), "replace", &[to.into()]);
             return;
         }
     }

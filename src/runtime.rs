@@ -232,7 +232,7 @@ impl App {
         } else {
             self.ui.render(&self.model.borrow());
             self.sync_bars();
-            if self.model.borrow().screen.name() == "rejected" {
+            if self.ui.wants_texts.replace(false) {
                 self.load_texts();
             }
         }
@@ -259,7 +259,7 @@ impl App {
         };
         let a = self.clone();
         spawn_local(async move {
-            match JsFuture::from(js_sys::Promise::from(p)).await {
+            match JsFuture::from(js_sys::Promise::resolve(&p)).await {
                 Ok(texts) => {
                     *a.ui.texts.borrow_mut() = texts;
                     a.ui.render(&a.model.borrow());
@@ -297,23 +297,24 @@ impl App {
     /// background, on the pass its status colour.
     fn sync_bars(&self) {
         let doc = &self.ui.doc;
-        let el: Option<Element> = match doc.query_selector("[data-testid=pass]") {
-            Ok(Some(pass)) => Some(pass),
-            _ => doc.document_element(),
+        let el = match doc.query_selector(".pass") {
+            Ok(Some(pass)) => pass,
+            _ => match doc.document_element() {
+                Some(html) => html,
+                None => return,
+            },
         };
-        let Some(el) = el else { return };
-        let style = js::call_method(js::window().as_ref(), "getComputedStyle", &[el.into()]);
-        let colour = style
-            .and_then(|s| js::call_method(&s, "getPropertyValue", &[JsValue::from_str("--bar")]))
+        let style = js::call_method(js::window().as_ref(), "getComputedStyle", &[el.into()])
+            .unwrap_or(JsValue::UNDEFINED);
+        let colour = js::call_method(&style, "getPropertyValue", &[JsValue::from_str("--bar")])
             .ok()
             .and_then(|v| v.as_string())
             .unwrap_or_default();
         let colour = colour.trim();
-        if colour.is_empty() || *self.bars.borrow() == colour {
-            return;
+        if !colour.is_empty() && *self.bars.borrow() != colour {
+            self.host.set_bars(colour);
+            *self.bars.borrow_mut() = colour.to_owned();
         }
-        self.host.set_bars(colour);
-        *self.bars.borrow_mut() = colour.to_owned();
     }
 
     /// Pass protection while the pass is shown, closing confirmation during a check-in.

@@ -645,9 +645,11 @@ async fn browser_paste_box_and_needs_host_message() {
         .ok()
         .flatten()
         .map(|s| s.remove_item("ashyq.session"));
+    serve_texts();
     let _app = mount(root(), host, params());
-    let p = wait("#app[data-screen=signin] [data-testid=needs-host]").await;
-    assert!(p.text_content().unwrap_or_default().contains("host app"));
+    wait("#app[data-screen=signin] [data-testid=needs-host]").await;
+    let said = wait_text("#app[data-screen=signin] [data-testid=needs-host]").await;
+    assert!(said.contains("host app"), "{said}");
     // Signed in (a cached browser session): the paste box checks a code in.
     window()
         .local_storage()
@@ -911,15 +913,19 @@ async fn role_screens_that_cannot_load_say_so() {
     backend();
     let reject = js_sys::Function::new_no_args("return Promise.reject(new TypeError('offline'))");
     js_sys::Reflect::set(&window(), &"ashyqRoles".into(), &reject).expect("set");
+    serve_texts();
     let _app = start(host_with(&role_session())).await;
     click("[data-testid=door-open]");
-    let e =
-        wait("#app[data-screen=roles] [data-testid=error-message][data-code=roles_load_failed]")
-            .await;
-    assert!(e
-        .text_content()
-        .unwrap_or_default()
-        .contains("did not load"));
+    let sel = "#app[data-screen=roles] [data-testid=error-message][data-code=roles_load_failed]";
+    wait(sel).await;
+    // Its own sentence once the rare texts have loaded.
+    for _ in 0..100 {
+        if text(sel).contains("did not load") {
+            break;
+        }
+        gloo_timers::future::TimeoutFuture::new(20).await;
+    }
+    assert!(text(sel).contains("did not load"), "{}", text(sel));
     click("[data-testid=back]");
     wait("#app[data-screen=home]").await;
 }
@@ -1182,10 +1188,15 @@ async fn a_family_checks_in_together_and_a_replaced_poster_says_so() {
     click("[data-testid=scan]");
     wait("#app[data-screen=checkin] [data-testid=checkin-confirm]").await;
     click("[data-testid=checkin-confirm]");
-    let e =
-        wait("#app[data-screen=error] [data-testid=error-message][data-code=code_revoked]").await;
-    assert!(e
-        .text_content()
-        .unwrap_or_default()
-        .contains("This poster has been replaced — scan the new one"));
+    serve_texts();
+    wait("#app[data-screen=error] [data-testid=error-message][data-code=code_revoked]").await;
+    // Its own sentence once the rare texts have loaded.
+    let sel = "#app[data-screen=error] [data-testid=error-message]";
+    for _ in 0..100 {
+        if text(sel).contains("replaced") {
+            break;
+        }
+        gloo_timers::future::TimeoutFuture::new(20).await;
+    }
+    assert!(text(sel).contains("This poster has been replaced — scan the new one"));
 }

@@ -3,8 +3,6 @@
 //! ([`super::camera`]), and codes can also be pasted or arrive as the poster URL.
 //! Storage is `localStorage`.
 
-use wasm_bindgen::JsCast;
-
 use super::{camera, js, Fut, Host, HostEvent, Result};
 use crate::types::{Haptic, HostKind, Proof};
 
@@ -64,13 +62,13 @@ impl Host for Browser {
                 *self.wake.borrow_mut() = Some(p);
             }
         } else if let Some(p) = self.wake.borrow_mut().take() {
-            if let Ok(p) = p.dyn_into::<js_sys::Promise>() {
-                wasm_bindgen_futures::spawn_local(async move {
-                    if let Ok(sentinel) = wasm_bindgen_futures::JsFuture::from(p).await {
-                        let _ = js::call_method(&sentinel, "release", &[]);
-                    }
-                });
-            }
+            // `Promise.resolve`, not a type check: no `instanceof` binding in the glue.
+            let p = js_sys::Promise::resolve(&p);
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Ok(sentinel) = wasm_bindgen_futures::JsFuture::from(p).await {
+                    let _ = js::call_method(&sentinel, "release", &[]);
+                }
+            });
         }
     }
     fn on_event(&self, f: std::rc::Rc<dyn Fn(HostEvent)>) {

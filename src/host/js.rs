@@ -58,7 +58,7 @@ pub async fn after_paint() {
     let frame = js_sys::Promise::new(&mut |resolve, _| {
         let w = window();
         let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 200);
-        let _ = w.request_animation_frame(&resolve);
+        let _ = call_method(w.as_ref(), "requestAnimationFrame", &[resolve.into()]);
     });
     let _ = wasm_bindgen_futures::JsFuture::from(frame).await;
     gloo_timers::future::TimeoutFuture::new(0).await;
@@ -252,19 +252,18 @@ struct HistoryState {
 
 impl HistoryBack {
     pub fn set_visible(&self, visible: bool) {
-        let Ok(history) = window().history() else {
-            return;
-        };
+        // Through Reflect, as the adapters do (typed History bindings cost glue bytes).
+        let history = get(window().as_ref(), "history");
         let s = &self.state;
         if visible && !s.pushed.get() {
             let marker = obj(&[("ashyq", JsValue::TRUE)]);
-            if history.push_state(&marker, "").is_ok() {
+            if call_method(&history, "pushState", &[marker, JsValue::from_str("")]).is_ok() {
                 s.pushed.set(true);
             }
         } else if !visible && s.pushed.get() {
             s.pushed.set(false);
             s.ignore_next.set(true);
-            let _ = history.back();
+            let _ = call_method(&history, "back", &[]);
         }
     }
 

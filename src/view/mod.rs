@@ -31,6 +31,8 @@ pub struct Ui {
     /// The words of rare screens once loaded (`www/assets/texts_lazy.js`: the rejection
     /// sentences); `undefined` until then.
     pub texts: RefCell<wasm_bindgen::JsValue>,
+    /// A render wanted them before they were loaded.
+    pub wants_texts: Cell<bool>,
 }
 
 impl Ui {
@@ -43,7 +45,20 @@ impl Ui {
             last_announced: RefCell::new(String::new()),
             last_screen: Cell::new(""),
             texts: RefCell::new(wasm_bindgen::JsValue::UNDEFINED),
+            wants_texts: Cell::new(false),
         }
+    }
+
+    /// A rare screen's sentence (`group`, `code`, in `lang`) once the rare texts are loaded;
+    /// until then `None`, and the runtime is asked to load them.
+    pub fn rare(&self, group: &str, code: &str, lang: crate::i18n::Lang) -> Option<String> {
+        let texts = self.texts.borrow();
+        if texts.is_undefined() {
+            self.wants_texts.set(true);
+            return None;
+        }
+        use crate::host::js::get;
+        get(&get(&get(&texts, group), code), lang.code()).as_string()
     }
 
     /// `<tag class=…>`; creating an element with a literal tag name cannot fail.

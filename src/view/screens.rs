@@ -44,12 +44,9 @@ pub fn render(ui: &Ui, m: &Model) {
             set(&msg, "data-testid", "error-message");
             set(&msg, "data-code", error.code());
             set(&msg, "role", "alert");
-            // Its own sentence once the rare texts are loaded (the runtime loads them when
-            // this screen shows); the title says what happened meanwhile.
-            let texts = ui.texts.borrow();
-            let by_lang = js_sys::Reflect::get(&texts, &error.code().into());
-            let sentence = by_lang.and_then(|o| js_sys::Reflect::get(&o, &l.code().into()));
-            msg.set_text_content(sentence.ok().and_then(|s| s.as_string()).as_deref());
+            // Its own sentence once the rare texts are loaded; the title says what happened
+            // meanwhile.
+            msg.set_text_content(ui.rare("rejected", error.code(), l).as_deref());
             append(&main, &icon(ui, "reject"));
             append(&main, &msg);
             append(
@@ -60,7 +57,7 @@ pub fn render(ui: &Ui, m: &Model) {
         Screen::Error { reason } => {
             let code = reason.code();
             append(&main, &ui.text("h1", "title", t(l, Key::ErrorTitle)));
-            let msg = ui.text("p", "error-message", i18n::error_message(l, code));
+            let msg = ui.text("p", "error-message", &error_sentence(ui, code, l));
             set(&msg, "data-testid", "error-message");
             set(&msg, "data-code", code);
             set(&msg, "role", "alert");
@@ -94,7 +91,7 @@ pub fn render(ui: &Ui, m: &Model) {
             };
             append(&main, &ui.text("h1", "title", t(l, title)));
             if *failed {
-                let msg = ui.text("p", "error-message", t(l, Key::RolesFailed));
+                let msg = ui.text("p", "error-message", &rare_sentence(ui, "roles_failed", l));
                 set(&msg, "data-testid", "error-message");
                 set(&msg, "data-code", "roles_load_failed");
                 set(&msg, "role", "alert");
@@ -109,6 +106,19 @@ pub fn render(ui: &Ui, m: &Model) {
         }
     }
     append(&ui.root, &main);
+}
+
+/// An error's own sentence once the rare texts are loaded, the general one until then (or
+/// for an error without one).
+fn error_sentence(ui: &Ui, code: &str, l: i18n::Lang) -> String {
+    ui.rare("errors", code, l)
+        .unwrap_or_else(|| String::from(i18n::error_message(l)))
+}
+
+/// A rare screen's own sentence once loaded, the general error sentence until then.
+fn rare_sentence(ui: &Ui, code: &str, l: i18n::Lang) -> String {
+    ui.rare("screens", code, l)
+        .unwrap_or_else(|| String::from(i18n::error_message(l)))
 }
 
 /// The host's title for this screen (Aitu `setTitle`, VK, the browser tab).
@@ -240,15 +250,23 @@ pub fn pass_clock(m: &Model) -> String {
 pub fn date_time(ts: Timestamp, now: Timestamp) -> String {
     let ms = ts as f64 * 1000.0;
     let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms));
-    let this_year =
-        js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(now as f64 * 1000.0)).get_full_year();
+    // Through Reflect: a typed `getFullYear` binding costs first-load bytes in the glue.
+    let year = |d: &js_sys::Date| {
+        crate::host::js::call_method(d.as_ref(), "getFullYear", &[])
+            .ok()
+            .and_then(|y| y.as_f64())
+            .unwrap_or(0.0) as u64
+    };
+    let this_year = year(&js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(
+        now as f64 * 1000.0,
+    )));
     let mut s = String::with_capacity(17);
     two(&mut s, d.get_date());
     s.push('.');
     two(&mut s, d.get_month() + 1);
-    if d.get_full_year() != this_year {
+    if year(&d) != this_year {
         s.push('.');
-        push_decimal(&mut s, u64::from(d.get_full_year()), 4);
+        push_decimal(&mut s, year(&d), 4);
     }
     s.push(' ');
     s.push_str(&clock(ms, false));
@@ -309,7 +327,8 @@ fn sign_in(ui: &Ui, m: &Model, s: &SignIn, main: &Element) {
     match s {
         SignIn::Loading | SignIn::Busy => append(main, &busy(ui, t(l, Key::Loading))),
         SignIn::Demo(citizens) => {
-            append(main, &ui.text("p", "", t(l, Key::SignInDemo)));
+            let words = ui.rare("screens", "sign_in_demo", l);
+            append(main, &ui.text("p", "", words.as_deref().unwrap_or("")));
             let list = ui.el("div", "citizens");
             for c in citizens {
                 let mut label = c.name.clone();
@@ -333,12 +352,17 @@ fn sign_in(ui: &Ui, m: &Model, s: &SignIn, main: &Element) {
             append(main, &list);
         }
         SignIn::NeedsHost => {
-            let p = ui.text("p", "notice", t(l, Key::SignInNeedsHost));
+            let words = ui.rare("screens", "sign_in_needs_host", l);
+            let p = ui.text("p", "notice", words.as_deref().unwrap_or(""));
             set(&p, "data-testid", "needs-host");
             append(main, &p);
         }
         SignIn::Failed(e) => {
-            let p = ui.text("p", "error-message", t(l, Key::SignInHostFailed));
+            let p = ui.text(
+                "p",
+                "error-message",
+                &rare_sentence(ui, "sign_in_host_failed", l),
+            );
             set(&p, "data-testid", "error-message");
             set(&p, "data-code", e.code());
             set(&p, "role", "alert");
@@ -747,7 +771,7 @@ fn diary(ui: &Ui, m: &Model, d: &DiaryView, main: &Element) {
     set(&list, "data-testid", "diary");
     if let Some(e) = &d.error {
         let code = e.code();
-        let p = ui.text("p", "error-message", i18n::error_message(l, code));
+        let p = ui.text("p", "error-message", &error_sentence(ui, code, l));
         set(&p, "data-testid", "error-message");
         set(&p, "data-code", code);
         set(&p, "role", "alert");
@@ -756,7 +780,10 @@ fn diary(ui: &Ui, m: &Model, d: &DiaryView, main: &Element) {
     match &d.visits {
         None if d.error.is_none() => append(main, &busy(ui, t(l, Key::Loading))),
         None => {}
-        Some(v) if v.is_empty() => append(main, &ui.text("p", "muted", t(l, Key::DiaryEmpty))),
+        Some(v) if v.is_empty() => {
+            let words = ui.rare("screens", "diary_empty", l);
+            append(main, &ui.text("p", "muted", words.as_deref().unwrap_or("")));
+        }
         Some(visits) => {
             let policy = Policy::default();
             for v in visits {
