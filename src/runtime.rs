@@ -38,7 +38,6 @@ pub struct App {
     ready: Cell<bool>,
     roles: RefCell<Option<RolesOpen>>,
     /// The host bar colours last sent, so a re-render does not resend them.
-    bars: RefCell<String>,
     texts_loading: Cell<bool>,
     /// Pass protection and closing confirmation as last told to the host.
     guards: Cell<(bool, bool)>,
@@ -130,7 +129,6 @@ pub fn mount(root: Element, host: Rc<dyn Host>, params: Params) -> Rc<App> {
             back_visible: Cell::new(None),
             ready: Cell::new(false),
             roles: RefCell::new(None),
-            bars: RefCell::new(String::new()),
             texts_loading: Cell::new(false),
             guards: Cell::new((false, false)),
         }
@@ -231,7 +229,10 @@ impl App {
             self.ui.tick(&self.model.borrow());
         } else {
             self.ui.render(&self.model.borrow());
-            self.sync_bars();
+            // A new screen, or the pass (its status may have changed): the bars again.
+            if !same_screen || matches!(self.model.borrow().screen, Screen::Pass(_)) {
+                self.sync_bars();
+            }
             if self.ui.wants_texts.replace(false) {
                 self.load_texts();
             }
@@ -260,8 +261,8 @@ impl App {
         let a = self.clone();
         spawn_local(async move {
             match JsFuture::from(js_sys::Promise::resolve(&p)).await {
-                Ok(texts) => {
-                    *a.ui.texts.borrow_mut() = texts;
+                Ok(module) => {
+                    *a.ui.texts.borrow_mut() = js::get(&module, "default");
                     a.ui.render(&a.model.borrow());
                 }
                 Err(_) => a.texts_loading.set(false),
@@ -293,28 +294,20 @@ impl App {
         );
     }
 
-    /// The host's bars in the colours the stylesheet gives them (`--bar`): the page's
-    /// background, on the pass its status colour.
+    /// The host's bars in the page's background, on the pass in its status colour.
     fn sync_bars(&self) {
-        let doc = &self.ui.doc;
-        let el = match doc.query_selector(".pass") {
-            Ok(Some(pass)) => pass,
-            _ => match doc.document_element() {
-                Some(html) => html,
-                None => return,
-            },
+        let dark = self
+            .ui
+            .doc
+            .document_element()
+            .and_then(|h| h.get_attribute("data-theme"))
+            .as_deref()
+            == Some("dark");
+        let pass = match &self.model.borrow().screen {
+            Screen::Pass(p) => Some(p.resp.status.status),
+            _ => None,
         };
-        let style = js::call_method(js::window().as_ref(), "getComputedStyle", &[el.into()])
-            .unwrap_or(JsValue::UNDEFINED);
-        let colour = js::call_method(&style, "getPropertyValue", &[JsValue::from_str("--bar")])
-            .ok()
-            .and_then(|v| v.as_string())
-            .unwrap_or_default();
-        let colour = colour.trim();
-        if !colour.is_empty() && *self.bars.borrow() != colour {
-            self.host.set_bars(colour);
-            *self.bars.borrow_mut() = colour.to_owned();
-        }
+        self.host.set_bars(crate::view::bar_colour(dark, pass));
     }
 
     /// Pass protection while the pass is shown, closing confirmation during a check-in.

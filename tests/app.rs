@@ -270,9 +270,9 @@ fn serve_texts() {
     let js = include_str!("../www/assets/texts_lazy.js");
     let json = js.split_once("export default ").expect("export").1;
     let json = json.trim_end().trim_end_matches(';');
-    let mut src = String::from("window.ashyqTexts = () => Promise.resolve(");
+    let mut src = String::from("window.ashyqTexts = () => Promise.resolve({ default: ");
     src.push_str(json);
-    src.push_str(");");
+    src.push_str(" });");
     js_sys::Function::new_no_args(&src)
         .call0(&wasm_bindgen::JsValue::NULL)
         .expect("installs");

@@ -59,6 +59,10 @@ impl Host for Browser {
             // Wake Lock where it exists (secure pages, most current browsers).
             let lock = js::get(&js::get(js::window().as_ref(), "navigator"), "wakeLock");
             if let Ok(p) = js::call_method(&lock, "request", &[JsValue::from_str("screen")]) {
+                // A refusal (a hidden page, a policy) is handled at once, not thrown as an
+                // unhandled rejection: any function that ignores its argument will do as the
+                // handler, and `Object` is one that is always there.
+                let _ = js::call_method(&p, "catch", &[js::get(js::window().as_ref(), "Object")]);
                 *self.wake.borrow_mut() = Some(p);
             }
         } else if let Some(p) = self.wake.borrow_mut().take() {

@@ -4,16 +4,19 @@
 import init from '/assets/ashyq.js';
 
 // A dark Telegram passes its colours in the launch hash: take its theme before the wasm
-// loads, so the first paint is already dark (the app then follows the host live).
+// loads, so the first paint is already dark (the app then follows the host live). The
+// theme is the perceived brightness of the background, as src/host/mod.rs computes it; no
+// parameter (or a malformed one) throws or gives NaN, and the stylesheet's choice stands.
 try {
-  const p = new URLSearchParams(location.hash.slice(1)).get('tgWebAppThemeParams');
-  const bg = p ? JSON.parse(p).bg_color : '';
-  if (/^#[0-9a-f]{6}$/i.test(bg)) {
-    const v = parseInt(bg.slice(1), 16);
-    const y = ((v >> 16) & 255) * 299 + ((v >> 8) & 255) * 587 + (v & 255) * 114;
+  const bg = JSON.parse(new URLSearchParams(location.hash.slice(1)).get('tgWebAppThemeParams')).bg_color;
+  const v = parseInt(bg.slice(1), 16);
+  if (v >= 0) {
+    const y = (v >> 16) * 299 + ((v >> 8) & 255) * 587 + (v & 255) * 114;
     document.documentElement.dataset.theme = y < 128000 ? 'dark' : 'light';
   }
-} catch (e) { /* no theme: the stylesheet's own choice stands */ }
+} catch (e) {
+  /* no Telegram theme */
+}
 
 init({ module_or_path: '/assets/ashyq_bg.wasm' }).then(() => {
   // The installable shell (sw.js), once the app runs: it then starts offline too. Top-level
@@ -43,8 +46,9 @@ window.ashyqRoles = () =>
     return m;
   });
 
-// The words of rare screens (why a code was rejected), fetched the first time one shows.
-window.ashyqTexts = () => import('/assets/texts_lazy.js').then((m) => m.default);
+// The words of rare screens (why a code was rejected, an error), fetched the first time one
+// shows; the app reads the module's `default`.
+window.ashyqTexts = () => import('/assets/texts_lazy.js');
 
 // The app's own camera scanner, for hosts without one: a module of its own with its
 // stylesheet, fetched only when the camera first opens (the app calls this through
