@@ -68,7 +68,7 @@ const contextOf = new Map(); // sessionId → browserContextId
 // A service worker is attached twice (by the browser and through the page): one request,
 // two sessions. Requests are keyed by target, so each is counted once.
 const targetOf = new Map(); // sessionId → targetId
-const requests = new Map(); // sessionId:requestId → {url, t0, fromSW, fromCache, encoding, type}
+const requests = new Map(); // targetId:requestId → {url, t0, sw, fromSW, fromCache, encoding, status, t1, bytes}
 let meter = null; // {context, bytes, wasmEncoding, log: [...]}: what the current navigation received
 
 const browser = await launchCdp({
