@@ -38,7 +38,7 @@ pub enum HostEvent {
     /// the browser).
     Back,
     /// Back in the foreground (Telegram `visibility_changed`, VK `VKWebAppViewRestore`,
-    /// Aitu's tab-active handler, the page's `visibilitychange`).
+    /// Aitu's tab-active handler).
     Foreground,
     /// The host's theme changed (Telegram `theme_changed`, VK `VKWebAppUpdateConfig`); the
     /// browser's `prefers-color-scheme` is the stylesheet's own.
@@ -87,7 +87,7 @@ pub trait Host {
     /// navigation bar) in `colour` (`#rrggbb`).
     fn set_bars(&self, _colour: &str) {}
     /// While the pass is shown: no screen capture and no swipe-back (Aitu), no vertical
-    /// swipe that closes the app (Telegram), the screen kept on (the browser's Wake Lock).
+    /// swipe that closes the app (Telegram).
     fn protect_pass(&self, _on: bool) {}
     /// Ask before closing (Telegram), while a check-in is under way.
     fn confirm_closing(&self, _on: bool) {}
