@@ -99,6 +99,27 @@ describe('end to end: server + app + host emulator', () => {
     await srv?.stop();
   });
 
+  test('the browser gets the wasm brotli-encoded (the first-load budget counts these bytes)', async () => {
+    const page = await browser.newPage();
+    try {
+      const wasm = page.waitForResponse((r) => new URL(r.url()).pathname.endsWith('.wasm'), { timeout: 15_000 });
+      await page.goto(srv.origin + '/');
+      const r = await wasm;
+      const sent = (await r.request().allHeaders())['accept-encoding'] ?? '';
+      assert.match(sent, /\bbr\b/, `Chromium offers brotli (Accept-Encoding: ${sent})`);
+      const h = await r.allHeaders();
+      assert.equal(r.status(), 200, 'wasm status');
+      assert.equal(h['content-encoding'], 'br', `wasm Content-Encoding (headers: ${JSON.stringify(h)})`);
+      assert.match(h['vary'] ?? '', /accept-encoding/i, 'wasm Vary: Accept-Encoding');
+      assert.equal(h['content-type'], 'application/wasm', 'wasm Content-Type');
+      // What went over the wire is the .br sibling, not the raw module.
+      const sizes = await r.request().sizes();
+      assert.ok(sizes.responseBodySize < 100_000, `wasm transferred ${sizes.responseBodySize} bytes`);
+    } finally {
+      await page.close();
+    }
+  });
+
   for (const host of HOSTS) {
     describe(`${host} web`, () => {
       test('each demo citizen signs in and gets the right pass at the grocery entry', async () => {
