@@ -1,9 +1,9 @@
 //! Request extractors that fail with our typed errors: JSON bodies (`bad_json`,
-//! `body_too_large`), and the visitor's session.
+//! `body_too_large`), query strings (`bad_query`), and the visitor's session.
 
 use ashyq_core::id;
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequest, FromRequestParts, Query, Request};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum::http::StatusCode;
@@ -48,6 +48,26 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
     async fn from_request(req: Request, state: &AppState) -> Result<Self, AppError> {
         let bytes = body_bytes(req, state).await?;
         parse_json(&bytes).map(ApiJson)
+    }
+}
+
+/// A query string read into `T`, failing with the JSON error (`bad_query`) where axum's
+/// `Query` answers `text/plain` (a repeated parameter, `?entrance=1&entrance=2`, is one).
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequestParts<AppState> for ApiQuery<T> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &AppState) -> Result<Self, AppError> {
+        Query::try_from_uri(&parts.uri)
+            .map(|Query(q)| ApiQuery(q))
+            .map_err(|e| {
+                // serde_urlencoded's message names the parameter, never its value.
+                AppError::bad_request(
+                    "bad_query",
+                    format!("the query string is not readable: {}", e.body_text()),
+                )
+            })
     }
 }
 

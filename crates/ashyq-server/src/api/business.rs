@@ -14,7 +14,7 @@ use ashyq_core::api::{
 };
 use ashyq_core::venue::Direction;
 use ashyq_core::{id, status, visit};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_SECURITY_POLICY, CONTENT_TYPE};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -23,7 +23,7 @@ use serde::Deserialize;
 
 use super::session::status_of;
 use crate::error::{AppError, AppResult};
-use crate::extract::{ApiJson, Person};
+use crate::extract::{ApiJson, ApiQuery, Person};
 use crate::poster::{self, Lang, Size};
 use crate::state::AppState;
 use crate::store::{
@@ -179,7 +179,7 @@ pub async fn poster(
     State(state): State<AppState>,
     person: Person,
     Path(venue_id): Path<String>,
-    Query(q): Query<PosterQuery>,
+    ApiQuery(q): ApiQuery<PosterQuery>,
 ) -> AppResult<Response> {
     let v = owned_premises(&state, &person, &venue_id).await?;
     let entrance = entrance_of(&v, q.entrance.as_deref())?;

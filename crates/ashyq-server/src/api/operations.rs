@@ -3,7 +3,7 @@
 
 use ashyq_core::api::{ImportBatch, KeysResponse};
 use ashyq_core::keys::KeyId;
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{Path, Request, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use crate::apikeys::{audit, ImportKey, OpsKey, Scope};
 use crate::error::{AppError, AppResult};
-use crate::extract::{body_bytes, parse_json};
+use crate::extract::{body_bytes, parse_json, ApiQuery};
 use crate::state::AppState;
 use crate::store::Actor;
 use crate::{import, revocation};
@@ -62,7 +62,7 @@ pub struct ImportQuery {
 pub async fn import(
     State(state): State<AppState>,
     key: ImportKey,
-    Query(q): Query<ImportQuery>,
+    ApiQuery(q): ApiQuery<ImportQuery>,
     req: Request,
 ) -> AppResult<Response> {
     let csv = req
@@ -70,6 +70,19 @@ pub async fn import(
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|ct| ct.trim().to_ascii_lowercase().starts_with("text/csv"));
+    // The parameters are checked whatever the body is: a JSON import given a wrong one is
+    // refused too, not silently read without it.
+    if let Some(kind) = q.kind.as_deref() {
+        if !import::KINDS.contains(&kind) {
+            return Err(AppError::bad_request(
+                "bad_kind",
+                "kind must be citizens, pcr, contacts, vaccinations or recoveries",
+            ));
+        }
+    }
+    if let Some(id) = q.batch_id.as_deref() {
+        import::check_batch_id(id)?;
+    }
     let bytes = body_bytes(req, &state).await?;
     let actor = Actor::key(&key.id);
     let report = if csv {
