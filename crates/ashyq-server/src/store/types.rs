@@ -23,12 +23,37 @@ pub type StoreResult<T> = Result<T, StoreError>;
 
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> StoreError {
-        match e {
-            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
-                StoreError::Unavailable(e.to_string())
-            }
-            other => StoreError::Internal(other.to_string()),
+        if is_outage(&e) {
+            StoreError::Unavailable(e.to_string())
+        } else {
+            StoreError::Internal(e.to_string())
         }
+    }
+}
+
+/// True for errors that say the database cannot serve right now and may again later (the
+/// client gets a typed 503 and retries) rather than that a query is wrong: no connection,
+/// a full disk, a busy or restarting server.
+fn is_outage(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(d) => {
+            let code = d.code();
+            let code = code.as_deref().unwrap_or("");
+            // SQLite primary result codes (extended codes keep them in the low byte):
+            // BUSY 5, LOCKED 6, NOMEM 7, IOERR 10, FULL 13, CANTOPEN 14.
+            if let Ok(n) = code.parse::<i32>() {
+                return matches!(n & 0xff, 5 | 6 | 7 | 10 | 13 | 14);
+            }
+            // PostgreSQL SQLSTATE: connection exceptions (08), insufficient resources (53),
+            // operator intervention (57: shutdown, crash, cannot connect now).
+            code.starts_with("08") || code.starts_with("53") || code.starts_with("57")
+        }
+        _ => false,
     }
 }
 
