@@ -4,13 +4,16 @@
 //!
 //!   ashyq-loadgen --url http://127.0.0.1:8080 --scenario status --connections 32 --seconds 10
 //!
-//! Scenarios: `healthz` (the trivial endpoint), `status` (GET /v1/me/status) and `checkin`
-//! (POST /v1/visits, every scan a new visit). `status` and `checkin` import their own
-//! citizens with the `--admin-key` (an import key) and sign in either with dev identities
-//! (a server started with `--dev --demo`) or, given `--telegram-bot-token`, with Telegram
-//! proofs and venues of their own (any server with that bot token: `--dev` refuses
-//! PostgreSQL).
-//! Prints one line: scenario, requests, errors, requests/s, p50 and p99 in milliseconds.
+//! Scenarios: `healthz` (the trivial endpoint), `status` (GET /v1/me/status), `checkin`
+//! (POST /v1/visits, every scan a new visit) and `mixed`, the national peak: status lookups
+//! 40 %, entry scans 25 %, exit scans 15 %, pass refreshes 15 % and diary reads 5 %, over
+//! many people and venues. All but `healthz` import their own citizens with the
+//! `--admin-key` (an import key), register `--venues` venues as an owner does (a registry
+//! import names the first person owner, who registers premises in session) and sign in either with dev
+//! identities (a server started with `--dev --demo`, whose demo venues they use too) or,
+//! given `--telegram-bot-token`, with Telegram proofs (any server with that bot token:
+//! `--dev` refuses PostgreSQL). Prints a Markdown row per kind of request: requests, errors, requests/s, p50,
+//! p99 and p99.9 in milliseconds (`mixed` adds a row for all kinds together).
 
 use std::time::{Duration, Instant};
 
@@ -37,11 +40,22 @@ struct Args {
     /// Citizens to import and sign in as (status/checkin spread their load over them).
     #[arg(long, default_value_t = 256)]
     people: usize,
+    /// Venues to register besides the demo's (scans spread over all of them).
+    #[arg(long, default_value_t = 60)]
+    venues: usize,
     #[arg(long, env = "ASHYQ_ADMIN_KEY", default_value = "ashyq-dev-admin-key")]
     admin_key: String,
     /// Sign in through Telegram with this bot's token instead of dev identities.
     #[arg(long, env = "ASHYQ_LOADGEN_TELEGRAM_BOT_TOKEN", hide_env_values = true)]
     telegram_bot_token: Option<String>,
+    /// Only prepare (citizens, sessions, venues) and write `tokens.txt`, `entry.txt` and
+    /// `exit.txt` (one a line) into this directory, for `wrk` (scripts/wrk_ashyq.lua).
+    #[arg(long)]
+    fixture_out: Option<std::path::PathBuf>,
+    /// Write the client_visit_id of every acknowledged (200) scan to this file, one a line
+    /// (the fault harness, scripts/bench_faults.sh, checks that none is lost).
+    #[arg(long)]
+    ack_log: Option<std::path::PathBuf>,
     /// Print the header line too.
     #[arg(long)]
     header: bool,
@@ -58,6 +72,8 @@ enum Scenario {
     Status,
     /// POST /v1/visits, every scan a new visit.
     Checkin,
+    /// The national peak: status, entries, exits, pass refreshes and diary reads.
+    Mixed,
 }
 
 impl Scenario {
@@ -66,6 +82,7 @@ impl Scenario {
             Scenario::Healthz => "healthz",
             Scenario::Status => "status",
             Scenario::Checkin => "checkin",
+            Scenario::Mixed => "mixed",
         }
     }
 }
@@ -145,61 +162,96 @@ fn iin(n: usize) -> String {
 
 struct Fixture {
     tokens: Vec<String>,
-    codes: Vec<String>,
+    /// Entry and exit code of each venue's first entrance.
+    codes: Vec<(String, String)>,
 }
 
-async fn demo_codes(c: &Conn) -> Result<Vec<String>, Failure> {
-    let demo = c.json(Method::GET, "/dev/api/demo", None, None).await?;
-    Ok(demo["venues"]
-        .as_array()
-        .ok_or("no demo venues: start the server with --dev --demo")?
-        .iter()
-        .filter_map(|v| v["entrances"][0]["entry_code"].as_str().map(str::to_owned))
-        .collect())
+/// A valid BIN for load-test venue `n`.
+fn bin(n: usize) -> String {
+    (0..100)
+        .find_map(|k| id::with_check_digit(&format!("180340{:03}{k:02}", n % 1000)))
+        .expect("unreachable: some serial has a check digit")
+}
+
+/// The kinds of request, as reported.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+enum Kind {
+    Healthz,
+    Status,
+    Checkin,
+    Exit,
+    Pass,
+    Diary,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Healthz => "healthz",
+            Kind::Status => "status",
+            Kind::Checkin => "checkin",
+            Kind::Exit => "exit",
+            Kind::Pass => "pass",
+            Kind::Diary => "diary",
+        }
+    }
+}
+
+/// The mixed scenario's cycle of 20 requests: 8 status, 5 entries, 3 exits, 3 pass
+/// refreshes, 1 diary read (an exit or a refresh with no open visit is an entry instead).
+const MIXED: [Kind; 20] = {
+    use Kind::*;
+    [
+        Status, Checkin, Status, Pass, Exit, Status, Checkin, Status, Pass, Diary, Status, Checkin,
+        Exit, Status, Checkin, Pass, Status, Checkin, Exit, Status,
+    ]
+};
+
+/// Entry and exit code of a venue's first entrance, as the API describes the venue.
+fn entrance(v: &Value) -> Option<(String, String)> {
+    let e = &v["entrances"][0];
+    Some((
+        e["entry_code"].as_str()?.to_owned(),
+        e["exit_code"].as_str()?.to_owned(),
+    ))
 }
 
 /// Venues of the load test's own, registered as an owner would: the business registry
-/// (an import) names the first load-test person as the owner of two BINs, who then
-/// registers one premises under each through their session.
-async fn own_codes(
+/// (an import) names the first load-test person as the owner of every load-test BIN, who
+/// then registers premises under them through their session (`POST /v1/venues` is gone).
+async fn own_venues(
     c: &Conn,
-    key: &str,
+    args: &Args,
     owner_iin: &str,
     owner: &str,
-) -> Result<Vec<String>, Failure> {
-    let mut bins = Vec::new();
-    for prefix in ["180340021", "190440012"] {
-        bins.push(
-            (0..100)
-                .find_map(|k| id::with_check_digit(&format!("{prefix}{k:02}")))
-                .ok_or("no BIN")?,
-        );
-    }
+) -> Result<Vec<(String, String)>, Failure> {
+    let bins: Vec<String> = (0..args.venues.min(1000)).map(bin).collect();
     let businesses: Vec<Value> = bins
         .iter()
         .map(|bin| json!({"bin": bin, "name": "Load test", "owner_iins": [owner_iin]}))
         .collect();
-    let batch = json!({"batch_id": "loadgen-businesses", "businesses": businesses});
-    c.json(Method::POST, "/v1/import", Some(key), Some(&batch))
-        .await?;
-    let mut codes = Vec::new();
-    for (bin, category) in bins.iter().zip(["grocery", "pharmacy"]) {
-        let body = json!({"name": "Load test", "address": "Алматы", "category": category,
-            "pcr_required": false, "entrances": 1});
+    let batch =
+        json!({"batch_id": format!("loadgen-businesses-{}", bins.len()), "businesses": businesses});
+    c.json(
+        Method::POST,
+        "/v1/import",
+        Some(&args.admin_key),
+        Some(&batch),
+    )
+    .await?;
+    let mut codes = Vec::with_capacity(args.venues);
+    for n in 0..args.venues {
+        let body = json!({"name": format!("Load venue {n}"), "address": "Astana",
+            "category": "grocery", "pcr_required": false, "entrances": 1});
         let v = c
             .json(
                 Method::POST,
-                &format!("/v1/business/{bin}/premises"),
+                &format!("/v1/business/{}/premises", bins[n % bins.len()]),
                 Some(owner),
                 Some(&body),
             )
             .await?;
-        codes.push(
-            v["entrances"][0]["entry_code"]
-                .as_str()
-                .ok_or("no entry code")?
-                .to_owned(),
-        );
+        codes.push(entrance(&v).ok_or("no entry or exit code")?);
     }
     Ok(codes)
 }
@@ -249,11 +301,24 @@ async fn prepare(base: &str, args: &Args) -> Result<Fixture, Failure> {
             .await?;
         tokens.push(v["token"].as_str().ok_or("no token")?.to_owned());
     }
-    let codes = match (bot, tokens.first()) {
-        (Some(_), Some(owner)) => own_codes(&c, &args.admin_key, &iin(0), owner).await?,
-        (Some(_), None) => return Err("--people must be at least 1".into()),
-        (None, _) => demo_codes(&c).await?,
+    let mut codes: Vec<(String, String)> = match bot {
+        Some(_) => Vec::new(),
+        None => c.json(Method::GET, "/dev/api/demo", None, None).await?["venues"]
+            .as_array()
+            .ok_or("no demo venues: start the server with --dev --demo, or give a bot token")?
+            .iter()
+            .filter_map(entrance)
+            .collect(),
     };
+    if args.venues > 0 {
+        let owner = tokens
+            .first()
+            .ok_or("--venues needs --people of at least 1")?;
+        codes.extend(own_venues(&c, args, &iin(0), owner).await?);
+    }
+    if codes.is_empty() {
+        return Err("no venues: --venues 0 needs a --dev --demo server".into());
+    }
     Ok(Fixture { tokens, codes })
 }
 
@@ -265,12 +330,30 @@ async fn main() -> Result<(), Failure> {
     }
     let base = args.url.trim_end_matches('/').to_owned();
     let fixture = match args.scenario {
+        _ if args.fixture_out.is_some() => prepare(&base, &args).await?,
         Scenario::Healthz => Fixture {
             tokens: Vec::new(),
             codes: Vec::new(),
         },
-        Scenario::Status | Scenario::Checkin => prepare(&base, &args).await?,
+        Scenario::Status | Scenario::Checkin | Scenario::Mixed => prepare(&base, &args).await?,
     };
+    if let Some(dir) = &args.fixture_out {
+        let lines = |v: Vec<&str>| v.join("\n") + "\n";
+        std::fs::create_dir_all(dir)?;
+        std::fs::write(
+            dir.join("tokens.txt"),
+            lines(fixture.tokens.iter().map(String::as_str).collect()),
+        )?;
+        std::fs::write(
+            dir.join("entry.txt"),
+            lines(fixture.codes.iter().map(|c| c.0.as_str()).collect()),
+        )?;
+        std::fs::write(
+            dir.join("exit.txt"),
+            lines(fixture.codes.iter().map(|c| c.1.as_str()).collect()),
+        )?;
+        return Ok(());
+    }
     let fixture = std::sync::Arc::new(fixture);
     let run = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)?
@@ -280,6 +363,7 @@ async fn main() -> Result<(), Failure> {
     let started = Instant::now();
     let mut tasks = Vec::new();
     for conn_no in 0..args.connections {
+        let track_acks = args.ack_log.is_some();
         let (base, fixture, scenario, conns) = (
             base.clone(),
             fixture.clone(),
@@ -287,47 +371,94 @@ async fn main() -> Result<(), Failure> {
             args.connections,
         );
         tasks.push(tokio::spawn(async move {
-            let mut lat = Vec::with_capacity(4096);
-            let mut errors = 0usize;
+            let mut lat: Vec<(Kind, u64)> = Vec::with_capacity(4096);
+            let mut acked: Vec<String> = Vec::new();
+            let mut errors: Vec<Kind> = Vec::new();
             let conn = match Conn::open(&base) {
                 Ok(c) => c,
-                Err(_) => return (lat, 1),
+                Err(_) => return (lat, vec![Kind::Healthz], acked),
             };
+            // Each connection is its own set of people, so no two connections scan for one
+            // person at once. Per person: the open visit (id, venue) if any.
+            let people: Vec<usize> = (conn_no..fixture.tokens.len()).step_by(conns).collect();
+            let mut open: Vec<Option<(String, usize)>> = vec![None; people.len()];
+            let mut venue_no = conn_no * 7;
             for i in 0..per_conn {
                 if Instant::now() >= deadline {
                     break;
                 }
+                let planned = match scenario {
+                    Scenario::Healthz => Kind::Healthz,
+                    Scenario::Status => Kind::Status,
+                    Scenario::Checkin => Kind::Checkin,
+                    Scenario::Mixed => MIXED[(i + conn_no) % MIXED.len()],
+                };
+                let slot = if people.is_empty() {
+                    0
+                } else {
+                    i % people.len()
+                };
+                let token = people.get(slot).map(|&p| fixture.tokens[p].as_str());
+                let kind = match (planned, open.get(slot)) {
+                    (Kind::Exit | Kind::Pass, Some(None)) => Kind::Checkin,
+                    (k, _) => k,
+                };
                 let t0 = Instant::now();
-                let result = match scenario {
-                    Scenario::Healthz => conn.request(Method::GET, "/healthz", None, None).await,
-                    Scenario::Status => {
-                        let token = &fixture.tokens[(conn_no + i * 7) % fixture.tokens.len()];
-                        conn.request(Method::GET, "/v1/me/status", Some(token), None)
+                let result = match kind {
+                    Kind::Healthz => conn.request(Method::GET, "/healthz", None, None).await,
+                    Kind::Status => {
+                        conn.request(Method::GET, "/v1/me/status", token, None)
                             .await
                     }
-                    Scenario::Checkin => {
-                        // Each connection is its own set of people, so no two connections
-                        // scan for one person at once; each scan enters another venue.
-                        let people = fixture.tokens.len();
-                        let person = (conn_no + (i % (people / conns).max(1)) * conns) % people;
+                    Kind::Diary => conn.request(Method::GET, "/v1/visits", token, None).await,
+                    Kind::Checkin | Kind::Exit => {
+                        let code = if kind == Kind::Exit {
+                            let v = open[slot].as_ref().map_or(0, |o| o.1);
+                            fixture.codes[v].1.clone()
+                        } else {
+                            venue_no = (venue_no + 1) % fixture.codes.len();
+                            fixture.codes[venue_no].0.clone()
+                        };
                         let body = json!({
-                            "code": fixture.codes[i % fixture.codes.len()],
+                            "code": code,
                             "client_visit_id": format!("lg{run}-{conn_no}-{i}"),
                         });
-                        conn.request(
-                            Method::POST,
-                            "/v1/visits",
-                            Some(&fixture.tokens[person]),
-                            Some(&body),
-                        )
-                        .await
+                        let r = conn
+                            .request(Method::POST, "/v1/visits", token, Some(&body))
+                            .await;
+                        if matches!(r, Ok((200, _))) && track_acks {
+                            acked.push(format!("lg{run}-{conn_no}-{i}"));
+                        }
+                        r
+                    }
+                    Kind::Pass => {
+                        let id = open[slot].as_ref().map_or("", |o| o.0.as_str());
+                        let path = format!("/v1/visits/{id}/pass");
+                        conn.request(Method::POST, &path, token, None).await
                     }
                 };
                 match result {
-                    Ok((200, _)) => lat.push(t0.elapsed().as_micros() as u64),
-                    Ok(_) => errors += 1,
+                    Ok((200, body)) => {
+                        lat.push((kind, t0.elapsed().as_micros() as u64));
+                        if scenario == Scenario::Mixed {
+                            match kind {
+                                Kind::Checkin => {
+                                    let id = serde_json::from_slice::<Value>(&body)
+                                        .ok()
+                                        .and_then(|v| v["visit"]["id"].as_str().map(str::to_owned));
+                                    open[slot] = id.map(|id| (id, venue_no));
+                                }
+                                Kind::Exit => open[slot] = None,
+                                _ => {}
+                            }
+                        }
+                    }
+                    Ok(_) => {
+                        errors.push(kind);
+                        open[slot] = None;
+                    }
                     Err(e) => {
-                        errors += 1;
+                        errors.push(kind);
                         // The server is gone: stop rather than count failures until the deadline.
                         if e.downcast_ref::<reqwest::Error>()
                             .is_some_and(reqwest::Error::is_connect)
@@ -337,39 +468,77 @@ async fn main() -> Result<(), Failure> {
                     }
                 }
             }
-            (lat, errors)
+            (lat, errors, acked)
         }));
     }
-    let mut all = Vec::new();
-    let mut errors = 0;
+    let mut all: Vec<(Kind, u64)> = Vec::new();
+    let mut errors: Vec<Kind> = Vec::new();
+    let mut acked: Vec<String> = Vec::new();
     for t in tasks {
-        let (lat, e) = t.await?;
+        let (lat, e, a) = t.await?;
         all.extend(lat);
-        errors += e;
+        errors.extend(e);
+        acked.extend(a);
+    }
+    if let Some(path) = &args.ack_log {
+        let mut text = acked.join("\n");
+        if !text.is_empty() {
+            text.push('\n');
+        }
+        std::fs::write(path, text)?;
     }
     let elapsed = started.elapsed().as_secs_f64();
-    all.sort_unstable();
-    let pct = |p: f64| -> f64 {
-        if all.is_empty() {
-            return f64::NAN;
-        }
-        let i = ((all.len() as f64 * p).ceil() as usize).clamp(1, all.len()) - 1;
-        all[i] as f64 / 1000.0
-    };
     if args.header {
-        println!("| backend | scenario | connections | requests | errors | requests/s | p50 ms | p99 ms |");
-        println!("|---|---|---|---|---|---|---|---|");
+        println!("| backend | scenario | kind | connections | requests | errors | requests/s | p50 ms | p99 ms | p99.9 ms |");
+        println!("|---|---|---|---|---|---:|---:|---:|---:|---:|");
     }
-    println!(
-        "| {} | {} | {} | {} | {} | {:.0} | {:.2} | {:.2} |",
-        args.label,
-        args.scenario.name(),
-        args.connections,
-        all.len(),
-        errors,
-        all.len() as f64 / elapsed,
-        pct(0.50),
-        pct(0.99)
-    );
+    let mut kinds: Vec<Kind> = all
+        .iter()
+        .map(|l| l.0)
+        .chain(errors.iter().copied())
+        .collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    let mut rows: Vec<(String, Vec<u64>, usize)> = kinds
+        .iter()
+        .map(|&k| {
+            let lat = all.iter().filter(|l| l.0 == k).map(|l| l.1).collect();
+            (
+                k.name().to_owned(),
+                lat,
+                errors.iter().filter(|&&e| e == k).count(),
+            )
+        })
+        .collect();
+    if rows.len() > 1 {
+        rows.push((
+            "all".to_owned(),
+            all.iter().map(|l| l.1).collect(),
+            errors.len(),
+        ));
+    }
+    for (name, mut lat, errs) in rows {
+        lat.sort_unstable();
+        let pct = |p: f64| -> f64 {
+            if lat.is_empty() {
+                return f64::NAN;
+            }
+            let i = ((lat.len() as f64 * p).ceil() as usize).clamp(1, lat.len()) - 1;
+            lat[i] as f64 / 1000.0
+        };
+        println!(
+            "| {} | {} | {} | {} | {} | {} | {:.0} | {:.2} | {:.2} | {:.2} |",
+            args.label,
+            args.scenario.name(),
+            name,
+            args.connections,
+            lat.len(),
+            errs,
+            lat.len() as f64 / elapsed,
+            pct(0.50),
+            pct(0.99),
+            pct(0.999)
+        );
+    }
     Ok(())
 }
