@@ -69,7 +69,7 @@ apt_install() {
 }
 
 ensure_apt_packages() { # $1 = 1 to include postgresql
-    local pkgs=(chromium chromium-driver zbar-tools librsvg2-bin)
+    local pkgs=(chromium chromium-driver zbar-tools librsvg2-bin sqlite3 wrk)
     [[ "${1:-1}" == 1 ]] && pkgs+=(postgresql)
     have node && have npm || pkgs+=(nodejs npm)
     have python3 || pkgs+=(python3)
@@ -146,12 +146,26 @@ ensure_npm() {
     [[ -x "$NODE_BIN/wasm-opt" ]] || die "npm installed, but node_modules/.bin/wasm-opt is missing"
 }
 
+# schemathesis (PyPI) for the API schema stage of `test`.
+ensure_schemathesis() {
+    if have st && st --version >/dev/null 2>&1; then
+        ok "$(st --version)"
+        return 0
+    fi
+    say "installing schemathesis (pip)"
+    python3 -m pip install --quiet schemathesis ||
+        python3 -m pip install --quiet --break-system-packages schemathesis ||
+        die "pip install schemathesis failed (PyPI reachable? python3-pip installed?)"
+    have st || die "schemathesis installed, but its 'st' command is not on PATH"
+}
+
 # setup [with_postgres=1]
 cmd_setup() {
     ensure_apt_packages "${1:-1}"
     ensure_rust
     ensure_wasm_bindgen
     ensure_npm
+    ensure_schemathesis
     have chromium && ok "$(chromium --version 2>/dev/null | head -n1)"
     have chromedriver && ok "$(chromedriver --version 2>/dev/null | head -n1)"
     ok "setup done"
@@ -254,6 +268,16 @@ test_e2e() {
     cargo_facts
     ASHYQ_SERVER_BIN="$TARGET_DIR/server/$SERVER_CRATE" ASHYQ_DIST="$ROOT/dist" node tests/e2e/run.mjs
 }
+test_api_schema() {
+    cargo_facts
+    bash scripts/api_schema_test.sh "$TARGET_DIR/server/$SERVER_CRATE"
+}
+test_faults() { # a few cycles; ./build.sh bench faults runs 100
+    cargo_facts
+    local pg="${ASHYQ_TEST_POSTGRES_URL:-postgres://ashyq:ashyq@127.0.0.1:5432/ashyq_test}"
+    FAULT_SERVER_BIN="$TARGET_DIR/server/$SERVER_CRATE" FAULT_POSTGRES_URL="$pg" \
+        bash scripts/bench_faults.sh "${FAULT_CYCLES:-3}"
+}
 
 cmd_test() {
     run_stage "setup" cmd_setup 1
@@ -276,6 +300,12 @@ cmd_test() {
         run_stage "browser tests (wasm-bindgen-test, headless Chromium)" test_browser
         run_stage "build dist/" cmd_build
         run_stage "server build (profile server)" build_server
+        if stage_passed "server build (profile server)"; then
+            run_stage "API schema (schemathesis, --checks all)" test_api_schema
+            run_stage "faults (kill -9, PostgreSQL restart, disk full; 3 cycles)" test_faults
+        else
+            stage_result "API schema and faults (need the server build)" FAIL
+        fi
         if stage_passed "build dist/" && stage_passed "server build (profile server)"; then
             run_stage "end-to-end tests (headless Chromium)" test_e2e
         else
@@ -310,7 +340,14 @@ cmd_serve() {
 }
 
 # ---------------------------------------------------------------- bench
-cmd_bench() {
+cmd_bench() { # [name [args]]: scripts/bench_<name>.sh only; without a name, all but faults
+    if [[ $# -gt 0 && -f "scripts/bench_$1.sh" ]]; then
+        local one="scripts/bench_$1.sh"
+        shift
+        say "bench: $one"
+        bash "$one" "$@"
+        return
+    fi
     shopt -s nullglob
     local scripts=(scripts/bench_*.sh) s rc=0
     shopt -u nullglob
@@ -319,6 +356,8 @@ cmd_bench() {
         return 0
     fi
     for s in "${scripts[@]}"; do
+        # The fault harness takes a long while: ./build.sh bench faults.
+        [[ "$s" == scripts/bench_faults.sh ]] && continue
         say "bench: $s"
         bash "$s" "$@" || {
             warn "$s failed"
@@ -346,39 +385,42 @@ cmd_verify_bundle() {
 }
 
 # ---------------------------------------------------------------- fuzz
-cmd_fuzz() { # [target|all] [seconds per target]
-    local which="${1:-all}" secs="${2:-60}" dir="crates/ashyq-core/fuzz"
-    [[ -d "$dir/fuzz_targets" ]] || {
-        skipped "fuzz targets not built yet ($dir/fuzz_targets missing)"
-        return 0
-    }
+# The crates with a fuzz workspace (crate/fuzz): the core's formats and host proofs, the
+# server's import parsers.
+FUZZ_CRATES=(crates/ashyq-core crates/ashyq-server)
+cmd_fuzz() { # [target|all] [seconds per target]; FUZZ_RUNS=N stops a target after N executions
+    local which="${1:-all}" secs="${2:-60}" crate
     rustup toolchain list | grep -q '^nightly' ||
         die "the nightly toolchain is not installed (cargo fuzz needs it): rustup toolchain install nightly"
     if ! cargo fuzz --version >/dev/null 2>&1; then
         say "installing cargo-fuzz"
         cargo install cargo-fuzz --locked || die "cargo install cargo-fuzz failed"
     fi
-    local targets=() t log
-    if [[ "$which" == all ]]; then
-        mapfile -t targets < <(cd crates/ashyq-core && cargo +nightly fuzz list)
-    else
-        targets=("$which")
-    fi
-    [[ ${#targets[@]} -gt 0 ]] || die "no fuzz targets found in $dir"
-    mkdir -p "$dir/logs"
-    local rc
-    for t in "${targets[@]}"; do
-        log="$dir/logs/$t.log"
-        say "fuzz $t for ${secs}s (log: $log)"
-        rc=0
-        (cd crates/ashyq-core && cargo +nightly fuzz run "$t" -- -max_total_time="$secs") >"$log" 2>&1 || rc=$?
-        grep -E '^(#[0-9]+[[:space:]]+(INITED|DONE)|==[0-9]+== ERROR|SUMMARY:|Test unit written)' "$log" || true
-        if [[ $rc -ne 0 ]]; then
-            tail -n 30 "$log" >&2
-            die "fuzz target $t failed (exit $rc): see $log and $dir/artifacts/$t/"
-        fi
-        ok "$t: $(sed -n 's/^Done \([0-9]*\) runs in \([0-9]*\) second.*/\1 executions in \2 s/p' "$log" | tail -n1) without a crash"
+    local limits=(-max_total_time="$secs")
+    [[ -n "${FUZZ_RUNS:-}" ]] && limits+=(-runs="$FUZZ_RUNS")
+    local found=0 t log dir rc
+    for crate in "${FUZZ_CRATES[@]}"; do
+        dir="$crate/fuzz"
+        [[ -d "$dir/fuzz_targets" ]] || continue
+        local targets=()
+        mapfile -t targets < <(cd "$crate" && cargo +nightly fuzz list)
+        mkdir -p "$dir/logs"
+        for t in "${targets[@]}"; do
+            [[ "$which" == all || "$which" == "$t" ]] || continue
+            found=1
+            log="$dir/logs/$t.log"
+            say "fuzz $t for ${secs}s${FUZZ_RUNS:+ or $FUZZ_RUNS runs} (log: $log)"
+            rc=0
+            (cd "$crate" && cargo +nightly fuzz run "$t" -- "${limits[@]}") >"$log" 2>&1 || rc=$?
+            grep -E '^(#[0-9]+[[:space:]]+(INITED|DONE)|==[0-9]+== ERROR|SUMMARY:|Test unit written)' "$log" || true
+            if [[ $rc -ne 0 ]]; then
+                tail -n 30 "$log" >&2
+                die "fuzz target $t failed (exit $rc): see $log and $dir/artifacts/$t/"
+            fi
+            ok "$t: $(sed -n 's/^Done \([0-9]*\) runs in \([0-9]*\) second.*/\1 executions in \2 s/p' "$log" | tail -n1) without a crash"
+        done
     done
+    [[ $found -eq 1 ]] || die "no fuzz target named $which (cargo +nightly fuzz list in ${FUZZ_CRATES[*]})"
 }
 
 # ---------------------------------------------------------------- main
@@ -391,10 +433,11 @@ usage: ./build.sh <command> [args]
   test              setup, start PostgreSQL, then native, vector, browser and end-to-end tests; prints a summary
                     (FAIL_FAST=1 stops at the first failed stage)
   serve [args]      build the app and the server, run it on 127.0.0.1:\${PORT:-8080} with --dev --demo
-  bench [args]      run scripts/bench_*.sh
+  bench [name]      run scripts/bench_*.sh (all but faults), or only scripts/bench_<name>.sh
+                    (bench faults [cycles]: kill -9, PostgreSQL restart and disk-full harness)
   bundle            build, then zip dist/ into ashyq-miniapp-<version>.zip for host installers (reproducible)
   verify-bundle ZIP check a bundle: manifest schema, every file's SHA-384, CSP meta, first-load budget, no dev file
-  fuzz [target|all] [seconds]   cargo +nightly fuzz run each target (default: all, 60 s each)
+  fuzz [target|all] [seconds]   cargo +nightly fuzz run each target of the core and the server\n                    (default: all, 60 s each; FUZZ_RUNS=N stops each after N executions)
 EOF
 }
 
