@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # schemathesis over docs/openapi.yaml against a real server (--dev --demo, a temporary data
 # dir, no rate limit), with a visitor session and the dev admin key: no server error, and
-# every check (`--checks all`) clean. `./build.sh test` runs it as a stage. Run:
+# every check (`--checks all`) clean. `./build.sh test` runs it as a stage. The dev admin
+# key holds both scopes (import, ops). Run:
 #   scripts/api_schema_test.sh [server binary]
 # Knobs (environment): SCHEMA_MAX_EXAMPLES (examples per operation, default 40),
 # SCHEMA_SEED (default 1; a fixed seed keeps CI reproducible).
@@ -57,7 +58,10 @@ cat >"$WORK/schemathesis.toml" <<'TOML'
 [auth.openapi.session]
 bearer = "${ASHYQ_ST_SESSION}"
 
-[auth.openapi.adminKey]
+[auth.openapi.importKey]
+bearer = "${ASHYQ_ST_ADMIN}"
+
+[auth.openapi.opsKey]
 bearer = "${ASHYQ_ST_ADMIN}"
 
 # Signed venue codes: 422 bad_signature, unknown_key, …; 404 venue_not_registered.

@@ -54,14 +54,21 @@ result() { # name ok|FAIL detail
     [[ "$2" == ok ]] || FAILED=1
 }
 
-# start_server DATA_DIR [extra args…]: dev + demo, no rate limit, on a new port.
+# Not --dev (which refuses PostgreSQL): the load generator signs in through Telegram with
+# this bot token and imports and registers venues with this import key.
+BOT="424242:faults-bot-token"
+KEY="faults-import-key-0001"
+export ASHYQ_LOADGEN_TELEGRAM_BOT_TOKEN="$BOT" ASHYQ_ADMIN_KEY="$KEY"
+
+# start_server DATA_DIR [extra args…]: no rate limit, on a new port.
 start_server() {
     local data="$1"
     shift
     PORT="$(free_port)"
     mkdir -p "$data"
-    ASHYQ_LOG=warn "$SERVER" serve --data-dir "$data" --listen "127.0.0.1:$PORT" \
-        --dev --demo --rate-limit-per-minute 0 "$@" 2>>"$WORK/server.log" &
+    ASHYQ_LOG=warn ASHYQ_TELEGRAM_BOT_TOKEN="$BOT" ASHYQ_IMPORT_API_KEYS="faults:$KEY" \
+        "$SERVER" serve --data-dir "$data" --listen "127.0.0.1:$PORT" \
+        --rate-limit-per-minute 0 --person-rate-limit-per-minute 0 "$@" 2>>"$WORK/server.log" &
     SERVER_PID=$!
     for _ in $(seq 1 400); do
         curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && return 0
@@ -87,7 +94,7 @@ kill_cycles() {
     for c in $(seq 1 "$CYCLES"); do
         start_server "$data" "$@"
         "$LOADGEN" --url "http://127.0.0.1:$PORT" --scenario checkin --connections 16 \
-            --seconds 8 --people 64 --venues 0 --ack-log "$WORK/$label-acks-$c.txt" \
+            --seconds 8 --people 64 --venues 4 --ack-log "$WORK/$label-acks-$c.txt" \
             >/dev/null 2>&1 &
         lg=$!
         # Past the load generator's sign-ins, then a random moment of the load.
@@ -162,14 +169,14 @@ if [[ -x "$PG_BIN/initdb" ]] && id postgres >/dev/null 2>&1; then
     pg_start
     start_server "$WORK/pg-restart" --database-url "postgres://ashyq@127.0.0.1:$PG_PORT/postgres"
     URL="http://127.0.0.1:$PORT"
-    "$LOADGEN" --url "$URL" --scenario mixed --connections 8 --seconds 12 --people 64 --venues 0 \
+    "$LOADGEN" --url "$URL" --people 8 --venues 1 --fixture-out "$WORK/pg-fixture" >/dev/null
+    "$LOADGEN" --url "$URL" --scenario mixed --connections 8 --seconds 12 --people 64 --venues 4 \
         >"$WORK/pg-restart-load.txt" 2>&1 &
     lg=$!
     sleep 3
     runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PG_DIR" -m immediate stop >/dev/null
     # While it is down: a typed 503, fast.
     out=$(curl -s -o "$WORK/down.json" -w '%{http_code} %{time_total}' "$URL/healthz")
-    IIN="$(curl -fsS "$URL/dev/api/demo" 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["citizens"][0]["iin"])' 2>/dev/null || true)"
     read -r code secs <<<"$out"
     down_code=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["error"]["code"])' "$WORK/down.json" 2>/dev/null || echo "?")
     sleep 2
@@ -184,8 +191,7 @@ if [[ -x "$PG_BIN/initdb" ]] && id postgres >/dev/null 2>&1; then
         sleep 0.1
     done
     wait "$lg" || true
-    tok=$(curl -fsS -X POST "$URL/v1/session" -H 'content-type: application/json' \
-        -d "{\"proof\":{\"kind\":\"dev\",\"iin\":\"$IIN\"}}" 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])' 2>/dev/null || true)
+    tok=$(head -n1 "$WORK/pg-fixture/tokens.txt")
     st=$(curl -s -o /dev/null -w '%{http_code}' -H "authorization: Bearer $tok" "$URL/v1/me/status")
     if [[ "$code" == 503 && "$down_code" == unavailable && $(python3 -c "print(int($secs < 5))") == 1 && -n "$back" && "$st" == 200 ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
         result "PostgreSQL stopped and started under load" ok "down: HTTP 503 unavailable in ${secs}s; back: healthy after $((back * 100)) ms, status 200, same process"
@@ -207,11 +213,9 @@ if mount -t tmpfs -o size=8m tmpfs "$FULL" 2>/dev/null; then
     MOUNTED="$FULL"
     start_server "$FULL/data"
     URL="http://127.0.0.1:$PORT"
-    demo=$(curl -fsS "$URL/dev/api/demo")
-    IIN=$(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(next(c["iin"] for c in d["citizens"] if c["expected_status"]=="GREEN"))' "$demo")
-    CODE=$(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(d["venues"][0]["entrances"][0]["entry_code"])' "$demo")
-    tok=$(curl -fsS -X POST "$URL/v1/session" -H 'content-type: application/json' \
-        -d "{\"proof\":{\"kind\":\"dev\",\"iin\":\"$IIN\"}}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+    "$LOADGEN" --url "$URL" --people 4 --venues 1 --fixture-out "$WORK/full-fixture" >/dev/null
+    tok=$(head -n1 "$WORK/full-fixture/tokens.txt")
+    CODE=$(head -n1 "$WORK/full-fixture/entry.txt")
     scan() { # client_visit_id → "HTTP code"
         curl -s -o "$WORK/scan.json" -w '%{http_code}' -X POST "$URL/v1/visits" \
             -H "authorization: Bearer $tok" -H 'content-type: application/json' \
