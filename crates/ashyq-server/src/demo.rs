@@ -300,7 +300,7 @@ pub async fn seed(state: &AppState) -> AppResult<DemoInfo> {
     let mut seed = [0u8; 32];
     getrandom::fill(&mut seed).map_err(AppError::internal)?;
     let throwaway = Signer::from_seed(seed);
-    let info = venue::parse(&real.bare(), &state.keys.venue_set)
+    let info = venue::parse(&real.bare(), &state.keys.current().venue_set)
         .map_err(AppError::internal)?
         .info;
     let unknown = venue::sign(&info, &throwaway).map_err(AppError::internal)?;

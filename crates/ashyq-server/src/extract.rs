@@ -94,7 +94,7 @@ impl FromRequestParts<AppState> for Person {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
         let token = bearer(parts).ok_or_else(AppError::unauthorized)?;
-        let claims = session::verify(&state.keys.session_secret, token, state.now())
+        let claims = session::verify(&state.keys.current().session_secret, token, state.now())
             .ok_or_else(AppError::unauthorized)?;
         let citizen = state
             .store

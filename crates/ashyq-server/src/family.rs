@@ -78,7 +78,7 @@ pub async fn dependants(
         .filter(|c| is_minor(&c.iin, now))
         .map(|c| {
             (
-                dependant_id(&state.keys.session_secret, &parent.iin, &c.iin),
+                dependant_id(&state.keys.current().session_secret, &parent.iin, &c.iin),
                 c,
             )
         })

@@ -1,18 +1,33 @@
-//! The server's secrets in `DATA_DIR/keys/` (directory 0700, files 0600): Ed25519 seeds
-//! for venue codes and for passes (`venue-0001.seed`, `pass-0001.seed`, …; the highest
-//! number is current, older ones stay published so old posters and passes verify), and
-//! the HMAC secret of session tokens (`session.secret`). All are 64 hex digits.
+//! The server's secrets: Ed25519 seeds for venue codes and for passes (the highest number
+//! is current, older ones stay published so old posters and passes verify) and the HMAC
+//! secret of session tokens.
 //!
-//! Several API nodes on one PostgreSQL database must share these files: copy the keys
-//! directory to every node (and again after `keys rotate`), like a TLS certificate.
+//! Where they live: in the database (`signing_keys`, migration 0006), where every API
+//! node finds them, each sealed with the key-encryption key (KEK) given in the
+//! environment (`ASHYQ_KEY_ENCRYPTION_KEY`) or printed by a KMS command
+//! (`ASHYQ_KEY_ENCRYPTION_KEY_COMMAND`, see [`KeyWrap`] for the hook in code). A node
+//! rereads them every few seconds, so a rotation on one node reaches the others (like
+//! revocations). On first start with a KEK, keys left in `DATA_DIR/keys/` by an older
+//! version are imported once; otherwise new ones are made. `--dev` uses a well-known dev
+//! KEK. A single SQLite node without a KEK keeps the old files (`DATA_DIR/keys/`,
+//! directory 0700, files 0600, 64 hex digits each); PostgreSQL, which several nodes may
+//! share, needs the KEK.
 
 use std::fs;
 use std::io::{self, Write};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
-use ashyq_core::encoding::{hex_decode, hex_encode};
-use ashyq_core::keys::{KeySet, Signer};
+use std::sync::{Arc, RwLock};
+
+use ashyq_core::encoding::{b64_decode, b64_encode, hex_decode, hex_encode};
+use ashyq_core::keys::{KeyId, KeySet, Signer};
+use ashyq_core::Timestamp;
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use sha2::{Digest, Sha256};
+
+use crate::store::{SealedKey, Store, StoreError};
 
 pub struct Keys {
     /// Oldest first; the last is current.
@@ -21,6 +36,9 @@ pub struct Keys {
     pub venue_set: KeySet,
     pub pass_set: KeySet,
     pub session_secret: [u8; 32],
+    /// (kind, number, key id) of every key read from the database: a refresh that finds
+    /// the same list keeps these keys.
+    listing: Vec<(String, i64, String)>,
 }
 
 impl Keys {
@@ -140,6 +158,7 @@ pub fn load_or_create(data_dir: &Path) -> io::Result<Keys> {
         venue,
         pass,
         session_secret,
+        listing: Vec::new(),
     })
 }
 
@@ -185,10 +204,507 @@ pub fn rotate(data_dir: &Path, pass_lifetime: i64) -> io::Result<Rotation> {
     })
 }
 
+// ---------------------------------------------------------------- sealed in the database
+
+/// Why the keys cannot be used; the server refuses to start with it.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error("signing keys: {0}")]
+    Io(#[from] io::Error),
+    #[error("signing keys: {0}")]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Refused(String),
+}
+
+/// Seals and opens the signing keys: the hook for a KMS. [`Kek`] does it here with a
+/// 32-byte key from the environment; an implementation that asks a KMS (or an HSM) to
+/// wrap and unwrap each key plugs in through `Config::kek` without touching the rest.
+/// The simpler KMS route needs no code: `ASHYQ_KEY_ENCRYPTION_KEY_COMMAND` runs a command
+/// that prints the KEK (e.g. the KMS decrypting a wrapped data key) at start.
+pub trait KeyWrap: Send + Sync + std::fmt::Debug {
+    /// A short public name of the key-encryption key (never the key), stored beside every
+    /// key it sealed, so that a wrong KEK is named in the refusal.
+    fn id(&self) -> &str;
+    /// Seals a 32-byte secret; `aad` (the key's kind and id) is bound to it.
+    fn seal(&self, aad: &[u8], secret: &[u8; 32]) -> Result<String, KeyError>;
+    /// Opens what [`KeyWrap::seal`] made with the same `aad`; an error when the KEK, the
+    /// `aad` or the text is not the one sealed.
+    fn open(&self, aad: &[u8], sealed: &str) -> Result<[u8; 32], KeyError>;
+}
+
+/// A key-encryption key held in memory: XChaCha20-Poly1305 with a random 24-byte nonce
+/// per sealed key.
+pub struct Kek {
+    key: [u8; 32],
+    id: String,
+}
+
+impl std::fmt::Debug for Kek {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Kek({})", self.id)
+    }
+}
+
+const SEALED_PREFIX: &str = "v1.";
+const NONCE_LEN: usize = 24;
+
+impl Kek {
+    pub fn from_bytes(key: [u8; 32]) -> Kek {
+        let digest = Sha256::new()
+            .chain_update(b"ashyq key-encryption key id\0")
+            .chain_update(key)
+            .finalize();
+        Kek {
+            key,
+            id: hex_encode(&digest[..4]),
+        }
+    }
+
+    /// 32 bytes as 64 hex digits or as base64 (standard or URL-safe, padded or not).
+    pub fn parse(text: &str) -> Result<Kek, KeyError> {
+        let text = text.trim();
+        let bytes = hex_decode(text).or_else(|| {
+            let url: String = text
+                .trim_end_matches('=')
+                .chars()
+                .map(|c| match c {
+                    '+' => '-',
+                    '/' => '_',
+                    c => c,
+                })
+                .collect();
+            b64_decode(&url)
+        });
+        bytes
+            .and_then(|b| <[u8; 32]>::try_from(b).ok())
+            .map(Kek::from_bytes)
+            .ok_or_else(|| {
+                KeyError::Refused(
+                    "the key-encryption key must be 32 bytes, as 64 hex digits or base64 \
+                     (e.g. `openssl rand -hex 32`)"
+                        .into(),
+                )
+            })
+    }
+
+    /// Runs `command` with `sh -c` and reads the KEK from what it prints: the KMS hook
+    /// (`aws kms decrypt …`, `vault kv get -field=kek …`).
+    pub fn from_command(command: &str) -> Result<Kek, KeyError> {
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(command)
+            .stdin(std::process::Stdio::null())
+            .stderr(std::process::Stdio::inherit())
+            .output()?;
+        if !out.status.success() {
+            return Err(KeyError::Refused(format!(
+                "ASHYQ_KEY_ENCRYPTION_KEY_COMMAND failed ({})",
+                out.status
+            )));
+        }
+        Kek::parse(&String::from_utf8_lossy(&out.stdout))
+    }
+
+    fn cipher(&self) -> XChaCha20Poly1305 {
+        XChaCha20Poly1305::new(&self.key.into())
+    }
+}
+
+impl KeyWrap for Kek {
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn seal(&self, aad: &[u8], secret: &[u8; 32]) -> Result<String, KeyError> {
+        let mut nonce = [0u8; NONCE_LEN];
+        getrandom::fill(&mut nonce).map_err(|e| io::Error::other(e.to_string()))?;
+        let sealed = self
+            .cipher()
+            .encrypt(&XNonce::from(nonce), Payload { msg: secret, aad })
+            .map_err(|_| KeyError::Refused("sealing a signing key failed".into()))?;
+        let mut all = nonce.to_vec();
+        all.extend_from_slice(&sealed);
+        Ok(format!("{SEALED_PREFIX}{}", b64_encode(&all)))
+    }
+
+    fn open(&self, aad: &[u8], sealed: &str) -> Result<[u8; 32], KeyError> {
+        let fail = || KeyError::Refused("does not open".into());
+        let all = sealed
+            .strip_prefix(SEALED_PREFIX)
+            .and_then(b64_decode)
+            .filter(|a| a.len() > NONCE_LEN)
+            .ok_or_else(fail)?;
+        let (nonce, body) = all.split_at(NONCE_LEN);
+        let nonce = <[u8; NONCE_LEN]>::try_from(nonce).map_err(|_| fail())?;
+        let plain = self
+            .cipher()
+            .decrypt(&XNonce::from(nonce), Payload { msg: body, aad })
+            .map_err(|_| fail())?;
+        <[u8; 32]>::try_from(plain).map_err(|_| fail())
+    }
+}
+
+/// What a sealed key's associated data says: a sealed key copied onto another row does
+/// not open.
+fn aad(kind: &str, key_id: &str) -> Vec<u8> {
+    format!("ashyq signing key {kind} {key_id}").into_bytes()
+}
+
+const SESSION: &str = "session";
+
+fn seal_key(
+    wrap: &dyn KeyWrap,
+    kind: &str,
+    seq: i64,
+    secret: &[u8; 32],
+    now: Timestamp,
+) -> Result<SealedKey, KeyError> {
+    let key_id = if kind == SESSION {
+        SESSION.to_owned()
+    } else {
+        Signer::from_seed(*secret).key_id().hex()
+    };
+    Ok(SealedKey {
+        sealed: wrap.seal(&aad(kind, &key_id), secret)?,
+        kind: kind.to_owned(),
+        seq,
+        kek_id: wrap.id().to_owned(),
+        key_id,
+        created_at: now,
+    })
+}
+
+/// Opens every row into [`Keys`]; refuses when the KEK does not open one (a wrong KEK), a
+/// seed does not match its key id, or a kind has no key.
+fn open_rows(wrap: &dyn KeyWrap, rows: &[SealedKey]) -> Result<Keys, KeyError> {
+    let (mut venue, mut pass, mut session) = (Vec::new(), Vec::new(), None);
+    for r in rows {
+        let secret = wrap
+            .open(&aad(&r.kind, &r.key_id), &r.sealed)
+            .map_err(|_| {
+                KeyError::Refused(format!(
+                    "the key-encryption key given ({}) does not open the {} key {} in the \
+                 database (sealed with KEK {}): set ASHYQ_KEY_ENCRYPTION_KEY to the KEK the \
+                 other nodes use",
+                    wrap.id(),
+                    r.kind,
+                    r.key_id,
+                    r.kek_id
+                ))
+            })?;
+        match r.kind.as_str() {
+            SESSION => session = Some(secret),
+            kind @ ("venue" | "pass") => {
+                let signer = Signer::from_seed(secret);
+                if signer.key_id().hex() != r.key_id {
+                    return Err(KeyError::Refused(format!(
+                        "the {kind} key {} in the database holds another key's seed",
+                        r.key_id
+                    )));
+                }
+                if kind == "venue" {
+                    venue.push(signer);
+                } else {
+                    pass.push(signer);
+                }
+            }
+            other => {
+                return Err(KeyError::Refused(format!(
+                    "unknown kind of signing key in the database: {other}"
+                )))
+            }
+        }
+    }
+    let session_secret =
+        session.ok_or_else(|| KeyError::Refused("the database has no session secret".into()))?;
+    if venue.is_empty() || pass.is_empty() {
+        return Err(KeyError::Refused(
+            "the database lacks a venue or a pass key".into(),
+        ));
+    }
+    Ok(Keys {
+        venue_set: set_of(&venue),
+        pass_set: set_of(&pass),
+        venue,
+        pass,
+        session_secret,
+        listing: listing(rows),
+    })
+}
+
+fn listing(rows: &[SealedKey]) -> Vec<(String, i64, String)> {
+    rows.iter()
+        .map(|r| (r.kind.clone(), r.seq, r.key_id.clone()))
+        .collect()
+}
+
+/// Keys an older version left in `DATA_DIR/keys/`, numbered as they were; None when there
+/// are none.
+/// A key in the clear: kind, number, secret.
+type PlainKey = (String, i64, [u8; 32]);
+
+fn file_keys(data_dir: &Path) -> Result<Option<Vec<PlainKey>>, KeyError> {
+    let dir = data_dir.join("keys");
+    if !dir.is_dir() {
+        return Ok(None);
+    }
+    let mut found = Vec::new();
+    for kind in ["venue", "pass"] {
+        for (n, path) in numbered(&dir, &format!("{kind}-"))? {
+            found.push((kind.to_owned(), i64::from(n), read_secret(&path)?));
+        }
+    }
+    let secret = dir.join("session.secret");
+    if secret.exists() {
+        found.push((SESSION.to_owned(), 1, read_secret(&secret)?));
+    }
+    Ok((!found.is_empty()).then_some(found))
+}
+
+/// The keys a node signs and verifies with, swapped whole when they change.
+pub struct KeyRing {
+    keys: RwLock<Arc<Keys>>,
+    /// None: the keys are files in `data_dir/keys` (one SQLite node without a KEK).
+    wrap: Option<Arc<dyn KeyWrap>>,
+    data_dir: PathBuf,
+}
+
+impl KeyRing {
+    /// The keys in use now (cheap: a reference count).
+    pub fn current(&self) -> Arc<Keys> {
+        match self.keys.read() {
+            Ok(k) => k.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    fn set(&self, keys: Keys) {
+        let keys = Arc::new(keys);
+        match self.keys.write() {
+            Ok(mut k) => *k = keys,
+            Err(poisoned) => *poisoned.into_inner() = keys,
+        }
+    }
+
+    /// True when the keys live in the database (sealed), false for the key files.
+    pub fn in_database(&self) -> bool {
+        self.wrap.is_some()
+    }
+
+    /// Opens the keys: from the database with a KEK (importing `data_dir/keys` or making
+    /// new keys on first start), from the files without one. Refuses, saying why, when
+    /// the database holds keys and no KEK or a wrong one is given, and when a database
+    /// that several nodes share would get no KEK.
+    pub async fn open(
+        store: &dyn Store,
+        wrap: Option<Arc<dyn KeyWrap>>,
+        data_dir: &Path,
+        now: Timestamp,
+    ) -> Result<KeyRing, KeyError> {
+        let rows = store.signing_keys().await?;
+        let Some(wrap) = wrap else {
+            if let Some(r) = rows.first() {
+                return Err(KeyError::Refused(format!(
+                    "the signing keys are in the database, sealed with key-encryption key {}: \
+                     set ASHYQ_KEY_ENCRYPTION_KEY (or ASHYQ_KEY_ENCRYPTION_KEY_COMMAND) to it",
+                    r.kek_id
+                )));
+            }
+            if store.shared() {
+                return Err(KeyError::Refused(
+                    "with PostgreSQL the signing keys live in the database, where every node \
+                     finds them: set ASHYQ_KEY_ENCRYPTION_KEY (32 bytes, hex or base64, e.g. \
+                     `openssl rand -hex 32`; the same on every node) or \
+                     ASHYQ_KEY_ENCRYPTION_KEY_COMMAND"
+                        .into(),
+                ));
+            }
+            tracing::warn!(
+                "signing keys stay in files (DATA_DIR/keys): set ASHYQ_KEY_ENCRYPTION_KEY to \
+                 keep them in the database"
+            );
+            return Ok(KeyRing {
+                keys: RwLock::new(Arc::new(load_or_create(data_dir)?)),
+                wrap: None,
+                data_dir: data_dir.to_owned(),
+            });
+        };
+        let rows = if rows.is_empty() {
+            let (fresh, from_files) = match file_keys(data_dir)? {
+                Some(found) => (found, true),
+                None => {
+                    let fresh = ["venue", "pass", SESSION]
+                        .into_iter()
+                        .map(|k| Ok((k.to_owned(), 1, random32()?)))
+                        .collect::<io::Result<Vec<_>>>()?;
+                    (fresh, false)
+                }
+            };
+            let mut sealed = Vec::new();
+            for (kind, seq, secret) in &fresh {
+                sealed.push(seal_key(wrap.as_ref(), kind, *seq, secret, now)?);
+            }
+            if !sealed.iter().any(|k| k.kind == SESSION) {
+                sealed.push(seal_key(wrap.as_ref(), SESSION, 1, &random32()?, now)?);
+            }
+            for kind in ["venue", "pass"] {
+                if !sealed.iter().any(|k| k.kind == kind) {
+                    sealed.push(seal_key(wrap.as_ref(), kind, 1, &random32()?, now)?);
+                }
+            }
+            // Nodes starting together on an empty database: the first one's keys stay,
+            // the others' are dropped, and everyone rereads.
+            let added = store.add_signing_keys(&sealed).await?;
+            if added > 0 && from_files {
+                tracing::warn!(
+                    keys = added,
+                    "imported the signing keys of DATA_DIR/keys into the database (sealed with \
+                     the key-encryption key); the files are no longer read: delete them once \
+                     the database is backed up"
+                );
+            } else if added > 0 {
+                tracing::info!("made new signing keys, sealed in the database");
+            }
+            store.signing_keys().await?
+        } else {
+            if file_keys(data_dir)?.is_some() {
+                tracing::warn!(
+                    "DATA_DIR/keys is not read: the signing keys are in the database; delete it"
+                );
+            }
+            rows
+        };
+        let keys = open_rows(wrap.as_ref(), &rows)?;
+        Ok(KeyRing {
+            keys: RwLock::new(Arc::new(keys)),
+            wrap: Some(wrap),
+            data_dir: data_dir.to_owned(),
+        })
+    }
+
+    /// Rereads the keys from the database (a rotation or a retirement on another node);
+    /// true when they changed. Nothing to do for key files.
+    pub async fn refresh(&self, store: &dyn Store) -> Result<bool, KeyError> {
+        let Some(wrap) = &self.wrap else {
+            return Ok(false);
+        };
+        let rows = store.signing_keys().await?;
+        if listing(&rows) == self.current().listing {
+            return Ok(false);
+        }
+        self.set(open_rows(wrap.as_ref(), &rows)?);
+        Ok(true)
+    }
+
+    /// Adds a new current venue key and pass key. Old venue keys stay (printed posters);
+    /// a pass key is retired once its successor has been current for longer than
+    /// `pass_lifetime` seconds (no pass it signed can still be valid), keeping always the
+    /// current key and the one before. This node uses the new keys at once; the others
+    /// at their next refresh ([`crate::revocation::REFRESH`]).
+    pub async fn rotate(
+        &self,
+        store: &dyn Store,
+        pass_lifetime: i64,
+        now: Timestamp,
+    ) -> Result<Rotation, KeyError> {
+        let Some(wrap) = &self.wrap else {
+            let r = rotate(&self.data_dir, pass_lifetime)?;
+            self.set(load_or_create(&self.data_dir)?);
+            return Ok(r);
+        };
+        let rows = store.signing_keys().await?;
+        let next = |kind: &str| rows.iter().filter(|r| r.kind == kind).map(|r| r.seq).max();
+        let (venue_seq, pass_seq) = (
+            next("venue").unwrap_or(0) + 1,
+            next("pass").unwrap_or(0) + 1,
+        );
+        let (venue_seed, pass_seed) = (random32()?, random32()?);
+        let new = [
+            seal_key(wrap.as_ref(), "venue", venue_seq, &venue_seed, now)?,
+            seal_key(wrap.as_ref(), "pass", pass_seq, &pass_seed, now)?,
+        ];
+        if store.add_signing_keys(&new).await? != 2 {
+            self.refresh(store).await?;
+            return Err(KeyError::Refused(
+                "another node rotated the keys at the same moment: its keys are in use".into(),
+            ));
+        }
+        let mut passes: Vec<&SealedKey> = rows.iter().filter(|r| r.kind == "pass").collect();
+        passes.push(&new[1]);
+        let mut retired = Vec::new();
+        // Every key but the last two, each looked at with its successor.
+        for pair in passes.windows(2).take(passes.len().saturating_sub(2)) {
+            if now - pair[1].created_at > pass_lifetime {
+                store.retire_signing_key("pass", pair[0].seq).await?;
+                if let Some(id) = KeyId::from_hex(&pair[0].key_id) {
+                    retired.push(id);
+                }
+            }
+        }
+        self.set(open_rows(wrap.as_ref(), &store.signing_keys().await?)?);
+        Ok(Rotation {
+            venue: Signer::from_seed(venue_seed),
+            pass: Signer::from_seed(pass_seed),
+            retired,
+        })
+    }
+}
+
+/// Reseals every key in the database with `new` (a new key-encryption key), after opening
+/// each with `old`; all or none. Running nodes keep their keys; restart each with the new
+/// KEK afterwards. Returns how many keys were resealed.
+pub async fn reseal(
+    store: &dyn Store,
+    old: &dyn KeyWrap,
+    new: &dyn KeyWrap,
+) -> Result<usize, KeyError> {
+    let rows = store.signing_keys().await?;
+    open_rows(old, &rows)?;
+    let mut resealed = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let secret = old.open(&aad(&r.kind, &r.key_id), &r.sealed)?;
+        resealed.push(SealedKey {
+            sealed: new.seal(&aad(&r.kind, &r.key_id), &secret)?,
+            kek_id: new.id().to_owned(),
+            ..r.clone()
+        });
+    }
+    store.reseal_signing_keys(&resealed).await?;
+    Ok(resealed.len())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn a_sealed_key_opens_only_with_its_kek_and_its_own_name() {
+        let kek = Kek::parse(&"ab".repeat(32)).expect("hex");
+        let same = Kek::parse("q6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq6s=").expect("base64");
+        assert_eq!(kek.id(), same.id());
+        assert!(Kek::parse("abcd").is_err());
+        let secret = [9u8; 32];
+        let sealed = kek
+            .seal(&aad("venue", "01020304"), &secret)
+            .expect("sealed");
+        assert!(!sealed.contains(&hex_encode(&secret)));
+        assert_eq!(
+            same.open(&aad("venue", "01020304"), &sealed)
+                .expect("opens"),
+            secret
+        );
+        assert!(kek.open(&aad("pass", "01020304"), &sealed).is_err());
+        assert!(Kek::from_bytes([1; 32])
+            .open(&aad("venue", "01020304"), &sealed)
+            .is_err());
+        let mut tampered = sealed.clone().into_bytes();
+        let last = tampered.len() - 2;
+        tampered[last] = if tampered[last] == b'A' { b'B' } else { b'A' };
+        let tampered = String::from_utf8(tampered).expect("ascii");
+        assert!(kek.open(&aad("venue", "01020304"), &tampered).is_err());
+    }
 
     #[test]
     fn keys_are_created_once_private_and_rotate() {

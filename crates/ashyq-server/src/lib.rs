@@ -12,7 +12,7 @@
 //!
 //! let dir = std::path::Path::new("/tmp/ashyq-doc");
 //! let store = Arc::new(SqliteStore::open(&dir.join("ashyq.db")).await?);
-//! let state = AppState::new(Config::dev("127.0.0.1:8080"), store, dir)?;
+//! let state = AppState::new(Config::dev("127.0.0.1:8080"), store, dir).await?;
 //! let router = app(state);
 //! # let _ = router; Ok(()) }
 //! ```
@@ -61,6 +61,7 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/visits/{id}/pass", post(api::refresh_pass))
         .route("/v1/keys", get(api::keys))
         .route("/v1/keys/{id}/revoke", post(api::revoke_key))
+        .route("/v1/keys/rotate", post(api::rotate_keys))
         .route("/v1/business", get(api::business::list))
         .route(
             "/v1/business/{bin}/premises",

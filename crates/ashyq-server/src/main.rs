@@ -21,6 +21,7 @@ use ashyq_server::store::{PgStore, SqliteStore, Store};
 use ashyq_server::{
     api, app, demo, housekeeping, import, keystore, revocation, venues, AppState, Config,
 };
+use keystore::{Kek, KeyWrap};
 use std::sync::LazyLock;
 
 use clap::builder::PossibleValue;
@@ -46,6 +47,42 @@ struct Common {
     /// Origin written into venue-code URLs (default: http://<listen addr>).
     #[arg(long, global = true, env = "ASHYQ_PUBLIC_ORIGIN")]
     public_origin: Option<String>,
+    /// Key-encryption key sealing the signing keys in the database: 32 bytes, 64 hex digits
+    /// or base64, the same on every node. Needed with PostgreSQL.
+    #[arg(
+        long,
+        global = true,
+        env = "ASHYQ_KEY_ENCRYPTION_KEY",
+        hide_env_values = true
+    )]
+    key_encryption_key: Option<String>,
+    /// A command (run with sh -c) that prints the key-encryption key: the KMS hook.
+    #[arg(long, global = true, env = "ASHYQ_KEY_ENCRYPTION_KEY_COMMAND")]
+    key_encryption_key_command: Option<String>,
+}
+
+impl Common {
+    /// The key-encryption key given, if any.
+    fn kek(&self) -> Result<Option<Arc<dyn KeyWrap>>, Failure> {
+        fn given(v: &Option<String>) -> Option<&str> {
+            v.as_deref().filter(|v| !v.trim().is_empty())
+        }
+        Ok(
+            match (
+                given(&self.key_encryption_key),
+                given(&self.key_encryption_key_command),
+            ) {
+                (Some(_), Some(_)) => {
+                    return Err("give ASHYQ_KEY_ENCRYPTION_KEY or \
+                                ASHYQ_KEY_ENCRYPTION_KEY_COMMAND, not both"
+                        .into())
+                }
+                (Some(k), None) => Some(Arc::new(Kek::parse(k)?)),
+                (None, Some(cmd)) => Some(Arc::new(Kek::from_command(cmd)?)),
+                (None, None) => None,
+            },
+        )
+    }
 }
 
 #[derive(Subcommand)]
@@ -167,6 +204,13 @@ enum KeysCommand {
     /// Revoke a leaked venue or pass key (hex id, as in GET /v1/keys): every node refuses
     /// it within seconds and stops publishing it. Current keys: rotate first.
     Revoke { key_id: String },
+    /// Reseal every signing key in the database with a new key-encryption key (from
+    /// ASHYQ_NEW_KEY_ENCRYPTION_KEY), after opening them with the current one; then restart
+    /// every node with the new one.
+    Reseal {
+        #[arg(long, env = "ASHYQ_NEW_KEY_ENCRYPTION_KEY", hide_env_values = true)]
+        new_key_encryption_key: String,
+    },
 }
 
 #[derive(Args)]
@@ -300,16 +344,17 @@ fn cli_actor() -> ashyq_server::store::Actor {
     }
 }
 
-fn admin_config(common: &Common) -> Config {
+fn admin_config(common: &Common) -> Result<Config, Failure> {
     let mut c = Config::new("127.0.0.1:8080");
     if let Some(o) = &common.public_origin {
         c.public_origin = o.clone();
     }
-    c
+    c.kek = common.kek()?;
+    Ok(c)
 }
 
 /// The names of the real secrets set for `serve`, for the `--dev` refusal.
-fn secrets_set(s: &Serve) -> Vec<&'static str> {
+fn secrets_set(common: &Common, s: &Serve) -> Vec<&'static str> {
     let set = |v: &Option<String>| v.as_deref().is_some_and(|v| !v.trim().is_empty());
     [
         (set(&s.aitu_api_key), "ASHYQ_AITU_API_KEY"),
@@ -318,6 +363,11 @@ fn secrets_set(s: &Serve) -> Vec<&'static str> {
         (set(&s.import_api_keys), "ASHYQ_IMPORT_API_KEYS"),
         (set(&s.ops_api_keys), "ASHYQ_OPS_API_KEYS"),
         (set(&s.admin_api_keys), "ASHYQ_ADMIN_API_KEYS"),
+        (set(&common.key_encryption_key), "ASHYQ_KEY_ENCRYPTION_KEY"),
+        (
+            set(&common.key_encryption_key_command),
+            "ASHYQ_KEY_ENCRYPTION_KEY_COMMAND",
+        ),
     ]
     .into_iter()
     .filter_map(|(is_set, name)| is_set.then_some(name))
@@ -329,7 +379,7 @@ async fn serve(common: Common, s: Serve) -> Result<(), Failure> {
         let inputs = ashyq_server::devmode::DevInputs {
             listen: &s.listen,
             database_url: common.database_url.as_deref(),
-            secrets_set: secrets_set(&s),
+            secrets_set: secrets_set(&common, &s),
         };
         if let Some(why) = ashyq_server::devmode::refusal(&inputs) {
             return Err(why.into());
@@ -337,6 +387,7 @@ async fn serve(common: Common, s: Serve) -> Result<(), Failure> {
     }
     let mut config = Config::new(&s.listen);
     config.dev = s.dev;
+    config.kek = common.kek()?;
     if let Some(o) = &common.public_origin {
         config.public_origin = o.trim_end_matches('/').to_owned();
     }
@@ -416,7 +467,7 @@ async fn serve(common: Common, s: Serve) -> Result<(), Failure> {
         return Err("--demo needs --dev".into());
     }
     let store = open_store(&common, s.pg_max_connections).await?;
-    let state = AppState::new(config, store, &common.data_dir)?;
+    let state = AppState::new(config, store, &common.data_dir).await?;
     revocation::refresh(&state).await?;
     housekeeping::run(&state).await;
     if s.demo {
@@ -438,7 +489,7 @@ async fn serve(common: Common, s: Serve) -> Result<(), Failure> {
         });
     }
     {
-        // Keys revoked through another node or the CLI.
+        // Keys revoked or rotated through another node or the CLI.
         let state = state.clone();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(revocation::REFRESH);
@@ -446,6 +497,15 @@ async fn serve(common: Common, s: Serve) -> Result<(), Failure> {
                 tick.tick().await;
                 if let Err(e) = revocation::refresh(&state).await {
                     tracing::error!(error = %e, "reading revoked keys failed");
+                }
+                match state.keys.refresh(state.store.as_ref()).await {
+                    Ok(true) => tracing::info!(
+                        venue = %state.keys.current().venue_signer().key_id(),
+                        pass = %state.keys.current().pass_signer().key_id(),
+                        "signing keys changed in the database: now in use"
+                    ),
+                    Ok(false) => {}
+                    Err(e) => tracing::error!(error = %e, "reading the signing keys failed"),
                 }
             }
         });
@@ -469,9 +529,19 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             command: KeysCommand::Rotate,
         } => {
             let lifetime = ashyq_core::status::Policy::default().pass_lifetime;
-            let r = keystore::rotate(&common.data_dir, lifetime)?;
+            let store = open_store(&common, 2).await?;
+            let state = AppState::new(admin_config(&common)?, store, &common.data_dir).await?;
+            let r = state
+                .keys
+                .rotate(state.store.as_ref(), lifetime, state.now())
+                .await?;
+            let when = if state.keys.in_database() {
+                "running nodes use them within seconds"
+            } else {
+                "restart the server"
+            };
             println!(
-                "new venue key {} and pass key {}; restart the server (and copy keys/ to every node)",
+                "new venue key {} and pass key {}; {when}",
                 r.venue.key_id(),
                 r.pass.key_id()
             );
@@ -486,7 +556,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             let id = ashyq_core::keys::KeyId::from_hex(&key_id)
                 .ok_or("a key id is 8 hex digits, as in GET /v1/keys")?;
             let store = open_store(&common, 2).await?;
-            let state = AppState::new(admin_config(&common), store, &common.data_dir)?;
+            let state = AppState::new(admin_config(&common)?, store, &common.data_dir).await?;
             let (kind, fresh) = revocation::revoke(&state, &id)
                 .await
                 .map_err(|e| format!("{}: {}", e.code, e.message))?;
@@ -495,6 +565,23 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             } else {
                 println!("{kind} key {id} was already revoked");
             }
+            Ok(())
+        }
+        Command::Keys {
+            command: KeysCommand::Reseal {
+                new_key_encryption_key,
+            },
+        } => {
+            let old = common
+                .kek()?
+                .ok_or("set ASHYQ_KEY_ENCRYPTION_KEY to the key-encryption key in use")?;
+            let new = Kek::parse(&new_key_encryption_key)?;
+            let store = open_store(&common, 2).await?;
+            let n = keystore::reseal(store.as_ref(), old.as_ref(), &new).await?;
+            println!(
+                "resealed {n} keys with key-encryption key {}; restart every node with it",
+                new.id()
+            );
             Ok(())
         }
         Command::Venue {
@@ -510,7 +597,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         } => {
             let CategoryArg(category) = category;
             let store = open_store(&common, 2).await?;
-            let state = AppState::new(admin_config(&common), store, &common.data_dir)?;
+            let state = AppState::new(admin_config(&common)?, store, &common.data_dir).await?;
             let req = RegisterVenueRequest {
                 bin,
                 business_name: name,
@@ -536,7 +623,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         } => {
             let (DirectionArg(direction), LangArg(lang), SizeArg(size)) = (direction, lang, size);
             let store = open_store(&common, 2).await?;
-            let state = AppState::new(admin_config(&common), store, &common.data_dir)?;
+            let state = AppState::new(admin_config(&common)?, store, &common.data_dir).await?;
             let v = state.store.venue(venue_id).await?.ok_or("no such venue")?;
             if entrance == 0 || entrance > v.entrances {
                 return Err("no such entrance at this venue".into());
@@ -553,7 +640,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             batch_id,
         } => {
             let store = open_store(&common, 2).await?;
-            let state = AppState::new(admin_config(&common), store, &common.data_dir)?;
+            let state = AppState::new(admin_config(&common)?, store, &common.data_dir).await?;
             let text = std::fs::read_to_string(&file)?;
             let is_csv = kind.is_some() || file.extension().is_some_and(|e| e == "csv");
             let report = if is_csv {

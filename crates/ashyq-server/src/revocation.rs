@@ -57,7 +57,7 @@ pub async fn refresh(state: &AppState) -> StoreResult<()> {
 pub enum RevokeError {
     #[error("no venue or pass key has this id")]
     Unknown,
-    #[error("this is a current signing key: run `keys rotate` and restart every node first")]
+    #[error("this is a current signing key: rotate first (`keys rotate` or POST /v1/keys/rotate)")]
     Current,
 }
 
@@ -83,7 +83,7 @@ pub async fn revoke(
     id: &KeyId,
 ) -> Result<(&'static str, bool), crate::error::AppError> {
     use crate::error::AppError;
-    let kind = kind_of(&state.keys, id).map_err(|e| match e {
+    let kind = kind_of(&state.keys.current(), id).map_err(|e| match e {
         RevokeError::Unknown => AppError::not_found("key_not_found", e.to_string()),
         RevokeError::Current => AppError::conflict("key_current", e.to_string()),
     })?;

@@ -9,7 +9,7 @@ use ashyq_core::status::Policy;
 
 use crate::apikeys::{ApiKey, ApiKeys, Scope};
 use crate::clock::Clock;
-use crate::keystore::{self, Keys};
+use crate::keystore::{Kek, KeyError, KeyRing, KeyWrap};
 use crate::metrics::Metrics;
 use crate::ratelimit::RateLimiter;
 use crate::store::Store;
@@ -22,6 +22,9 @@ pub mod dev_secrets {
     pub const VK_APP_SECRET: &str = "ashyq-dev-vk-app-secret";
     pub const VK_APP_ID: i64 = 51_000_000;
     pub const ADMIN_API_KEY: &str = "ashyq-dev-admin-key";
+    /// Seals the dev server's signing keys in its database (hex of "ashyq dev key-encryption key!!!").
+    pub const KEY_ENCRYPTION_KEY: &str =
+        "617368797120646576206b65792d656e6372797074696f6e206b657921212121";
 }
 
 /// The secrets that let the server check each host's proofs. None: that host is off.
@@ -66,6 +69,8 @@ pub struct Config {
     pub guard_burst: u32,
     /// Host origins allowed to frame the app (CSP `frame-ancestors`).
     pub frame_ancestors: Vec<String>,
+    /// Seals the signing keys in the database; None keeps them in files (one SQLite node).
+    pub kek: Option<Arc<dyn KeyWrap>>,
 }
 
 pub const DEFAULT_FRAME_ANCESTORS: &[&str] = &[
@@ -103,6 +108,7 @@ impl Config {
                 .iter()
                 .map(|s| s.to_string())
                 .collect(),
+            kek: None,
         }
     }
 
@@ -152,6 +158,11 @@ impl Config {
         h.vk_app_secret
             .get_or_insert_with(|| dev_secrets::VK_APP_SECRET.into());
         h.vk_app_id.get_or_insert(dev_secrets::VK_APP_ID);
+        if self.kek.is_none() {
+            let kek = Kek::parse(dev_secrets::KEY_ENCRYPTION_KEY)
+                .expect("unreachable: the dev KEK is 64 hex digits");
+            self.kek = Some(Arc::new(kek));
+        }
         if self.api_keys.is_empty() {
             for scope in [Scope::Import, Scope::Ops] {
                 self.api_keys.0.push(
@@ -175,7 +186,8 @@ pub fn default_origin(listen: &str) -> String {
 pub struct Shared {
     pub config: Config,
     pub store: Arc<dyn Store>,
-    pub keys: Keys,
+    /// The signing keys; `keys.current()` for the ones in use now.
+    pub keys: KeyRing,
     pub clock: Clock,
     pub metrics: Metrics,
     pub limiter: RateLimiter,
@@ -201,13 +213,15 @@ impl std::ops::Deref for AppState {
 }
 
 impl AppState {
-    /// Loads (creating on first start) the keys in `data_dir/keys`.
-    pub fn new(
+    /// Opens the signing keys (see [`KeyRing::open`]: in the database with `config.kek`,
+    /// made on first start, imported from `data_dir/keys` once).
+    pub async fn new(
         config: Config,
         store: Arc<dyn Store>,
         data_dir: &Path,
-    ) -> std::io::Result<AppState> {
-        let keys = keystore::load_or_create(data_dir)?;
+    ) -> Result<AppState, KeyError> {
+        let now = Clock::default().now();
+        let keys = KeyRing::open(store.as_ref(), config.kek.clone(), data_dir, now).await?;
         let csp = config.csp();
         Ok(AppState(Arc::new(Shared {
             limiter: RateLimiter::new(config.rate_per_minute, config.rate_burst),

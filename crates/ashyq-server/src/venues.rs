@@ -126,7 +126,7 @@ pub fn code_at(
 ) -> AppResult<SignedCode> {
     venue::sign(
         &info(v, entrance, direction, issued_at),
-        state.keys.venue_signer(),
+        state.keys.current().venue_signer(),
     )
     .map_err(AppError::internal)
 }

@@ -484,7 +484,7 @@ async fn rejected_codes(t: T) {
         venue_id: 999,
         ..info
     };
-    let code = venue::sign(&unregistered, t.state.keys.venue_signer())
+    let code = venue::sign(&unregistered, t.state.keys.current().venue_signer())
         .unwrap()
         .bare();
     let (s, v) = t.scan(&token, &code, "visit-0000000000000001").await;
@@ -700,7 +700,9 @@ async fn tracing_survives_a_crash_after_import(t: T) {
     );
 
     // Restart: fresh app state on the same database, housekeeping as at start.
-    let state = ashyq_server::AppState::new(common::config(), store.clone(), &t.dir).unwrap();
+    let state = ashyq_server::AppState::new(common::config(), store.clone(), &t.dir)
+        .await
+        .unwrap();
     state.clock.advance(now - state.now());
     ashyq_server::housekeeping::run(&state).await;
     assert!(store.pending_tracing().await.unwrap().is_empty());

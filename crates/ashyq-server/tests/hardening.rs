@@ -538,7 +538,7 @@ async fn revoked_keys_are_refused_and_unpublished(t: T) {
     use ashyq_core::venue;
     // The current key cannot be revoked, an unknown one is not found, and only the ops
     // key may ask.
-    let current = t.state.keys.venue_signer().key_id();
+    let current = t.state.keys.current().venue_signer().key_id();
     let (s, v) = t
         .call(
             "POST",
@@ -566,32 +566,22 @@ async fn revoked_keys_are_refused_and_unpublished(t: T) {
         .await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
 
-    // A node with an old key beside the current one (what `keys rotate` leaves).
-    let dir = common::temp_dir("revoke");
-    let first = ashyq_server::keystore::load_or_create(&dir).unwrap();
+    // An old key beside the current one (what a rotation leaves).
+    let first = t.state.keys.current();
     let first_id = first.venue_signer().key_id();
     let old_pass = first.pass_signer().key_id();
-    ashyq_server::keystore::rotate(&dir, 300).unwrap();
-    let store = t.state.store.clone();
-    let state = ashyq_server::AppState::new(common::config(), store, &dir).unwrap();
-    let node = common::T {
-        app: ashyq_server::app(state.clone()),
-        state,
-        dir,
-    };
+    t.state
+        .keys
+        .rotate(t.state.store.as_ref(), 300, t.state.now())
+        .await
+        .unwrap();
+    let node = &t;
     node.citizens(&[1]).await;
     let (_, entry, _) = node.venue("grocery", "180340021").await;
-    let info = venue::parse(&entry, &node.state.keys.venue_set)
+    let info = venue::parse(&entry, &node.state.keys.current().venue_set)
         .unwrap()
         .info;
-    let first_signer = node
-        .state
-        .keys
-        .venue
-        .iter()
-        .find(|s| s.key_id() == first_id)
-        .unwrap();
-    let by_first = venue::sign(&info, first_signer).unwrap().bare();
+    let by_first = venue::sign(&info, first.venue_signer()).unwrap().bare();
     let token = node.login(1).await;
     let (s, v) = node.scan(&token, &by_first, "revoke-visit-00000001").await;
     assert_eq!(
@@ -644,10 +634,109 @@ async fn revoked_keys_are_refused_and_unpublished(t: T) {
     let (s, v) = node.scan(&token, &entry, "revoke-visit-00000003").await;
     assert_eq!(s, StatusCode::OK, "{v}");
     // Another node on the same database learns it at its next refresh.
-    let other =
-        ashyq_server::AppState::new(common::config(), node.state.store.clone(), &node.dir).unwrap();
+    let other = ashyq_server::AppState::new(common::config(), node.state.store.clone(), &node.dir)
+        .await
+        .unwrap();
     assert!(!other.revoked.contains(&first_id));
     ashyq_server::revocation::refresh(&other).await.unwrap();
     assert!(other.revoked.contains(&first_id));
 }
 on_both!(revoked_keys_are_refused_and_unpublished);
+
+/// Issue 12: the signing keys live in the database, sealed with the key-encryption key:
+/// another node on the same database signs with the same keys and session secret, sees a
+/// rotation at its next refresh, and a node without the KEK or with a wrong one refuses
+/// to start, saying why. Keys an older version left in files are imported once.
+async fn signing_keys_are_shared_sealed_and_refused_without_the_kek(t: T) {
+    use ashyq_server::keystore::Kek;
+    use std::sync::Arc;
+    let store = t.state.store.clone();
+    let node = |kek: Option<Arc<dyn ashyq_server::keystore::KeyWrap>>| {
+        let mut config = common::config();
+        config.kek = kek;
+        let store = store.clone();
+        async move {
+            let dir = common::temp_dir("node");
+            let r = ashyq_server::AppState::new(config, store, &dir).await;
+            let _ = std::fs::remove_dir_all(dir);
+            r
+        }
+    };
+    let other = node(t.state.config.kek.clone()).await.unwrap();
+    let (a, b) = (t.state.keys.current(), other.keys.current());
+    assert_eq!(a.venue_signer().key_id(), b.venue_signer().key_id());
+    assert_eq!(a.pass_signer().key_id(), b.pass_signer().key_id());
+    assert_eq!(a.session_secret, b.session_secret, "sessions work on both");
+    // Sealed: the database holds no seed in the clear.
+    let rows = store.signing_keys().await.unwrap();
+    assert_eq!(rows.len(), 3);
+    let seed = ashyq_core::encoding::hex_encode(&a.venue_signer().seed());
+    for r in &rows {
+        assert!(
+            r.sealed.starts_with("v1.") && !r.sealed.contains(&seed),
+            "{r:?}"
+        );
+    }
+
+    let r = t
+        .state
+        .keys
+        .rotate(store.as_ref(), 300, t.state.now())
+        .await
+        .unwrap();
+    assert_eq!(
+        t.state.keys.current().venue_signer().key_id(),
+        r.venue.key_id()
+    );
+    assert_ne!(
+        other.keys.current().venue_signer().key_id(),
+        r.venue.key_id()
+    );
+    assert!(other.keys.refresh(store.as_ref()).await.unwrap());
+    assert_eq!(
+        other.keys.current().venue_signer().key_id(),
+        r.venue.key_id(),
+        "the other node signs with the new key after its refresh"
+    );
+    assert_eq!(other.keys.current().pass_signer().key_id(), r.pass.key_id());
+    assert!(!other.keys.refresh(store.as_ref()).await.unwrap());
+    assert_eq!(other.keys.current().venue_set.len(), 2);
+
+    let err = node(None).await.err().unwrap().to_string();
+    assert!(err.contains("ASHYQ_KEY_ENCRYPTION_KEY"), "{err}");
+    let wrong = Arc::new(Kek::from_bytes([7; 32]));
+    let err = node(Some(wrong)).await.err().unwrap().to_string();
+    assert!(err.contains("does not open"), "{err}");
+
+    // Keys files of an older version, on a database without keys: imported once.
+    let backend = if store.shared() {
+        common::Backend::Postgres
+    } else {
+        common::Backend::Sqlite
+    };
+    let dir = common::temp_dir("import-keys");
+    let files = ashyq_server::keystore::load_or_create(&dir).unwrap();
+    let fresh = common::store(backend, &dir).await.unwrap();
+    let upgraded = ashyq_server::AppState::new(common::config(), fresh.clone(), &dir)
+        .await
+        .unwrap();
+    let k = upgraded.keys.current();
+    assert_eq!(
+        k.venue_signer().key_id(),
+        files.venue_signer().key_id(),
+        "posters printed before the upgrade still verify"
+    );
+    assert_eq!(k.session_secret, files.session_secret);
+    assert_eq!(fresh.signing_keys().await.unwrap().len(), 3);
+    // A later start reads the database, not the files.
+    std::fs::remove_dir_all(dir.join("keys")).unwrap();
+    let again = ashyq_server::AppState::new(common::config(), fresh.clone(), &dir)
+        .await
+        .unwrap();
+    assert_eq!(
+        again.keys.current().venue_signer().key_id(),
+        files.venue_signer().key_id()
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+on_both!(signing_keys_are_shared_sealed_and_refused_without_the_kek);

@@ -180,6 +180,8 @@ fn free_port() -> u16 {
 /// import key.
 const CRASH_BOT: &str = "424242:crash-test-bot-token";
 const CRASH_KEY: &str = "crash-import-key-0001";
+/// Seals the signing keys in the database (PostgreSQL needs one).
+const CRASH_KEK: &str = "63726173682074657374206b65792d656e6372797074696f6e206b6579212121";
 
 async fn start(dir: &std::path::Path, port: u16, extra: &[&str]) -> Server {
     let child = Command::new(env!("CARGO_BIN_EXE_ashyq-server"))
@@ -200,6 +202,7 @@ async fn start(dir: &std::path::Path, port: u16, extra: &[&str]) -> Server {
         .arg(dir)
         .args(extra)
         .env("ASHYQ_LOG", "warn")
+        .env("ASHYQ_KEY_ENCRYPTION_KEY", CRASH_KEK)
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()
@@ -272,6 +275,7 @@ async fn crash_test(backend: Backend) {
             .arg(&dir)
             .args(&extra)
             .env_remove("ASHYQ_DATABASE_URL")
+            .env("ASHYQ_KEY_ENCRYPTION_KEY", CRASH_KEK)
             .stdin(Stdio::null())
             .output()
             .unwrap();

@@ -235,7 +235,7 @@ async fn a_sqlite_database_of_schema_v2_upgrades_in_place() {
     // Opening again finds nothing to adopt or apply.
     SqliteStore::open(&db).await.unwrap();
 
-    let state = AppState::new(config(), store, &dir).unwrap();
+    let state = AppState::new(config(), store, &dir).await.unwrap();
     let t = T {
         app: app(state.clone()),
         state,
@@ -283,7 +283,7 @@ async fn a_postgres_schema_of_schema_v2_upgrades_in_place() {
     PgStore::connect(&url, Some(&schema), 1).await.unwrap();
 
     let dir = temp_dir("upgrade-pg");
-    let state = AppState::new(config(), store, &dir).unwrap();
+    let state = AppState::new(config(), store, &dir).await.unwrap();
     let t = T {
         app: app(state.clone()),
         state,

@@ -9,20 +9,21 @@ use ashyq_core::hostproof::{verify_vk, vk_launch_query, ProofError};
 use libfuzzer_sys::fuzz_target;
 
 const SECRET: &str = "fuzz-vk-app-secret";
+const APP_ID: i64 = 51_000_000;
 const NOW: i64 = 1_800_000_000;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let _ = verify_vk(text, SECRET, NOW, 86_400);
+    let _ = verify_vk(text, SECRET, APP_ID, NOW, 86_400);
     let Some(pairs) = parse_query(text) else {
         return;
     };
     let pairs: Vec<(String, String)> = pairs.into_iter().filter(|(k, _)| k != "sign").collect();
     let signed = vk_launch_query(&pairs, SECRET);
     assert_ne!(
-        verify_vk(&signed, SECRET, NOW, 86_400).err(),
+        verify_vk(&signed, SECRET, APP_ID, NOW, 86_400).err(),
         Some(ProofError::BadSignature),
         "{signed}"
     );

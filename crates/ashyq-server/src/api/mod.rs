@@ -10,7 +10,7 @@ pub mod visits;
 pub use business::poster_svg;
 pub use operations::{
     api_not_found, demo, healthz, import, keys, method_not_allowed, metrics, not_found, revoke_key,
-    ImportQuery,
+    rotate_keys, ImportQuery,
 };
 pub use session::{end_session, me_status, session};
 pub use visits::{cancel_visit, check_in, list_visits, refresh_pass};

@@ -21,7 +21,7 @@ use crate::{import, revocation};
 /// Revoked keys are left out, so apps drop them at their next refresh. Not cached
 /// (`no-store`, like every API answer): a revocation reaches apps at their next refresh.
 pub async fn keys(State(state): State<AppState>) -> Response {
-    let k = &state.keys;
+    let k = state.keys.current();
     let body = KeysResponse {
         venue_keys: state.revoked.published(&k.venue_set),
         pass_keys: state.revoked.published(&k.pass_set),
@@ -49,6 +49,38 @@ pub async fn revoke_key(
     Ok(Json(
         serde_json::json!({"key_id": key_id.to_string(), "kind": kind, "newly_revoked": fresh}),
     )
+    .into_response())
+}
+
+/// `POST /v1/keys/rotate` (the `ops` key): new current venue and pass keys, in use on this
+/// node at once and on the others at their next refresh (5 s); pass keys no pass can
+/// still need are retired.
+pub async fn rotate_keys(State(state): State<AppState>, ops: OpsKey) -> AppResult<Response> {
+    let r = state
+        .keys
+        .rotate(
+            state.store.as_ref(),
+            state.config.policy.pass_lifetime,
+            state.now(),
+        )
+        .await
+        .map_err(|e| match e {
+            crate::keystore::KeyError::Store(e) => AppError::from(e),
+            other => AppError::conflict("rotation_failed", other.to_string()),
+        })?;
+    let (venue, pass) = (r.venue.key_id().to_string(), r.pass.key_id().to_string());
+    audit(
+        Scope::Ops,
+        &ops.id,
+        "keys_rotated",
+        &format!("venue {venue} pass {pass}"),
+    );
+    let retired: Vec<String> = r.retired.iter().map(ToString::to_string).collect();
+    Ok(Json(serde_json::json!({
+        "current_venue_key": venue,
+        "current_pass_key": pass,
+        "retired_pass_keys": retired,
+    }))
     .into_response())
 }
 

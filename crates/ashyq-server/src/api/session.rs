@@ -126,7 +126,7 @@ pub async fn session(
         .collect();
     Ok(Json(SessionResponse {
         token: session::issue(
-            &state.keys.session_secret,
+            &state.keys.current().session_secret,
             citizen.id,
             citizen.session_epoch,
             expires_at,

@@ -40,7 +40,8 @@ fn issue_pass(
         issued_at: now,
         expires_at,
     };
-    let token = pass::sign(&claims, state.keys.pass_signer()).map_err(AppError::internal)?;
+    let token =
+        pass::sign(&claims, state.keys.current().pass_signer()).map_err(AppError::internal)?;
     Ok(PassResponse {
         token,
         issued_at: now,
@@ -65,7 +66,7 @@ pub async fn check_in(
             "client_visit_id must be 16 to 64 characters of A-Z, a-z, 0-9, _ or -",
         ));
     }
-    let code = venue::parse(&req.code, &state.keys.venue_set)
+    let code = venue::parse(&req.code, &state.keys.current().venue_set)
         .map_err(|e| AppError::unprocessable(e.code(), e.to_string()))?;
     if state.revoked.contains(&code.key_id) {
         return Err(AppError::unprocessable(

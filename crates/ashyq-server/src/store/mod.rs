@@ -13,6 +13,7 @@ mod migrations;
 mod postgres;
 mod retention;
 mod revocation;
+mod signing_keys;
 mod sql;
 mod sqlite;
 mod types;
@@ -23,5 +24,6 @@ pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 pub use types::{
     Actor, AuditEntry, AuditRecord, BusinessRecord, Citizen, ImportResult, Lookup, NewVenue,
-    Purged, Scan, ScanResult, StaffRecord, Store, StoreError, StoreResult, ValidRows, Venue,
+    Purged, Scan, ScanResult, SealedKey, StaffRecord, Store, StoreError, StoreResult, ValidRows,
+    Venue,
 };

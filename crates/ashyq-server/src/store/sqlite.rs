@@ -16,7 +16,8 @@ use super::migrations;
 use super::sql::Sql;
 use super::types::{
     Actor, AuditEntry, AuditRecord, BusinessRecord, Citizen, ImportResult, Lookup, NewVenue,
-    Purged, Scan, ScanResult, StaffRecord, Store, StoreError, StoreResult, ValidRows, Venue,
+    Purged, Scan, ScanResult, SealedKey, StaffRecord, Store, StoreError, StoreResult, ValidRows,
+    Venue,
 };
 
 /// SQLite in WAL mode with `synchronous=FULL`: a commit is on disk before it returns, so
@@ -245,6 +246,18 @@ impl Store for SqliteStore {
     }
     async fn revoked_keys(&self) -> StoreResult<Vec<String>> {
         Sql::revoked_keys(&self.read).await
+    }
+    async fn signing_keys(&self) -> StoreResult<Vec<SealedKey>> {
+        Sql::signing_keys(&self.read).await
+    }
+    async fn add_signing_keys(&self, keys: &[SealedKey]) -> StoreResult<u64> {
+        Sql::add_signing_keys(&self.write, keys).await
+    }
+    async fn retire_signing_key(&self, kind: &str, seq: i64) -> StoreResult<()> {
+        Sql::retire_signing_key(&self.write, kind, seq).await
+    }
+    async fn reseal_signing_keys(&self, keys: &[SealedKey]) -> StoreResult<()> {
+        Sql::reseal_signing_keys(&self.write, keys).await
     }
     async fn end_sessions(&self, citizen_id: i64) -> StoreResult<()> {
         Sql::end_sessions(&self.write, citizen_id).await

@@ -258,6 +258,20 @@ pub enum ImportResult {
     Conflict,
 }
 
+/// A signing key as the database keeps it: sealed with the key-encryption key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SealedKey {
+    /// `venue`, `pass` or `session`.
+    pub kind: String,
+    /// Per kind, counting up; the highest is the key in use.
+    pub seq: i64,
+    /// 8 hex digits (`session` for the session secret).
+    pub key_id: String,
+    pub kek_id: String,
+    pub sealed: String,
+    pub created_at: Timestamp,
+}
+
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// Cheap liveness check of the database.
@@ -352,6 +366,18 @@ pub trait Store: Send + Sync + 'static {
     async fn revoke_key(&self, key_id: &str, kind: &str, now: Timestamp) -> StoreResult<bool>;
     /// Every revoked key id.
     async fn revoked_keys(&self) -> StoreResult<Vec<String>>;
+    /// Every sealed signing key, by kind then number.
+    async fn signing_keys(&self) -> StoreResult<Vec<SealedKey>>;
+    /// Adds keys (all or none); how many were new: a number already taken is kept.
+    async fn add_signing_keys(&self, keys: &[SealedKey]) -> StoreResult<u64>;
+    async fn retire_signing_key(&self, kind: &str, seq: i64) -> StoreResult<()>;
+    /// New sealed forms of existing keys (a new key-encryption key), all or none.
+    async fn reseal_signing_keys(&self, keys: &[SealedKey]) -> StoreResult<()>;
+    /// True when several API nodes may share this database (PostgreSQL): the signing keys
+    /// must then be in it.
+    fn shared(&self) -> bool {
+        false
+    }
     /// Ends every session of a citizen issued so far (moves their session epoch on).
     async fn end_sessions(&self, citizen_id: i64) -> StoreResult<()>;
 

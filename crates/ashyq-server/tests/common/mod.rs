@@ -95,7 +95,7 @@ pub async fn store(backend: Backend, dir: &std::path::Path) -> Option<Arc<dyn St
 pub async fn setup_with(backend: Backend, config: Config) -> Option<T> {
     let dir = temp_dir("test");
     let store = store(backend, &dir).await?;
-    let state = AppState::new(config, store, &dir).unwrap();
+    let state = AppState::new(config, store, &dir).await.unwrap();
     Some(T {
         app: app(state.clone()),
         state,
