@@ -59,6 +59,9 @@ result() { # name ok|FAIL detail
 BOT="424242:faults-bot-token"
 KEY="faults-import-key-0001"
 export ASHYQ_LOADGEN_TELEGRAM_BOT_TOKEN="$BOT" ASHYQ_ADMIN_KEY="$KEY"
+# The servers keep their signing keys in the database, sealed with this key-encryption key
+# (PostgreSQL needs one; a fresh one per run).
+export ASHYQ_KEY_ENCRYPTION_KEY="${ASHYQ_KEY_ENCRYPTION_KEY:-$(python3 -c "import secrets; print(secrets.token_hex(32))")}"
 
 # start_server DATA_DIR [extra args…]: no rate limit, on a new port.
 start_server() {

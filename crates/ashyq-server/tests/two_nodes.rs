@@ -214,6 +214,7 @@ async fn two_nodes_share_one_postgresql() {
     .await;
     assert_eq!(s, 201, "a session from node A works on node B: {v}");
     let entry = v["entrances"][0]["entry_code"].as_str().unwrap().to_owned();
+    let exit = v["entrances"][0]["exit_code"].as_str().unwrap().to_owned();
 
     // Load spread over both nodes: every person checks in through one node, and sends
     // the same client_visit_id to both at once as a retry would; one visit each.
@@ -222,20 +223,20 @@ async fn two_nodes_share_one_postgresql() {
         tokens.push(login(&client, nodes[n as usize % 2], n).await);
     }
     let scans = people.iter().zip(&tokens).map(|(&n, token)| {
-        let (client, entry) = (client.clone(), entry.clone());
+        let (client, entry, a, b) = (client.clone(), entry.clone(), &a, &b);
         let id = format!("two-nodes-visit-{n:08}");
         async move {
             let body = json!({"code": entry, "client_visit_id": id});
             let (ra, rb) = tokio::join!(
                 call(
                     &client,
-                    &a,
+                    a,
                     "POST",
                     "/v1/visits",
                     Some(token),
                     Some(body.clone())
                 ),
-                call(&client, &b, "POST", "/v1/visits", Some(token), Some(body)),
+                call(&client, b, "POST", "/v1/visits", Some(token), Some(body)),
             );
             (id, ra, rb)
         }
@@ -261,6 +262,66 @@ async fn two_nodes_share_one_postgresql() {
     .await
     .unwrap();
     assert_eq!(visits, people.len() as i64);
+
+    // Person 1 tests positive after the stays (1 s long) ended through either node. The
+    // result reaches node A, and a second later node B (a second lab's feed): each node
+    // traces it, and everyone who was inside with them is listed once, not once per node.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    for (&n, token) in people.iter().zip(&tokens) {
+        let (s, v) = call(
+            &client,
+            nodes[(n as usize + 1) % 2],
+            "POST",
+            "/v1/visits",
+            Some(token),
+            Some(json!({"code": exit, "client_visit_id": format!("two-nodes-exit-{n:08}")})),
+        )
+        .await;
+        assert_eq!(s, 200, "{v}");
+    }
+    let taken_at = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        - 60;
+    let pcr = |batch: &str| json!({"batch_id": batch, "pcr": [{"iin": person(1).iin, "taken_at": taken_at, "positive": true}]});
+    let (s, v) = call(
+        &client,
+        &a,
+        "POST",
+        "/v1/import",
+        Some(IMPORT_KEY),
+        Some(pcr("lab-a")),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let (s, v) = call(
+        &client,
+        &b,
+        "POST",
+        "/v1/import",
+        Some(IMPORT_KEY),
+        Some(pcr("lab-b")),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    for (&n, token) in people.iter().zip(&tokens).skip(1) {
+        for node in nodes {
+            assert_eq!(status(&client, node, token).await, "YELLOW", "person {n}");
+        }
+    }
+    let listed: Vec<(String, i64)> = sqlx::query_as(&format!(
+        "SELECT iin, COUNT(*) FROM {schema}.contacts GROUP BY iin ORDER BY iin"
+    ))
+    .fetch_all(&admin)
+    .await
+    .unwrap();
+    assert_eq!(listed.len(), people.len() - 1, "{listed:?}");
+    assert!(
+        listed.iter().all(|(_, times)| *times == 1),
+        "each contact listed once: {listed:?}"
+    );
 
     // A key rotation on node A: in use on node B within its refresh interval (5 s).
     let (s, rotated) = call(&client, &a, "POST", "/v1/keys/rotate", Some(OPS_KEY), None).await;
@@ -294,11 +355,11 @@ async fn two_nodes_share_one_postgresql() {
     .await;
     assert_eq!(s, 201, "{v}");
     let new_entry = v["entrances"][0]["entry_code"].as_str().unwrap();
-    let only_new = KeySet::from_b64_pairs([(
-        new_venue.as_str(),
-        keys_b["venue_keys"][&new_venue].as_str().unwrap(),
-    )])
-    .unwrap();
+    let new_key = keys_b["venue_keys"][&new_venue]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let only_new = KeySet::from_b64_pairs([(&new_venue, &new_key)]).unwrap();
     assert!(
         ashyq_core::venue::parse(new_entry, &only_new).is_ok(),
         "node B signed with the rotated key"
@@ -314,50 +375,6 @@ async fn two_nodes_share_one_postgresql() {
     )
     .await;
     assert_eq!(s, 200, "a code node B signed checks in on node A: {v}");
-
-    // Person 1 tests positive; the same result reaches both nodes at once (two batches,
-    // as two labs' feeds would): everyone who was inside with them is listed once.
-    let taken_at = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-        - 60;
-    let pcr = |batch: &str| json!({"batch_id": batch, "pcr": [{"iin": person(1).iin, "taken_at": taken_at, "positive": true}]});
-    let (ra, rb) = tokio::join!(
-        call(
-            &client,
-            &a,
-            "POST",
-            "/v1/import",
-            Some(IMPORT_KEY),
-            Some(pcr("lab-a"))
-        ),
-        call(
-            &client,
-            &b,
-            "POST",
-            "/v1/import",
-            Some(IMPORT_KEY),
-            Some(pcr("lab-b"))
-        ),
-    );
-    assert_eq!((ra.0, rb.0), (200, 200), "{} {}", ra.1, rb.1);
-    for (&n, token) in people.iter().zip(&tokens).skip(1) {
-        for node in nodes {
-            assert_eq!(status(&client, node, token).await, "YELLOW", "person {n}");
-        }
-    }
-    let listed: Vec<(String, i64)> = sqlx::query_as(&format!(
-        "SELECT iin, COUNT(*) FROM {schema}.contacts GROUP BY iin ORDER BY iin"
-    ))
-    .fetch_all(&admin)
-    .await
-    .unwrap();
-    assert_eq!(listed.len(), people.len() - 1, "{listed:?}");
-    assert!(
-        listed.iter().all(|(_, times)| *times == 1),
-        "each contact listed once: {listed:?}"
-    );
 
     drop((a, b));
     sqlx::raw_sql(&format!("DROP SCHEMA {schema} CASCADE"))
