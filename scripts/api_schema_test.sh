@@ -74,20 +74,22 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "404", "409",
 include-path = "/v1/session"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "404"]
 
-# The BIN's check digit (400 id_bad_check_digit); names over 64/96 UTF-8 bytes (too_long).
+# The BIN's check digit (400 id_bad_check_digit); names over 64/96 UTF-8 bytes (too_long);
+# only an owner the business registry names may register (403 not_owner).
 [[operations]]
-include-path = "/v1/venues"
-checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401"]
+include-path = "/v1/business/{bin}/premises"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403"]
 
-# Which entrances a venue has (400 bad_entrance).
+# Which entrances a venue has (400 bad_entrance); only its owner (403).
 [[operations]]
-include-path = "/v1/venues/{id}/poster.svg"
-checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "404"]
+include-path = "/v1/premises/{venue_id}/poster.svg"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "404"]
 
-# CSV rows and headers (400 bad_csv); a CSV import needs ?batch_id= (400 bad_batch_id).
+# CSV rows and headers (400 bad_csv); a CSV import needs ?batch_id= (400 bad_batch_id); a
+# batch id imported before with other rows (409 batch_conflict: the server's memory).
 [[operations]]
 include-path = "/v1/import"
-checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401"]
+checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "409"]
 TOML
 
 rc=0
