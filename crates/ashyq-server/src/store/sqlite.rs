@@ -15,6 +15,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::migrations;
 use super::sql::Sql;
+use super::sqlite_read::Readers;
 use super::sqlite_writer::{self, ScanJob, GROUP_MAX};
 use super::types::{
     Actor, AuditEntry, AuditRecord, BusinessRecord, Citizen, ImportResult, Lookup, NewVenue,
@@ -36,6 +37,8 @@ pub struct SqliteStore {
     read: Pool<Sqlite>,
     write: Pool<Sqlite>,
     scans: mpsc::Sender<ScanJob>,
+    /// The hot reads, without sqlx's hand-offs (`sqlite_read.rs`).
+    hot: Readers,
 }
 
 const MIGRATION_DIALECT: migrations::Dialect = migrations::Dialect {
@@ -68,7 +71,12 @@ impl SqliteStore {
             .await?;
         let (scans, jobs) = mpsc::channel(4 * GROUP_MAX);
         sqlite_writer::spawn(path, jobs)?;
-        Ok(SqliteStore { read, write, scans })
+        Ok(SqliteStore {
+            read,
+            write,
+            scans,
+            hot: Readers::new(path),
+        })
     }
 }
 
@@ -78,10 +86,14 @@ impl Store for SqliteStore {
         Sql::ping(&self.read).await
     }
     async fn find_citizen(&self, by: &Lookup) -> StoreResult<Option<Citizen>> {
-        Sql::find_citizen(&self.read, by).await
+        match by {
+            // Every request with a session asks for its citizen by id.
+            Lookup::Id(id) => self.hot.citizen(*id),
+            _ => Sql::find_citizen(&self.read, by).await,
+        }
     }
     async fn health_records(&self, iin: &str) -> StoreResult<HealthRecords> {
-        Sql::health_records(&self.read, iin).await
+        self.hot.health_records(iin)
     }
     async fn add_venue(&self, v: &NewVenue, now: Timestamp) -> StoreResult<Venue> {
         Sql::add_venue(&self.write, v, now).await
@@ -94,7 +106,7 @@ impl Store for SqliteStore {
         id: u64,
         entrance: u8,
     ) -> StoreResult<Option<(Venue, Option<Timestamp>)>> {
-        Sql::venue_for_scan(&self.read, id, entrance).await
+        self.hot.venue_for_scan(id, entrance)
     }
     async fn venues(&self) -> StoreResult<Vec<Venue>> {
         Sql::venues(&self.read).await
@@ -126,7 +138,7 @@ impl Store for SqliteStore {
         Sql::visits(&self.read, &self.write, person, now, policy, limit).await
     }
     async fn visit(&self, person: &str, id: &str) -> StoreResult<Option<Visit>> {
-        Sql::visit(&self.read, person, id).await
+        self.hot.visit(person, id)
     }
     async fn set_cancelled(&self, person: &str, id: &str) -> StoreResult<()> {
         Sql::set_cancelled(&self.write, person, id).await

@@ -17,7 +17,6 @@ use std::time::Duration;
 
 use ashyq_core::api::{ExitKind, Visit};
 use ashyq_core::status::Policy;
-use ashyq_core::venue::Category;
 use ashyq_core::visit::OpenVisit;
 use ashyq_core::Timestamp;
 use rusqlite::types::Value;
@@ -28,11 +27,12 @@ use super::exposure::{
     insert_contacts_sql, CONTACTS_PER_INSERT, INFECTIOUS_NEAR, POSITIVES_OF, POSITIVE_BETWEEN,
     STAYS_NEAR,
 };
-use super::sql::{bad_row, to_u64, to_u8};
+use super::sql::to_u64;
+use super::sqlite_read;
 use super::types::{Scan, ScanResult, StoreError, StoreResult};
 use super::visits::{
     check_in_tx, Earlier, NearStay, Open, ScanConn, CLOSE, INSERT_SCAN, INSERT_VISIT, SELECT_OPEN,
-    SELECT_SCAN, SELECT_VISIT,
+    SELECT_SCAN,
 };
 
 /// Most scans written in one transaction.
@@ -162,40 +162,6 @@ fn ready<T>(fut: impl Future<Output = StoreResult<T>>) -> StoreResult<T> {
 /// The writer's connection as a [`ScanConn`].
 struct Lite<'c>(&'c Connection);
 
-/// A `visits` row as stored, before its text columns are parsed.
-struct VisitRow {
-    id: String,
-    venue_id: i64,
-    venue_name: String,
-    address: String,
-    category: String,
-    entrance: i64,
-    entered_at: i64,
-    exited_at: Option<i64>,
-    exit_kind: Option<String>,
-    cancelled: bool,
-}
-
-impl VisitRow {
-    fn visit(self) -> StoreResult<Visit> {
-        Ok(Visit {
-            id: self.id,
-            venue_id: to_u64(self.venue_id, "venue id")?,
-            venue_name: self.venue_name,
-            address: self.address,
-            category: Category::parse(&self.category).ok_or_else(|| bad_row("category"))?,
-            entrance: to_u8(self.entrance, "entrance")?,
-            entered_at: self.entered_at,
-            exited_at: self.exited_at,
-            exit_kind: match self.exit_kind {
-                None => None,
-                Some(k) => Some(ExitKind::parse(&k).ok_or_else(|| bad_row("exit kind"))?),
-            },
-            cancelled: self.cancelled,
-        })
-    }
-}
-
 impl ScanConn for Lite<'_> {
     async fn lock_person(&mut self, _person: &str) -> StoreResult<()> {
         // The group's transaction holds SQLite's write lock from BEGIN IMMEDIATE, and
@@ -220,25 +186,7 @@ impl ScanConn for Lite<'_> {
     }
 
     async fn visit(&mut self, person: &str, id: &str) -> StoreResult<Option<Visit>> {
-        let row = self
-            .0
-            .prepare_cached(SELECT_VISIT)?
-            .query_row(params![id, person], |r| {
-                Ok(VisitRow {
-                    id: r.get("id")?,
-                    venue_id: r.get("venue_id")?,
-                    venue_name: r.get("venue_name")?,
-                    address: r.get("address")?,
-                    category: r.get("category")?,
-                    entrance: r.get("entrance")?,
-                    entered_at: r.get("entered_at")?,
-                    exited_at: r.get("exited_at")?,
-                    exit_kind: r.get("exit_kind")?,
-                    cancelled: r.get("cancelled")?,
-                })
-            })
-            .optional()?;
-        row.map(VisitRow::visit).transpose()
+        sqlite_read::visit(self.0, person, id)
     }
 
     async fn open_visit(&mut self, person: &str) -> StoreResult<Option<Open>> {
