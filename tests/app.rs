@@ -1123,3 +1123,56 @@ async fn a_family_checks_in_together_and_a_replaced_poster_says_so() {
         .unwrap_or_default()
         .contains("This poster has been replaced — scan the new one"));
 }
+
+/// What boot.js asks for before the app is loaded (`window.ashyqEarly`, as in
+/// www/assets/boot.js): the app takes it once, only for the same path and session, and
+/// reads and checks it as its own answer; otherwise it asks the backend itself.
+#[wasm_bindgen_test]
+async fn answers_asked_early_are_taken_once_for_their_own_session() {
+    backend();
+    let early = |body: &str| {
+        let src = format!(
+            "const early = {{ '/v1/me/status': {{ token: 't-early', res: Promise.resolve(new Response({body:?})) }} }};
+             window.ashyqEarly = (path, token) => {{
+               const e = early[path];
+               delete early[path];
+               return e && e.token === token ? e.res : undefined;
+             }};"
+        );
+        js_sys::Function::new_no_args(&src)
+            .call0(&JsValue::NULL)
+            .expect("early answers");
+    };
+    let red = json(&status(Status::Red));
+    let api = ashyq::api::Api::new(2_000);
+    let asked = || {
+        fetch_log()
+            .iter()
+            .filter(|l| l.starts_with("GET /v1/me/status"))
+            .count()
+    };
+
+    // Asked with another session (a stale one): not used, the backend is asked.
+    early(&red);
+    api.set_token(Some(String::from("t-other")));
+    let before = asked();
+    assert_eq!(api.status().await.map(|s| s.status), Ok(Status::Green));
+    assert_eq!(asked(), before + 1);
+
+    // The same session: the early answer, with no request of the app's own; once only.
+    early(&red);
+    api.set_token(Some(String::from("t-early")));
+    let before = asked();
+    assert_eq!(api.status().await.map(|s| s.status), Ok(Status::Red));
+    assert_eq!(asked(), before, "no second request");
+    assert_eq!(api.status().await.map(|s| s.status), Ok(Status::Green));
+    assert_eq!(asked(), before + 1);
+
+    // Checked as any answer: a status the app cannot read is no status.
+    early(r#"{"status":"PURPLE","as_of":1}"#);
+    assert_eq!(
+        api.status().await.map(|s| s.status),
+        Err(ashyq::api::ApiError::Decode)
+    );
+    js_sys::Reflect::delete_property(&window(), &"ashyqEarly".into()).expect("clean up");
+}

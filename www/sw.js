@@ -4,27 +4,33 @@
 //
 // - The shell (index.html and what it loads, the web app manifest and its icons) is
 //   cached at install, under a cache named after this build. build.mjs writes SHELL and
-//   BUILD below; a new deploy changes them, so the browser installs the new worker on the
-//   next start, which replaces the old cache when it activates.
-// - Navigations: the network first (a new deploy is seen at once), the cached index.html
-//   when the network fails or takes longer than NAV_TIMEOUT_MS.
-// - /assets/*: content-hashed, so the cache first; a lazy part (the QR decoder) is cached
-//   the first time it is loaded.
+//   BUILD below; a new deploy changes them, so the browser (which checks sw.js on every
+//   start) installs the new worker, which replaces the old cache when it activates; boot.js
+//   then reloads a page nobody has touched yet, so the new shell shows on that start.
+//   Content-hashed assets come from the HTTP cache when they are there (a hashed name never
+//   changes its bytes): the first visit does not download the app twice.
+// - Navigations to the app (/, /index.html, /v/1…): this build's index.html from the cache,
+//   at once, with no network wait (a warm start on a slow link is then local); the network
+//   only when it is not cached. Other navigations: the network.
+// - /assets/*: content-hashed, so the cache first; a lazy part (the camera scanner, the QR
+//   decoder) is cached the first time it is loaded.
 // - Everything else, above all /v1/* (status, passes, sessions, keys), /healthz, /metrics
 //   and /dev/*, goes to the network untouched and is never stored.
 
 const SHELL = []; // build.mjs: the shell's URL paths
 const BUILD = 'dev'; // build.mjs: a hash of the shell
 const CACHE = 'ashyq-shell-' + BUILD;
-const NAV_TIMEOUT_MS = 5000;
 const NEVER = /^\/(v1|dev)(\/|$)|^\/(healthz|metrics)$/;
+// The paths the server answers with index.html (crates/ashyq-server/src/web.rs).
+const APP_PAGE = /^\/(index\.html|v\/1\/?)?$/;
+const HASHED = /^\/assets\/.+\.[0-9a-f]{8}\.\w+$/;
 
 self.addEventListener('install', (event) => {
   event.waitUntil(
     caches
       .open(CACHE)
-      // `reload`: the shell from the server, not from an HTTP cache of the last build.
-      .then((cache) => cache.addAll(SHELL.map((p) => new Request(p, { cache: 'reload' }))))
+      // Unhashed files from the server (`reload`: not an HTTP-cached copy of the last build).
+      .then((cache) => cache.addAll(SHELL.map((p) => new Request(p, { cache: HASHED.test(p) ? 'default' : 'reload' }))))
       .then(() => self.skipWaiting()),
   );
 });
@@ -44,27 +50,16 @@ self.addEventListener('fetch', (event) => {
   const url = new URL(req.url);
   if (url.origin !== self.location.origin || NEVER.test(url.pathname)) return;
   if (req.mode === 'navigate') {
-    event.respondWith(navigate(req));
+    if (APP_PAGE.test(url.pathname)) event.respondWith(appPage(req));
   } else if (url.pathname.startsWith('/assets/') || SHELL.includes(url.pathname)) {
     event.respondWith(shellFile(req, url));
   }
 });
 
-async function navigate(req) {
-  let timer;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error('navigation timed out')), NAV_TIMEOUT_MS);
-  });
-  try {
-    return await Promise.race([fetch(req), timeout]);
-  } catch (err) {
-    // Every page of the app is index.html (/v/… included): the code is in the fragment.
-    const cached = await caches.match('/index.html', { cacheName: CACHE });
-    if (cached) return cached;
-    throw err;
-  } finally {
-    clearTimeout(timer);
-  }
+async function appPage(req) {
+  // Every page of the app is index.html (/v/1 included: the code is in the fragment).
+  const cached = await caches.match('/index.html', { cacheName: CACHE });
+  return cached || fetch(req);
 }
 
 async function shellFile(req, url) {

@@ -3,21 +3,23 @@
 //
 // The installable app (www/app.webmanifest, www/sw.js) in headless Chromium against the real
 // server: Chromium's own installability check, the installed shell started offline (the
-// honest UNKNOWN screen, never a colour), and the API never answered from the service
-// worker's cache (a status changed on the server shows at once).
+// honest UNKNOWN screen, never a colour), the API never answered from the service
+// worker's cache (a status changed on the server shows at once), and a new deploy taking
+// over the cached shell on the next start.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
 import { launch, launchPersistent, screenshot, watchPage } from './lib/browser.mjs';
 import { COLOURS, UNAVAILABLE_WORDS } from './lib/emu.mjs';
-import { api, demoInfo, startServer } from './lib/server.mjs';
+import { ROOT, api, demoInfo, startServer } from './lib/server.mjs';
 
 const DEV_ADMIN_KEY = 'ashyq-dev-admin-key';
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const NEVER_CACHED = /\/(v1|dev)\/|\/(healthz|metrics)(\?|$)/;
 
 describe('installable app (web manifest + service worker)', () => {
@@ -124,6 +126,57 @@ describe('installable app (web manifest + service worker)', () => {
       await screenshot(start, 'pwa-offline-start');
     } finally {
       await context.close();
+    }
+  });
+
+  test('a new deploy replaces the cached shell on the next start', async () => {
+    // Its own server, on a copy of dist/ that the test "deploys" over.
+    const dist = mkdtempSync(path.join(os.tmpdir(), 'ashyq-deploy-'));
+    cpSync(process.env.ASHYQ_DIST || path.join(ROOT, 'dist'), dist, { recursive: true });
+    // The server would send these compressed siblings of the old files.
+    for (const f of ['index.html', 'sw.js']) for (const ext of ['.br', '.gz']) rmSync(path.join(dist, f + ext), { force: true });
+    const own = await startServer({ dist });
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      const problems = watchPage(page);
+      await page.goto(own.origin + '/?lang=en');
+      await page.locator('html[data-ready="1"]').waitFor({ state: 'attached', timeout: 20_000 });
+      await page.evaluate(async () => {
+        await navigator.serviceWorker.ready;
+        if (!navigator.serviceWorker.controller) {
+          await new Promise((r) => navigator.serviceWorker.addEventListener('controllerchange', r, { once: true }));
+        }
+      });
+      const [oldCache] = await page.evaluate(() => caches.keys());
+      assert.match(oldCache, /^ashyq-shell-\w+$/);
+
+      // The deploy: a changed page, and a worker naming a new shell.
+      const html = readFileSync(path.join(dist, 'index.html'), 'utf8');
+      writeFileSync(path.join(dist, 'index.html'), html.replace('<html lang="kk"', '<html lang="kk" data-deploy="2"'));
+      const oldBuild = oldCache.slice('ashyq-shell-'.length);
+      const sw = readFileSync(path.join(dist, 'sw.js'), 'utf8');
+      assert.ok(sw.includes(oldBuild), 'sw.js names its build');
+      writeFileSync(path.join(dist, 'sw.js'), sw.replaceAll(oldBuild, 'deploy2'));
+
+      // The next start: the old shell at once, then the new one (nobody touched the page).
+      await page.goto(own.origin + '/?lang=en');
+      let deploy = null;
+      for (let i = 0; i < 100 && deploy !== '2'; i++) {
+        await sleep(200);
+        deploy = await page.evaluate(() => document.documentElement.dataset.deploy ?? null).catch(() => null);
+      }
+      assert.equal(deploy, '2', 'the new deploy shows on this start');
+      await page.locator('html[data-ready="1"]').waitFor({ state: 'attached', timeout: 20_000 });
+      assert.deepEqual(await page.evaluate(() => caches.keys()), ['ashyq-shell-deploy2'], 'the old shell is gone');
+      // A start after that comes straight from the new shell.
+      await page.goto(own.origin + '/?lang=en');
+      assert.equal(await page.evaluate(() => document.documentElement.dataset.deploy), '2');
+      assert.deepEqual(problems.errors, [], 'uncaught errors');
+    } finally {
+      await context.close();
+      await own.stop();
+      rmSync(dist, { recursive: true, force: true });
     }
   });
 

@@ -1,16 +1,56 @@
 // Loads the Ashyq WebAssembly app. A module file (not inline) so the strict CSP
-// `script-src 'self' 'wasm-unsafe-eval'` holds. build.sh rewrites these two asset names
-// to their content-hashed copies.
-import init from '/assets/ashyq.js';
+// `script-src 'self' 'wasm-unsafe-eval'` holds. build.mjs rewrites the asset names
+// below to their content-hashed copies (and minifies this file).
 
-init({ module_or_path: '/assets/ashyq_bg.wasm' }).then(() => {
-  // The installable shell (sw.js), once the app runs: it then starts offline too. Top-level
-  // pages only: inside a host's frame the host is the app, and the emulator's frames would
-  // put the tester's pages under the worker.
-  if ('serviceWorker' in navigator && window.top === window) {
-    navigator.serviceWorker.register('/sw.js').catch(() => {});
-  }
-}, (err) => {
+// The first requests the app makes, started now, while the wasm downloads and compiles
+// (on a slow link that is most of a start): the venue keys, and the status when a session
+// from an earlier visit is in localStorage. The app takes each once, when it would have
+// sent it (src/api.rs: `window.ashyqEarly(path, token)`, the answer if it asked for that
+// path with that session), and reads and checks it exactly as its own. Nothing here is
+// shown or cached.
+const early = {};
+window.ashyqEarly = (path, token) => {
+  const e = early[path];
+  delete early[path];
+  return e && e.token === token ? e.res : undefined;
+};
+const ask = (path, token) => {
+  const headers = { accept: 'application/json' };
+  if (token) headers.authorization = 'Bearer ' + token;
+  const res = fetch(path, { headers });
+  // Unused (or failed) answers must not surface as unhandled rejections.
+  res.catch(() => {});
+  early[path] = { token, res };
+};
+let session = null;
+try {
+  session = JSON.parse(localStorage.getItem('ashyq.session'));
+} catch {
+  // None readable: the app signs in first.
+}
+// The app sends its cached session's token with every request, the keys' too.
+const token = session && typeof session.token === 'string' ? session.token : null;
+ask('/v1/keys', token);
+if (token && session.expires_at > Date.now() / 1000 + 60) ask('/v1/me/status', token);
+
+// The installable shell (sw.js), once the app runs: it then starts offline too. Top-level
+// pages only: inside a host's frame the host is the app, and the emulator's frames would
+// put the tester's pages under the worker.
+function installShell() {
+  const sw = navigator.serviceWorker;
+  if (!sw || window.top !== window) return;
+  // A new deploy's worker takes over during this start (the page came from the old
+  // shell): reload, but only while nobody has touched the page.
+  const updating = !!sw.controller;
+  let touched = false;
+  for (const t of ['pointerdown', 'keydown']) addEventListener(t, () => (touched = true), { capture: true, once: true });
+  sw.addEventListener('controllerchange', () => {
+    if (updating && !touched) location.reload();
+  });
+  sw.register('/sw.js').catch(() => {});
+}
+
+function loadFailed(err) {
   const app = document.getElementById('app');
   if (!app) return;
   app.dataset.screen = 'error';
@@ -20,7 +60,12 @@ init({ module_or_path: '/assets/ashyq_bg.wasm' }).then(() => {
   p.setAttribute('role', 'alert');
   p.textContent = 'Ashyq could not start: ' + String(err && err.message ? err.message : err);
   app.replaceChildren(p);
-});
+}
+
+// A dynamic import, so the requests above go out first (index.html modulepreloads it).
+import('/assets/ashyq.js')
+  .then((m) => m.default({ module_or_path: '/assets/ashyq_bg.wasm' }))
+  .then(installShell, loadFailed);
 
 // The owner's and the door staff's screens: a second module, fetched only when one of them
 // is opened (the app calls this). Its names contain "lazy", so the build counts it apart
