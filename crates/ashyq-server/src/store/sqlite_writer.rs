@@ -78,43 +78,11 @@ pub(super) fn spawn(path: &Path, jobs: mpsc::Receiver<ScanJob>) -> StoreResult<(
     conn.set_prepared_statement_cache_capacity(32);
     // The pages a group writes over are read again by the next: keep them at hand.
     conn.pragma_update(None, "cache_size", -32_768)?;
-    // Copying the log into the database (checkpoint) is left to a thread of its own, so
-    // the writer spends its time on scans; without it the writer would copy about every
-    // thousandth page, with two more fsyncs, while scans wait.
-    conn.pragma_update(None, "wal_autocheckpoint", 0)?;
-    let checkpoints = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
-    checkpoints.busy_timeout(Duration::from_secs(10))?;
-    let (alive, writer_gone) = std::sync::mpsc::channel::<()>();
-    std::thread::Builder::new()
-        .name("ashyq-checkpoint".into())
-        .spawn(move || checkpointer(checkpoints, writer_gone))
-        .map_err(|e| StoreError::Internal(format!("cannot start the checkpointer: {e}")))?;
     std::thread::Builder::new()
         .name("ashyq-scan-writer".into())
-        .spawn(move || {
-            run(conn, jobs);
-            drop(alive);
-        })
+        .spawn(move || run(conn, jobs))
         .map_err(|e| StoreError::Internal(format!("cannot start the check-in writer: {e}")))?;
     Ok(())
-}
-
-/// How often the checkpointer copies the log into the database.
-const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
-
-/// Copies what the log holds into the database file, without waiting for readers or
-/// writers (PASSIVE), until the writer has stopped.
-fn checkpointer(conn: Connection, writer_gone: std::sync::mpsc::Receiver<()>) {
-    while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
-        writer_gone.recv_timeout(CHECKPOINT_EVERY)
-    {
-        if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
-            tracing::warn!(error = %e, "checkpoint failed; the next one tries again");
-        }
-    }
 }
 
 /// Scans that arrive while a group is on its way to disk are written together in the
