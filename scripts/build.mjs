@@ -171,15 +171,16 @@ function compile(wasm, lazy, decoderWasm, camera, stage) {
   }
 }
 
-// Our own scripts under www/assets (module scripts but for the classic worker).
-const HANDWRITTEN = /^(boot|qr-decoder-worker)\.js$/;
+// Our own scripts under www/assets (module scripts but for the classic worker); the
+// rejection sentences (texts_lazy.js) load with the rejected screen.
+const HANDWRITTEN = /^(boot|texts_lazy|qr-decoder-worker)\.js$/;
 
 /**
  * terser on a hand-written script: comments out, names inside functions shortened; string
  * literals (asset names the hashing rewrites) and top-level names stay.
  */
 function minifyScript(file) {
-  const module = path.basename(file) === "boot.js";
+  const module = ["boot.js", "texts_lazy.js"].includes(path.basename(file));
   run(path.join(BIN, "terser"), [file, ...(module ? ["--module"] : []), "--compress", "--mangle", "-o", file + ".min"]);
   fs.renameSync(file + ".min", file);
 }

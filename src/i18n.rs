@@ -57,11 +57,10 @@ pub enum Key {
     AppName,
     Loading,
     SignInTitle,
-    SignInDemo,
-    SignInNeedsHost,
-    SignInHostFailed,
     Scan,
     ScanPrompt,
+    ScanNotAshyq,
+    OpenSettings,
     Scanning,
     CancelScan,
     PasteLabel,
@@ -69,6 +68,8 @@ pub enum Key {
     OrPaste,
     CheckInTitle,
     CheckInConfirm,
+    CheckOutTitle,
+    CheckOutConfirm,
     CheckingIn,
     YourStatus,
     Since,
@@ -94,7 +95,6 @@ pub enum Key {
     ErrorTitle,
     Back,
     Diary,
-    DiaryEmpty,
     CancelVisit,
     Cancelled,
     Open,
@@ -107,7 +107,6 @@ pub enum Key {
     Business,
     Door,
     WithYou,
-    RolesFailed,
 }
 
 pub fn t(lang: Lang, key: Key) -> &'static str {
@@ -124,26 +123,12 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (WithYou, Kk) => "Сізбен бірге кіретіндер",
         (WithYou, Ru) => "Со мной проходят",
         (WithYou, En) => "Checking in with you",
-        (RolesFailed, Kk) => "Бұл бөлім жүктелмеді. Желіні тексеріп, қайталаңыз.",
-        (RolesFailed, Ru) => "Этот раздел не загрузился. Проверьте сеть и попробуйте снова.",
-        (RolesFailed, En) => "This section did not load. Check the network and try again.",
         (Loading, Kk) => "Жүктелуде…",
         (Loading, Ru) => "Загрузка…",
         (Loading, En) => "Loading…",
         (SignInTitle, Kk) => "Кіру",
         (SignInTitle, Ru) => "Вход",
         (SignInTitle, En) => "Sign in",
-        (SignInDemo, Kk) => "Әзірлеу режимі: демо азаматты таңдаңыз",
-        (SignInDemo, Ru) => "Режим разработки: выберите демо-гражданина",
-        (SignInDemo, En) => "Development mode: choose a demo citizen",
-        (SignInNeedsHost, Kk) => "Кіру үшін Ashyq-ты Aitu, Telegram немесе VK ішінде ашыңыз.",
-        (SignInNeedsHost, Ru) => "Чтобы войти, откройте Ashyq в Aitu, Telegram или VK.",
-        (SignInNeedsHost, En) => {
-            "Signing in needs a host app: open Ashyq inside Aitu, Telegram or VK."
-        }
-        (SignInHostFailed, Kk) => "Қолданба сіздің жеке басыңызды растамады.",
-        (SignInHostFailed, Ru) => "Приложение не подтвердило вашу личность.",
-        (SignInHostFailed, En) => "The host app did not confirm who you are.",
         (Scan, Kk) => "QR-кодты сканерлеу",
         (Scan, Ru) => "Сканировать QR-код",
         (Scan, En) => "Scan QR code",
@@ -153,6 +138,12 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (Scanning, Kk) => "Сканер ашық…",
         (Scanning, Ru) => "Сканер открыт…",
         (Scanning, En) => "Scanner open…",
+        (ScanNotAshyq, Kk) => "Бұл Ashyq коды емес. Ashyq плакатына бағыттаңыз",
+        (ScanNotAshyq, Ru) => "Это не код Ashyq. Наведите на плакат Ashyq",
+        (ScanNotAshyq, En) => "Not an Ashyq code. Point at the Ashyq poster",
+        (OpenSettings, Kk) => "Баптауларды ашу",
+        (OpenSettings, Ru) => "Открыть настройки",
+        (OpenSettings, En) => "Open settings",
         (CancelScan, Kk) => "Болдырмау",
         (CancelScan, Ru) => "Отмена",
         (CancelScan, En) => "Cancel",
@@ -171,6 +162,12 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (CheckInConfirm, Kk) => "Тіркелу",
         (CheckInConfirm, Ru) => "Отметиться",
         (CheckInConfirm, En) => "Check in",
+        (CheckOutTitle, Kk) => "Осы орыннан шығу",
+        (CheckOutTitle, Ru) => "Уход из этого места",
+        (CheckOutTitle, En) => "Leaving here",
+        (CheckOutConfirm, Kk) => "Шығуды белгілеу",
+        (CheckOutConfirm, Ru) => "Отметить уход",
+        (CheckOutConfirm, En) => "Check out",
         (CheckingIn, Kk) => "Тіркелуде…",
         (CheckingIn, Ru) => "Регистрация…",
         (CheckingIn, En) => "Checking in…",
@@ -246,9 +243,6 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (Diary, Kk) => "Келулер күнделігі",
         (Diary, Ru) => "Дневник посещений",
         (Diary, En) => "Visit diary",
-        (DiaryEmpty, Kk) => "Соңғы 21 күнде келулер жоқ.",
-        (DiaryEmpty, Ru) => "За 21 день посещений нет.",
-        (DiaryEmpty, En) => "No visits in the last 21 days.",
         (CancelVisit, Kk) => "Қате тіркелуді болдырмау",
         (CancelVisit, Ru) => "Отменить ошибочную отметку",
         (CancelVisit, En) => "Cancel wrong check-in",
@@ -393,63 +387,20 @@ pub fn category(lang: Lang, c: Category) -> &'static str {
     }
 }
 
-/// The message for an error screen, by its stable code.
-pub fn error_message(lang: Lang, code: &str) -> &'static str {
-    match (code, lang) {
-        ("host_timeout", Lang::Kk) => "Қолданба жауап бермеді. Қайталап көріңіз.",
-        ("host_timeout", Lang::Ru) => "Приложение не ответило. Попробуйте ещё раз.",
-        ("host_timeout", Lang::En) => "The host app did not answer. Try again.",
-        ("scan_cancelled", Lang::Kk) => "Сканерлеу тоқтатылды.",
-        ("scan_cancelled", Lang::Ru) => "Сканирование отменено.",
-        ("scan_cancelled", Lang::En) => "Scanning was cancelled.",
-        ("permission_denied", Lang::Kk) => {
-            "Камераға рұқсат берілмеді. Оны қолданба немесе браузер баптауларында қосыңыз, не кодты төменге қойыңыз."
-        }
-        ("permission_denied", Lang::Ru) => {
-            "Нет доступа к камере. Разрешите его в настройках приложения или браузера либо вставьте код ниже."
-        }
-        ("permission_denied", Lang::En) => {
-            "Camera permission was denied. Allow it in the app's or browser's settings, or paste the code below."
-        }
-        ("no_camera", Lang::Kk) => "Камера табылмады. Кодты төменге қойыңыз.",
-        ("no_camera", Lang::Ru) => "Камера не найдена. Вставьте код ниже.",
-        ("no_camera", Lang::En) => "No camera was found. Paste the code below.",
-        ("camera_in_use", Lang::Kk) => {
-            "Камераны басқа қолданба пайдаланып тұр. Оны жауып, қайталаңыз не кодты төменге қойыңыз."
-        }
-        ("camera_in_use", Lang::Ru) => {
-            "Камера занята другим приложением. Закройте его и повторите или вставьте код ниже."
-        }
-        ("camera_in_use", Lang::En) => {
-            "Another app is using the camera. Close it and try again, or paste the code below."
-        }
-        ("scan_unsupported", Lang::Kk) => "Бұл құрылғыда QR сканері жоқ.",
-        ("scan_unsupported", Lang::Ru) => "На этом устройстве нет сканера QR.",
-        ("scan_unsupported", Lang::En) => "This device has no QR scanner.",
-        ("unauthorized", Lang::Kk) => "Сессия аяқталды. Қайта кіріңіз.",
-        ("unauthorized", Lang::Ru) => "Сессия истекла. Войдите снова.",
-        ("unauthorized", Lang::En) => "Your session ended. Sign in again.",
-        ("code_revoked", Lang::Kk) => "Бұл постер ауыстырылды — жаңасын сканерлеңіз.",
-        ("code_revoked", Lang::Ru) => "Этот плакат заменён — отсканируйте новый.",
-        ("code_revoked", Lang::En) => "This poster has been replaced — scan the new one.",
-        ("not_your_dependant", Lang::Kk) => {
-            "Тізілімде бұл адам сізге тіркелмеген: оны сізбен бірге тіркеу мүмкін емес."
-        }
-        ("not_your_dependant", Lang::Ru) => {
-            "По реестру этот человек не связан с вами: отметить его вместе с вами нельзя."
-        }
-        ("not_your_dependant", Lang::En) => {
-            "The registry does not link this person to you: they cannot be checked in with you."
-        }
-        (_, Lang::Kk) => "Сұрау орындалмады.",
-        (_, Lang::Ru) => "Запрос не выполнен.",
-        (_, Lang::En) => "The request failed.",
+/// The error screens' general sentence; each error's own one is in the rare texts
+/// (`www/assets/texts_lazy.js`, `errors`), shown once they are loaded.
+pub fn error_message(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Kk => "Сұрау орындалмады.",
+        Lang::Ru => "Запрос не выполнен.",
+        Lang::En => "The request failed.",
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ashyq_core::codec::CodeError;
 
     #[test]
     fn tags_pick_a_language() {
@@ -472,6 +423,88 @@ mod tests {
         for x in Lang::ALL {
             assert!(seen.contains(&x));
         }
+    }
+
+    /// The rare screens' words, loaded on demand from `www/assets/texts_lazy.js`
+    /// (`export default {group: {code: {kk, ru, en}}}`).
+    fn rare_texts() -> serde_json::Value {
+        let js = include_str!("../www/assets/texts_lazy.js");
+        let json = js
+            .split_once("export default ")
+            .expect("export")
+            .1
+            .trim_end()
+            .trim_end_matches(';');
+        serde_json::from_str(json).expect("the texts are JSON")
+    }
+
+    #[test]
+    fn every_error_screen_has_its_sentence_in_every_language() {
+        let texts = rare_texts();
+        let errors = &texts["errors"];
+        for code in [
+            "host_timeout",
+            "scan_cancelled",
+            "permission_denied",
+            "no_camera",
+            "camera_in_use",
+            "scan_unsupported",
+            "unauthorized",
+            "code_revoked",
+            "not_your_dependant",
+        ] {
+            for l in Lang::ALL {
+                let s = errors[code][l.code()].as_str().unwrap_or_default();
+                assert!(s.len() > 10 && !s.contains(code), "{code} {l:?}: {s}");
+            }
+        }
+        for code in [
+            "roles_failed",
+            "sign_in_needs_host",
+            "sign_in_host_failed",
+            "sign_in_demo",
+            "diary_empty",
+        ] {
+            for l in Lang::ALL {
+                let s = texts["screens"][code][l.code()]
+                    .as_str()
+                    .unwrap_or_default();
+                assert!(s.len() > 10, "{code} {l:?}");
+            }
+        }
+        assert_eq!(
+            errors["code_revoked"]["en"],
+            "This poster has been replaced — scan the new one."
+        );
+    }
+
+    #[test]
+    fn every_rejection_has_its_own_sentence_without_the_raw_code() {
+        let texts = &rare_texts()["rejected"];
+        for l in Lang::ALL {
+            let mut seen = Vec::new();
+            for e in CodeError::ALL {
+                let s = texts[e.code()][l.code()].as_str().expect("a sentence");
+                assert!(s.ends_with('.'), "{s}");
+                // Codes that are plain words ("expired") may be said; raw codes may not.
+                assert!(!e.code().contains('_') || !s.contains(e.code()), "{s}");
+                assert!(!seen.contains(&s), "{s} twice");
+                seen.push(s);
+            }
+        }
+        let en = |e: CodeError| {
+            texts[e.code()]["en"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        };
+        assert!(en(CodeError::BadSignature).contains("forged or has been altered"));
+        assert!(en(CodeError::UnknownKey).contains("unknown signer"));
+        assert!(en(CodeError::BadPrefix).contains("not an Ashyq code"));
+        assert_eq!(
+            texts.as_object().map(|o| o.len()),
+            Some(CodeError::ALL.len())
+        );
     }
 
     #[test]

@@ -51,6 +51,15 @@ pub fn start() {
         &loc.hash().unwrap_or_default(),
     );
     let kind = host::detect::detect(&host::detect::read_env());
+    // A poster URL opened outside any host, in a window of its own (the phone camera's
+    // way): the server's poster page offers the code inside each host, and here where
+    // sign-in works. Framed (the emulator's plain browser) the app opens it itself.
+    if kind == types::HostKind::Browser && !host::js::in_iframe() {
+        if let Some(to) = params.poster_page.as_deref() {
+            let _ = host::js::call_method(loc.as_ref(), "replace", &[to.into()]);
+            return;
+        }
+    }
     let host = host::detect::connect(kind, host::Timeouts::with_override(params.timeout_ms));
     runtime::keep_alive(runtime::mount(root, host, params));
 }

@@ -14,7 +14,7 @@ use web_sys::Element;
 
 use crate::api::Api;
 use crate::app::{Effect, Input, Model, Msg, RoleMode, Screen};
-use crate::host::{js, Host, Theme};
+use crate::host::{js, Host, HostEvent, Theme};
 use crate::i18n::Lang;
 use crate::params::Params;
 use crate::types::HostKind;
@@ -37,6 +37,10 @@ pub struct App {
     back_visible: Cell<Option<bool>>,
     ready: Cell<bool>,
     roles: RefCell<Option<RolesOpen>>,
+    /// The host bar colours last sent, so a re-render does not resend them.
+    texts_loading: Cell<bool>,
+    /// Pass protection and closing confirmation as last told to the host.
+    guards: Cell<(bool, bool)>,
 }
 
 /// The role module's screens while they are open: its element, its handle, and the two
@@ -106,11 +110,6 @@ pub fn mount(root: Element, host: Rc<dyn Host>, params: Params) -> Rc<App> {
         .document()
         .expect("unreachable: a window has a document");
     let lang = pick_lang(&params, host.as_ref());
-    if host.theme() == Some(Theme::Dark) {
-        if let Some(html) = doc.document_element() {
-            crate::view::set(&html, "data-theme", "dark");
-        }
-    }
     let timeout = params.timeout_ms.unwrap_or(FETCH_TIMEOUT_MS);
     let app = Rc::new_cyclic(|weak: &Weak<App>| {
         let w = weak.clone();
@@ -130,21 +129,38 @@ pub fn mount(root: Element, host: Rc<dyn Host>, params: Params) -> Rc<App> {
             back_visible: Cell::new(None),
             ready: Cell::new(false),
             roles: RefCell::new(None),
+            texts_loading: Cell::new(false),
+            guards: Cell::new((false, false)),
         }
     });
     {
         let w = Rc::downgrade(&app);
-        host.on_back(Box::new(move || {
-            if let Some(app) = w.upgrade() {
-                // The role screens walk back through their own screens first; from their
-                // top screen they close themselves.
-                let handle = app.roles.borrow().as_ref().map(|r| r.handle.clone());
-                match handle {
-                    Some(h) => {
-                        let _ = js::call_method(&h, "back", &[]);
+        host.on_event(Rc::new(move |e| {
+            let Some(app) = w.upgrade() else { return };
+            match e {
+                HostEvent::Back => {
+                    // The role screens walk back through their own screens first; from
+                    // their top screen they close themselves.
+                    let handle = app.roles.borrow().as_ref().map(|r| r.handle.clone());
+                    match handle {
+                        Some(h) => {
+                            let _ = js::call_method(&h, "back", &[]);
+                        }
+                        None => app.dispatch(Msg::Back),
                     }
-                    None => app.dispatch(Msg::Back),
                 }
+                HostEvent::Foreground => app.dispatch(Msg::Foreground),
+                HostEvent::Theme(t) => app.set_theme(t),
+                // CSS custom properties: the stylesheet adds the insets to
+                // env(safe-area-inset-*) and lays out in the stable height.
+                HostEvent::Insets(insets) => {
+                    for (name, px) in ["top", "right", "bottom", "left"].iter().zip(insets) {
+                        let mut prop = String::from("--host-inset-");
+                        prop.push_str(name);
+                        app.set_css_px(&prop, px);
+                    }
+                }
+                HostEvent::Height(px) => app.set_css_px("--host-height", px),
             }
         }));
     }
@@ -159,9 +175,14 @@ pub fn mount(root: Element, host: Rc<dyn Host>, params: Params) -> Rc<App> {
         *app._clock.borrow_mut() = Some(clock);
     }
     app.ui.render(&app.model.borrow());
+    app.sync_bars();
+    app.host
+        .set_title(crate::view::screens::title(&app.model.borrow()));
     let a = app.clone();
     spawn_local(async move {
-        a.host.set_title("Ashyq");
+        // Ready (which shows the app in Telegram) only once the first screen is painted in
+        // its theme's colours: no white flash in a dark host.
+        js::after_paint().await;
         a.host.ready().await;
         let session = if caches_session(a.host.kind()) {
             a.host
@@ -208,11 +229,104 @@ impl App {
             self.ui.tick(&self.model.borrow());
         } else {
             self.ui.render(&self.model.borrow());
+            // A new screen, or the pass (its status may have changed): the bars again.
+            if !same_screen || matches!(self.model.borrow().screen, Screen::Pass(_)) {
+                self.sync_bars();
+            }
+            if self.ui.wants_texts.replace(false) {
+                self.load_texts();
+            }
         }
         self.mark_ready();
+        self.sync_guards();
+        if !same_screen {
+            self.host
+                .set_title(crate::view::screens::title(&self.model.borrow()));
+        }
         for e in fx {
             self.run(e);
         }
+    }
+
+    /// The words of rare screens (boot.js `window.ashyqTexts`), loaded once, the first
+    /// time one shows; a failed load (offline) is tried again the next time.
+    fn load_texts(self: &Rc<Self>) {
+        if self.texts_loading.replace(true) {
+            return;
+        }
+        let Ok(p) = js::call_method(js::window().as_ref(), "ashyqTexts", &[]) else {
+            self.texts_loading.set(false);
+            return;
+        };
+        let a = self.clone();
+        spawn_local(async move {
+            match JsFuture::from(js_sys::Promise::resolve(&p)).await {
+                Ok(module) => {
+                    *a.ui.texts.borrow_mut() = js::get(&module, "default");
+                    a.ui.render(&a.model.borrow());
+                }
+                Err(_) => a.texts_loading.set(false),
+            }
+        });
+    }
+
+    /// Follows the host's theme live.
+    fn set_theme(&self, t: Theme) {
+        if let Some(html) = self.ui.doc.document_element() {
+            crate::view::set(&html, "data-theme", t.as_str());
+        }
+        self.sync_bars();
+    }
+
+    /// `px` CSS pixels as the custom property `name` of the page.
+    fn set_css_px(&self, name: &str, px: f64) {
+        let Some(html) = self.ui.doc.document_element() else {
+            return;
+        };
+        let mut v = String::new();
+        ashyq_core::encoding::push_decimal(&mut v, px.round() as u64, 0);
+        v.push_str("px");
+        let style = js::get(html.as_ref(), "style");
+        let _ = js::call_method(
+            &style,
+            "setProperty",
+            &[JsValue::from_str(name), JsValue::from_str(&v)],
+        );
+    }
+
+    /// The host's bars in the page's background, on the pass in its status colour.
+    fn sync_bars(&self) {
+        let dark = self
+            .ui
+            .doc
+            .document_element()
+            .and_then(|h| h.get_attribute("data-theme"))
+            .as_deref()
+            == Some("dark");
+        let pass = match &self.model.borrow().screen {
+            Screen::Pass(p) => Some(p.resp.status.status),
+            _ => None,
+        };
+        self.host.set_bars(crate::view::bar_colour(dark, pass));
+    }
+
+    /// Pass protection while the pass is shown, closing confirmation during a check-in.
+    fn sync_guards(&self) {
+        let (pass, checking) = {
+            let m = self.model.borrow();
+            (
+                matches!(m.screen, Screen::Pass(_)),
+                matches!(m.screen, Screen::CheckIn),
+            )
+        };
+        let (was_pass, was_checking) = self.guards.get();
+        if pass != was_pass {
+            self.host.protect_pass(pass);
+        }
+        if checking != was_checking {
+            self.host.confirm_closing(checking);
+        }
+        self.guards.set((pass, checking));
     }
 
     /// Tells tests and benchmarks the app is usable: `performance.mark('ashyq-ready')` and
@@ -341,6 +455,7 @@ impl App {
                 *self.retry_timer.borrow_mut() = Some(t);
             }
             Effect::Haptic(k) => self.host.haptic(k),
+            Effect::OpenSettings => self.host.open_settings(),
             Effect::SaveLang(l) => js::local_set(LANG_CACHE, l.code()),
             Effect::OpenRoles(mode) => self.spawn(move |a| async move { a.open_roles(mode).await }),
             Effect::CloseRoles => self.close_roles(),

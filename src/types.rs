@@ -156,6 +156,11 @@ impl HostKind {
             HostKind::Fake => "fake",
         }
     }
+    /// Whether the host can open its own settings for this app (Aitu's `openSettings`):
+    /// where it can, a denied camera permission offers a button there.
+    pub fn has_settings(self) -> bool {
+        matches!(self, HostKind::Aitu(_) | HostKind::Fake)
+    }
 }
 
 /// How the Aitu bridge reaches the host.

@@ -223,6 +223,7 @@ fn params() -> Params {
         lang: Some(String::from("en")),
         timeout_ms: Some(400),
         venue_code: None,
+        poster_page: None,
     }
 }
 
@@ -262,6 +263,31 @@ async fn wait(sel: &str) -> Element {
         screen(),
         q("#app").map(|a| a.outer_html())
     );
+}
+
+/// What boot.js offers the app: the rare screens' words from `www/assets/texts_lazy.js`.
+fn serve_texts() {
+    let js = include_str!("../www/assets/texts_lazy.js");
+    let json = js.split_once("export default ").expect("export").1;
+    let json = json.trim_end().trim_end_matches(';');
+    let mut src = String::from("window.ashyqTexts = () => Promise.resolve({ default: ");
+    src.push_str(json);
+    src.push_str(" });");
+    js_sys::Function::new_no_args(&src)
+        .call0(&wasm_bindgen::JsValue::NULL)
+        .expect("installs");
+}
+
+/// The text of `sel` once it has any (words that load after the screen shows).
+async fn wait_text(sel: &str) -> String {
+    for _ in 0..150 {
+        let said = q(sel).and_then(|e| e.text_content()).unwrap_or_default();
+        if !said.is_empty() {
+            return said;
+        }
+        gloo_timers::future::TimeoutFuture::new(20).await;
+    }
+    panic!("{sel} stayed empty on {}", screen());
 }
 
 fn click(sel: &str) {
@@ -346,6 +372,7 @@ async fn scan_to_live_pass_and_back() {
 #[wasm_bindgen_test]
 async fn forged_code_is_rejected_before_any_request() {
     backend();
+    serve_texts();
     let host = signed_in_host();
     let _app = start(host.clone()).await;
     let mut forged = code(Direction::In);
@@ -361,10 +388,10 @@ async fn forged_code_is_rejected_before_any_request() {
         msg.get_attribute("data-code").as_deref(),
         Some("bad_signature")
     );
-    assert!(msg
-        .text_content()
-        .unwrap_or_default()
-        .contains("not an Ashyq venue code"));
+    // Its own sentence, and no raw code on the screen.
+    let said = wait_text("#app[data-screen=rejected] [data-testid=error-message]").await;
+    assert!(said.contains("forged or has been altered"), "{said}");
+    assert!(!said.contains("bad_signature"), "{said}");
     assert!(
         !fetch_log()[before..]
             .iter()
@@ -381,6 +408,8 @@ async fn forged_code_is_rejected_before_any_request() {
         msg.get_attribute("data-code").as_deref(),
         Some("bad_prefix")
     );
+    let said = wait_text("#app[data-screen=rejected] [data-testid=error-message]").await;
+    assert!(said.contains("not an Ashyq code"), "{said}");
 }
 
 #[wasm_bindgen_test]
@@ -499,16 +528,27 @@ async fn host_failures_end_on_error_screens() {
     let _app = start(host.clone()).await;
     for (err, code) in [
         (HostError::Timeout, "host_timeout"),
-        (HostError::Cancelled, "scan_cancelled"),
         (HostError::PermissionDenied, "permission_denied"),
     ] {
         host.push_scan(Err(err));
         click("[data-testid=scan]");
         let msg = wait("#app[data-screen=error] [data-testid=error-message]").await;
         assert_eq!(msg.get_attribute("data-code").as_deref(), Some(code));
+        if code == "permission_denied" {
+            // A way out that needs no camera, and the host's settings.
+            assert!(q("[data-testid=code-input]").is_some());
+            click("[data-testid=open-settings]");
+            assert!(host.calls.borrow().iter().any(|c| c == "settings"));
+        }
         click("[data-testid=back]");
         wait("#app[data-screen=home]").await;
     }
+    // Closing the scanner is not a failure: home again, quietly.
+    wait("#app[data-screen=home] [data-testid=status-card][data-status=GREEN]").await;
+    host.push_scan(Err(HostError::Cancelled));
+    click("[data-testid=scan]");
+    wait("#app[data-screen=home] [data-testid=status-card][data-status=GREEN]").await;
+    assert!(q("[data-testid=error-message]").is_none());
 }
 
 #[wasm_bindgen_test]
@@ -605,9 +645,11 @@ async fn browser_paste_box_and_needs_host_message() {
         .ok()
         .flatten()
         .map(|s| s.remove_item("ashyq.session"));
+    serve_texts();
     let _app = mount(root(), host, params());
-    let p = wait("#app[data-screen=signin] [data-testid=needs-host]").await;
-    assert!(p.text_content().unwrap_or_default().contains("host app"));
+    wait("#app[data-screen=signin] [data-testid=needs-host]").await;
+    let said = wait_text("#app[data-screen=signin] [data-testid=needs-host]").await;
+    assert!(said.contains("host app"), "{said}");
     // Signed in (a cached browser session): the paste box checks a code in.
     window()
         .local_storage()
@@ -632,6 +674,32 @@ async fn browser_paste_box_and_needs_host_message() {
         .ok()
         .flatten()
         .map(|s| s.remove_item("ashyq.session"));
+}
+
+#[wasm_bindgen_test]
+async fn an_exit_poster_says_leaving() {
+    backend();
+    let host = signed_in_host();
+    let mut p = params();
+    p.venue_code = Some(code(Direction::Out));
+    let _app = mount(root(), host, p);
+    wait("#app[data-screen=checkin] [data-testid=checkin-confirm]").await;
+    assert_eq!(text("#app h1.title"), "Leaving here");
+    assert_eq!(text("[data-testid=checkin-confirm]"), "Check out");
+}
+
+#[wasm_bindgen_test]
+fn dates_outside_this_year_show_the_year() {
+    use ashyq::view::screens::date_time;
+    // Local noon on 29.10.2027 and on 28.11.2026, whatever the runner's time zone.
+    let at = |y: u32, m: i32, d: i32| {
+        (js_sys::Date::new_with_year_month_day_hr_min(y, m - 1, d, 12, 0).get_time() / 1000.0)
+            as i64
+    };
+    let now = at(2026, 11, 28);
+    assert_eq!(date_time(at(2027, 10, 29), now), "29.10.2027 12:00");
+    assert_eq!(date_time(at(2026, 10, 29), now), "29.10 12:00");
+    assert_eq!(date_time(at(2025, 12, 31), now), "31.12.2025 12:00");
 }
 
 #[wasm_bindgen_test]
@@ -845,15 +913,19 @@ async fn role_screens_that_cannot_load_say_so() {
     backend();
     let reject = js_sys::Function::new_no_args("return Promise.reject(new TypeError('offline'))");
     js_sys::Reflect::set(&window(), &"ashyqRoles".into(), &reject).expect("set");
+    serve_texts();
     let _app = start(host_with(&role_session())).await;
     click("[data-testid=door-open]");
-    let e =
-        wait("#app[data-screen=roles] [data-testid=error-message][data-code=roles_load_failed]")
-            .await;
-    assert!(e
-        .text_content()
-        .unwrap_or_default()
-        .contains("did not load"));
+    let sel = "#app[data-screen=roles] [data-testid=error-message][data-code=roles_load_failed]";
+    wait(sel).await;
+    // Its own sentence once the rare texts have loaded.
+    for _ in 0..100 {
+        if text(sel).contains("did not load") {
+            break;
+        }
+        gloo_timers::future::TimeoutFuture::new(20).await;
+    }
+    assert!(text(sel).contains("did not load"), "{}", text(sel));
     click("[data-testid=back]");
     wait("#app[data-screen=home]").await;
 }
@@ -1116,12 +1188,17 @@ async fn a_family_checks_in_together_and_a_replaced_poster_says_so() {
     click("[data-testid=scan]");
     wait("#app[data-screen=checkin] [data-testid=checkin-confirm]").await;
     click("[data-testid=checkin-confirm]");
-    let e =
-        wait("#app[data-screen=error] [data-testid=error-message][data-code=code_revoked]").await;
-    assert!(e
-        .text_content()
-        .unwrap_or_default()
-        .contains("This poster has been replaced — scan the new one"));
+    serve_texts();
+    wait("#app[data-screen=error] [data-testid=error-message][data-code=code_revoked]").await;
+    // Its own sentence once the rare texts have loaded.
+    let sel = "#app[data-screen=error] [data-testid=error-message]";
+    for _ in 0..100 {
+        if text(sel).contains("replaced") {
+            break;
+        }
+        gloo_timers::future::TimeoutFuture::new(20).await;
+    }
+    assert!(text(sel).contains("This poster has been replaced — scan the new one"));
 }
 
 /// What boot.js asks for before the app is loaded (`window.ashyqEarly`, as in

@@ -8,7 +8,7 @@ use ashyq::host::aitu::Aitu;
 use ashyq::host::detect::{detect, read_env};
 use ashyq::host::telegram::Telegram;
 use ashyq::host::vk::Vk;
-use ashyq::host::{Host, Timeouts};
+use ashyq::host::{Host, HostEvent, Theme, Timeouts};
 use ashyq::types::{AituTransport, HostError, HostKind, Proof, TelegramTransport, VkTransport};
 use ashyq_core::api::{HostProof, SessionRequest};
 use wasm_bindgen::JsValue;
@@ -49,7 +49,18 @@ function tgEmit(type, data) {
   if (transport === 'native') w.Telegram.WebView.receiveEvent(type, data);
   else w.postMessage(JSON.stringify({ eventType: type, eventData: data }), '*');
 }
+let tgOpens = 0;
 function tgAnswer(type, data) {
+  if (mode === 'foreign') {
+    // A menu QR first; the client reports the app's own close; then the poster.
+    if (type === 'web_app_open_scan_qr_popup') {
+      tgOpens += 1;
+      if (tgOpens === 1) later(() => tgEmit('qr_text_received', { data: 'https://example.com/menu' }));
+      else setTimeout(() => tgEmit('qr_text_received', { data: text }), 40);
+    }
+    if (type === 'web_app_close_scan_qr_popup' && tgOpens === 1) later(() => tgEmit('scan_qr_popup_closed', null));
+    return;
+  }
   if (type === 'web_app_open_scan_qr_popup') {
     if (mode === 'ok') later(() => tgEmit('qr_text_received', { data: text }));
     if (mode === 'cancel' || mode === 'deny') later(() => tgEmit('scan_qr_popup_closed', null));
@@ -69,8 +80,8 @@ function vkAnswer(method, params) {
   }
 }
 
-const AITU = ['getQr', 'invoke', 'storage', 'setTitle', 'vibrate', 'closeApplication', 'setCustomBackArrowMode', 'setCustomBackArrowVisible'];
-const VK = ['VKWebAppInit', 'VKWebAppOpenCodeReader', 'VKWebAppClose', 'VKWebAppSetTitle', 'VKWebAppTapticNotificationOccurred'];
+const AITU = ['getQr', 'invoke', 'storage', 'setTitle', 'vibrate', 'closeApplication', 'setCustomBackArrowMode', 'setCustomBackArrowVisible', 'disableScreenCapture', 'disableSwipeBack', 'enableScreenCapture', 'enableSwipeBack', 'openSettings'];
+const VK = ['VKWebAppInit', 'VKWebAppOpenCodeReader', 'VKWebAppClose', 'VKWebAppSetTitle', 'VKWebAppTapticNotificationOccurred', 'VKWebAppSetViewSettings', 'VKWebAppSetSwipeSettings'];
 if (host === 'aitu' && transport === 'android') {
   w.AndroidBridge = {};
   for (const m of AITU) w.AndroidBridge[m] = function () {
@@ -132,6 +143,25 @@ fn calls() -> Vec<String> {
         .iter()
         .filter_map(|v| v.as_string())
         .collect()
+}
+
+fn clear_calls() {
+    js_sys::Function::new_no_args("window.__calls = [];")
+        .call0(&JsValue::NULL)
+        .expect("clears");
+}
+
+/// Every event `h` reports from now on.
+fn events(h: &dyn Host) -> std::rc::Rc<std::cell::RefCell<Vec<HostEvent>>> {
+    let seen = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    let s = seen.clone();
+    h.on_event(std::rc::Rc::new(move |e| s.borrow_mut().push(e)));
+    seen
+}
+
+/// How many of `seen` are `want`.
+fn count(seen: &std::cell::RefCell<Vec<HostEvent>>, want: HostEvent) -> usize {
+    seen.borrow().iter().filter(|e| **e == want).count()
 }
 
 fn fast() -> Timeouts {
@@ -338,6 +368,43 @@ async fn telegram_web_posts_json_strings_to_the_parent() {
 }
 
 #[wasm_bindgen_test]
+async fn telegram_keeps_scanning_past_a_foreign_qr_with_a_hint() {
+    sim("telegram", "native", "foreign", CODE);
+    let tg = Telegram::new(TelegramTransport::Native, fast());
+    assert_eq!(tg.scan_qr().await, Ok(String::from(CODE)));
+    let c = calls();
+    let opens: Vec<&String> = c
+        .iter()
+        .filter(|x| x.contains("web_app_open_scan_qr_popup"))
+        .collect();
+    assert_eq!(opens.len(), 2, "{c:?}");
+    // The second popup carries the hint (Russian: no language in the launch data).
+    assert!(opens[1].contains("Это не код Ashyq"), "{}", opens[1]);
+    assert!(
+        c.iter()
+            .any(|x| x.contains("web_app_trigger_haptic_feedback")),
+        "{c:?}"
+    );
+    assert_eq!(
+        c.last().map(String::as_str),
+        Some(r#"{"type":"web_app_close_scan_qr_popup"}"#)
+    );
+}
+
+#[wasm_bindgen_test]
+async fn telegram_takes_a_pass_at_once_for_the_door_staff() {
+    let pass = "ASHYQP1:gQECAwQ.c2ln";
+    sim("telegram", "native", "ok", pass);
+    let tg = Telegram::new(TelegramTransport::Native, fast());
+    assert_eq!(tg.scan_qr().await, Ok(String::from(pass)));
+    let opens = calls()
+        .iter()
+        .filter(|x| x.contains("web_app_open_scan_qr_popup"))
+        .count();
+    assert_eq!(opens, 1, "a pass is no foreign QR: no second popup");
+}
+
+#[wasm_bindgen_test]
 async fn telegram_timeout_closes_the_popup() {
     sim("telegram", "native", "never", CODE);
     assert_eq!(
@@ -392,11 +459,17 @@ async fn vk_android_sends_json_strings() {
     // VKWebAppInit goes first.
     assert_eq!(
         c[0],
-        r#"{"method":"VKWebAppInit","json":"{\"request_id\":\"1_ashyq\"}"}"#
+        with_instance(
+            r#"{"method":"VKWebAppInit","json":"{\"request_id\":\"1_III\"}"}"#,
+            &c[0]
+        )
     );
     assert_eq!(
         c[1],
-        r#"{"method":"VKWebAppOpenCodeReader","json":"{\"request_id\":\"2_ashyq\"}"}"#
+        with_instance(
+            r#"{"method":"VKWebAppOpenCodeReader","json":"{\"request_id\":\"2_III\"}"}"#,
+            &c[1]
+        )
     );
 }
 
@@ -412,9 +485,13 @@ async fn vk_ios_posts_params_objects() {
     sim("vk", "ios", "ok", CODE);
     let vk = Vk::new(VkTransport::Ios, fast());
     vk.scan_qr().await.expect("scans");
+    let c = calls();
     assert_eq!(
-        calls()[0],
-        r#"{"method":"VKWebAppOpenCodeReader","params":{"request_id":"1_ashyq"}}"#
+        c[0],
+        with_instance(
+            r#"{"method":"VKWebAppOpenCodeReader","params":{"request_id":"1_III"}}"#,
+            &c[0]
+        )
     );
 }
 
@@ -432,9 +509,15 @@ async fn vk_web_posts_vk_connect_messages() {
         .scan_qr()
         .await
         .expect("scans");
+    // As vk-bridge 2.15 posts it: `webFrameId` (absent until the host names the frame)
+    // and `connectVersion`.
+    let c = calls();
     assert_eq!(
-        calls()[0],
-        r#"{"handler":"VKWebAppOpenCodeReader","params":{"request_id":"1_ashyq"},"type":"vk-connect"}"#
+        c[0],
+        with_instance(
+            r#"{"handler":"VKWebAppOpenCodeReader","params":{"request_id":"1_III"},"type":"vk-connect","connectVersion":"2.15.0"}"#,
+            &c[0]
+        )
     );
 }
 
@@ -493,6 +576,423 @@ fn chrome_on_ios_is_not_aitu() {
     .expect("adds a handler");
     assert_eq!(detect(&read_env()), HostKind::Aitu(AituTransport::Ios));
     sim("none", "", "ok", CODE);
+}
+
+/// `template` with `III` replaced by the random instance id found in `actual`'s
+/// `request_id` (three base36 characters, as vk-bridge makes them).
+fn with_instance(template: &str, actual: &str) -> String {
+    let at = actual.find("request_id").expect("a request id");
+    let rest = &actual[at + "request_id".len()..];
+    let us = rest.find('_').expect("n_instance");
+    let id: String = rest[us + 1..].chars().take(3).collect();
+    assert!(
+        id.len() == 3
+            && id
+                .chars()
+                .all(|c| c.is_ascii_digit() || c.is_ascii_lowercase()),
+        "instance id {id:?} in {actual}"
+    );
+    template.replace("III", &id)
+}
+
+// ---------------------------------------------------------------- foreign frames
+
+/// Runs `body` as a script of a new same-origin child frame (`frame = true`), or of this
+/// window itself (`frame = false`, the control: the same forgery sent by the host's window
+/// is accepted, so the message shapes are right and only the sender makes the difference).
+/// The script sees `host` as the window the app runs in.
+async fn forger(body: &str, frame: bool) {
+    let install = if frame {
+        "const f = document.createElement('iframe'); f.id = '__forger'; \
+         f.srcdoc = '<script>const host = parent;' + body + '<' + '/script>'; \
+         document.body.appendChild(f);"
+    } else {
+        "(new Function('host', body))(window);"
+    };
+    js_sys::Function::new_with_args("body", install)
+        .call1(&JsValue::NULL, &body.into())
+        .expect("installs the forger");
+    // Let the frame load and run its script.
+    gloo_timers::future::TimeoutFuture::new(150).await;
+}
+
+fn remove_forger() {
+    js_sys::Function::new_no_args(
+        "const f = document.getElementById('__forger'); if (f) f.remove();",
+    )
+    .call0(&JsValue::NULL)
+    .expect("removes");
+}
+
+const FORGED: &str = "ASHYQ1:forged.by-a-stranger";
+
+#[wasm_bindgen_test]
+async fn vk_web_ignores_a_foreign_frame() {
+    // The stranger sees our request (and its id) and answers it with a fake scan result.
+    let body = "host.addEventListener('message', (e) => { const d = e.data; \
+        if (d && d.type === 'vk-connect' && d.handler === 'VKWebAppOpenCodeReader') \
+        host.postMessage({ type: 'VKWebAppOpenCodeReaderResult', data: { code_data: 'ASHYQ1:forged.by-a-stranger', request_id: d.params.request_id } }, '*'); });";
+    for (frame, want) in [
+        (true, Err(HostError::Timeout)),
+        (false, Ok(String::from(FORGED))),
+    ] {
+        sim("vk", "web", "never", CODE);
+        let vk = Vk::new(VkTransport::Web, fast());
+        forger(body, frame).await;
+        assert_eq!(vk.scan_qr().await, want, "from a frame: {frame}");
+        remove_forger();
+    }
+}
+
+#[wasm_bindgen_test]
+async fn vk_web_sends_the_frame_id_the_host_names() {
+    sim("vk", "web", "ok", CODE);
+    let vk = Vk::new(VkTransport::Web, fast());
+    js_sys::Function::new_no_args(
+        "window.postMessage({ type: 'VKWebAppSettings', frameId: 7 }, '*');",
+    )
+    .call0(&JsValue::NULL)
+    .expect("names the frame");
+    gloo_timers::future::TimeoutFuture::new(30).await;
+    vk.scan_qr().await.expect("scans");
+    let c = calls();
+    assert!(
+        c[0].contains(r#""webFrameId":7,"connectVersion":"2.15.0""#),
+        "{}",
+        c[0]
+    );
+}
+
+#[wasm_bindgen_test]
+async fn aitu_web_ignores_a_foreign_frame() {
+    // A same-origin frame (so the origin check alone would pass) answers our GetMe with a
+    // fake identity and our getQr with a fake code.
+    let body = "host.addEventListener('message', (e) => { const d = e.data; \
+        if (d && d.source === 'aitu-bridge') host.postMessage(d.method === 'getQr' \
+        ? { reqId: d.reqId, data: 'ASHYQ1:forged.by-a-stranger' } \
+        : { reqId: d.reqId, data: { id: 'mallory', name: 'M', sign: 'x' } }, location.origin); });";
+    for (frame, want) in [
+        (true, Err(HostError::Timeout)),
+        (false, Ok(String::from(FORGED))),
+    ] {
+        sim("aitu", "web", "never", CODE);
+        let a = Aitu::new(AituTransport::Web, fast());
+        forger(body, frame).await;
+        assert_eq!(a.scan_qr().await, want, "from a frame: {frame}");
+        if frame {
+            // The simulated host answers GetMe a little later than the stranger: its
+            // identity, not the stranger's, is the one taken.
+            let proof = a.proof().await;
+            let Ok(Some(Proof::Aitu { me, .. })) = &proof else {
+                panic!("{proof:?}")
+            };
+            assert!(me.contains("u-1") && !me.contains("mallory"), "{me}");
+        }
+        remove_forger();
+    }
+}
+
+#[wasm_bindgen_test]
+async fn aitu_web_talks_only_to_allowed_origins() {
+    // `__aitu-domain` (here its cached form) naming a stranger: nothing is posted to it and
+    // nothing from it is believed.
+    sim("aitu", "web", "never", CODE);
+    let w = web_sys::window().expect("window");
+    let ls = w.local_storage().expect("ls").expect("ls");
+    ls.set_item("mini-app-domain", "https://evil.example")
+        .expect("set");
+    assert_eq!(ashyq::host::aitu::web_origin(), None);
+    let a = Aitu::new(AituTransport::Web, fast());
+    assert!(matches!(a.scan_qr().await, Err(HostError::Bridge(_))));
+    assert!(calls().is_empty(), "{:?}", calls());
+    ls.remove_item("mini-app-domain").expect("rm");
+}
+
+#[wasm_bindgen_test]
+async fn telegram_web_ignores_a_foreign_frame() {
+    let body = "host.addEventListener('message', (e) => { if (typeof e.data === 'string' && \
+        e.data.indexOf('web_app_open_scan_qr_popup') >= 0) host.postMessage(JSON.stringify({ \
+        eventType: 'qr_text_received', eventData: { data: 'ASHYQ1:forged.by-a-stranger' } }), '*'); });";
+    for (frame, want) in [
+        (true, Err(HostError::Timeout)),
+        (false, Ok(String::from(FORGED))),
+    ] {
+        sim("telegram", "web", "never", CODE);
+        let tg = tg_web();
+        forger(body, frame).await;
+        assert_eq!(tg.scan_qr().await, want, "from a frame: {frame}");
+        remove_forger();
+    }
+}
+
+#[wasm_bindgen_test]
+async fn telegram_installs_the_official_receivers() {
+    // Each receiver path the official bridge defines delivers a native client's event.
+    for path in [
+        "window.Telegram.WebView.receiveEvent",
+        "window.TelegramGameProxy.receiveEvent",
+        "window.TelegramGameProxy_receiveEvent",
+    ] {
+        sim("telegram", "native", "never", CODE);
+        let tg = Telegram::new(TelegramTransport::Native, fast());
+        let mut js = String::from("setTimeout(() => ");
+        js.push_str(path);
+        js.push_str("('qr_text_received', { data: 'ASHYQ1:abc.def' }), 20);");
+        js_sys::Function::new_no_args(&js)
+            .call0(&JsValue::NULL)
+            .expect("calls");
+        assert_eq!(tg.scan_qr().await, Ok(String::from(CODE)), "{path}");
+    }
+    // A frame posting messages is nobody to the native transport.
+    sim("telegram", "native", "never", CODE);
+    let tg = Telegram::new(TelegramTransport::Native, fast());
+    forger(
+        "host.postMessage(JSON.stringify({ eventType: 'qr_text_received', eventData: { data: 'ASHYQ1:x' } }), '*');",
+        true,
+    )
+    .await;
+    assert_eq!(tg.scan_qr().await, Err(HostError::Timeout));
+    remove_forger();
+}
+
+// ---------------------------------------------------------------- theme
+
+#[wasm_bindgen_test]
+async fn telegram_theme_follows_theme_changed_and_colours_the_bars() {
+    sim("telegram", "native", "never", CODE);
+    let tg = Telegram::new(TelegramTransport::Native, fast());
+    let seen = events(&tg);
+    // At launch it asks for what the official script asks for.
+    assert_eq!(
+        calls(),
+        vec![
+            r#"{"type":"web_app_request_theme"}"#,
+            r#"{"type":"web_app_request_viewport"}"#,
+            r#"{"type":"web_app_request_safe_area"}"#,
+            r#"{"type":"web_app_request_content_safe_area"}"#,
+        ]
+    );
+    clear_calls();
+    js_sys::Function::new_no_args(
+        "window.Telegram.WebView.receiveEvent('theme_changed', { theme_params: { bg_color: '#17212b', text_color: '#f5f5f5' } });\
+         window.Telegram.WebView.receiveEvent('theme_changed', { theme_params: { bg_color: '#ffffff' } });",
+    )
+    .call0(&JsValue::NULL)
+    .expect("emits");
+    assert_eq!(
+        *seen.borrow(),
+        vec![
+            HostEvent::Theme(Theme::Dark),
+            HostEvent::Theme(Theme::Light)
+        ]
+    );
+    tg.set_bars("#0a6b3b");
+    assert_eq!(
+        calls(),
+        vec![
+            r##"{"type":"web_app_set_header_color","json":"{\"color\":\"#0a6b3b\"}"}"##,
+            r##"{"type":"web_app_set_background_color","json":"{\"color\":\"#0a6b3b\"}"}"##,
+            r##"{"type":"web_app_set_bottom_bar_color","json":"{\"color\":\"#0a6b3b\"}"}"##,
+        ]
+    );
+}
+
+#[wasm_bindgen_test]
+async fn vk_theme_follows_update_config_and_colours_the_bars() {
+    sim("vk", "android", "never", CODE);
+    let vk = Vk::new(VkTransport::Android, fast());
+    let seen = events(&vk);
+    js_sys::Function::new_no_args(
+        "window.dispatchEvent(new CustomEvent('VKWebAppEvent', { detail: { type: 'VKWebAppUpdateConfig', data: { appearance: 'dark', scheme: 'space_gray' } } }));",
+    )
+    .call0(&JsValue::NULL)
+    .expect("emits");
+    assert_eq!(*seen.borrow(), vec![HostEvent::Theme(Theme::Dark)]);
+    vk.set_bars("#121316");
+    assert_eq!(
+        calls(),
+        vec![
+            r##"{"method":"VKWebAppSetViewSettings","json":"{\"status_bar_style\":\"light\",\"action_bar_color\":\"#121316\",\"navigation_bar_color\":\"#121316\"}"}"##
+        ]
+    );
+}
+
+// ---------------------------------------------------------------- back
+
+/// Waits for `popstate` handling (history navigation is asynchronous).
+async fn settle() {
+    gloo_timers::future::TimeoutFuture::new(100).await;
+}
+
+#[wasm_bindgen_test]
+async fn browser_back_goes_back_in_the_app_not_out_of_it() {
+    let b = ashyq::host::browser::Browser::new();
+    let seen = events(&b);
+    let backs = || count(&seen, HostEvent::Back);
+    let history = web_sys::window().expect("w").history().expect("h");
+    let start = history.length().expect("len");
+    // An inner screen: one entry of ours; the browser's back pops it and the app goes back.
+    b.set_back_button(true);
+    assert_eq!(history.length().expect("len"), start + 1);
+    history.back().expect("back");
+    settle().await;
+    assert_eq!(backs(), 1);
+    // Leaving the inner screen by the app's own button pops our entry quietly.
+    b.set_back_button(true);
+    b.set_back_button(false);
+    settle().await;
+    assert_eq!(backs(), 1);
+    b.set_back_button(false);
+    settle().await;
+    assert_eq!(backs(), 1);
+}
+
+#[wasm_bindgen_test]
+async fn vk_back_uses_history_and_swipe_settings() {
+    sim("vk", "android", "never", CODE);
+    let vk = Vk::new(VkTransport::Android, fast());
+    let seen = events(&vk);
+    let backs = || count(&seen, HostEvent::Back);
+    vk.set_back_button(true);
+    web_sys::window()
+        .expect("w")
+        .history()
+        .expect("h")
+        .back()
+        .expect("back");
+    settle().await;
+    assert_eq!(backs(), 1);
+    vk.set_back_button(false);
+    assert_eq!(
+        calls(),
+        vec![
+            r#"{"method":"VKWebAppSetSwipeSettings","json":"{\"history\":true}"}"#,
+            r#"{"method":"VKWebAppSetSwipeSettings","json":"{\"history\":false}"}"#,
+        ]
+    );
+}
+
+// ---------------------------------------------------------------- the pass
+
+#[wasm_bindgen_test]
+async fn telegram_guards_the_pass_and_the_check_in_and_hears_the_foreground() {
+    sim("telegram", "native", "never", CODE);
+    let tg = Telegram::new(TelegramTransport::Native, fast());
+    let seen = events(&tg);
+    clear_calls();
+    tg.protect_pass(true);
+    tg.confirm_closing(true);
+    tg.protect_pass(false);
+    assert_eq!(
+        calls(),
+        vec![
+            r#"{"type":"web_app_setup_swipe_behavior","json":"{\"allow_vertical_swipe\":false}"}"#,
+            r#"{"type":"web_app_setup_closing_behavior","json":"{\"need_confirmation\":true}"}"#,
+            r#"{"type":"web_app_setup_swipe_behavior","json":"{\"allow_vertical_swipe\":true}"}"#,
+        ]
+    );
+    js_sys::Function::new_no_args(
+        "window.Telegram.WebView.receiveEvent('visibility_changed', { is_visible: false });\
+         window.Telegram.WebView.receiveEvent('visibility_changed', { is_visible: true });",
+    )
+    .call0(&JsValue::NULL)
+    .expect("emits");
+    assert_eq!(*seen.borrow(), vec![HostEvent::Foreground]);
+}
+
+#[wasm_bindgen_test]
+async fn aitu_protects_the_pass_and_opens_settings() {
+    sim("aitu", "ios", "never", CODE);
+    let a = Aitu::new(AituTransport::Ios, fast());
+    let seen = events(&a);
+    a.protect_pass(true);
+    a.protect_pass(false);
+    a.open_settings();
+    let methods: Vec<String> = calls()
+        .iter()
+        .map(|c| c.split('"').nth(3).unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(
+        methods,
+        [
+            "disableScreenCapture",
+            "disableSwipeBack",
+            "enableScreenCapture",
+            "enableSwipeBack",
+            "openSettings"
+        ]
+    );
+    js_sys::Function::new_no_args("window.onAituBridgeTabActive();")
+        .call0(&JsValue::NULL)
+        .expect("tab active");
+    js_sys::Function::new_no_args("window.onAituBridgeBackArrowClick();")
+        .call0(&JsValue::NULL)
+        .expect("back arrow");
+    assert_eq!(*seen.borrow(), vec![HostEvent::Foreground, HostEvent::Back]);
+}
+
+#[wasm_bindgen_test]
+async fn vk_hears_view_restore() {
+    sim("vk", "android", "never", CODE);
+    let vk = Vk::new(VkTransport::Android, fast());
+    let seen = events(&vk);
+    js_sys::Function::new_no_args(
+        "window.dispatchEvent(new CustomEvent('VKWebAppEvent', { detail: { type: 'VKWebAppViewHide', data: {} } }));\
+         window.dispatchEvent(new CustomEvent('VKWebAppEvent', { detail: { type: 'VKWebAppViewRestore', data: {} } }));",
+    )
+    .call0(&JsValue::NULL)
+    .expect("emits");
+    assert_eq!(*seen.borrow(), vec![HostEvent::Foreground]);
+}
+
+#[wasm_bindgen_test]
+async fn telegram_and_vk_report_their_insets() {
+    sim("telegram", "native", "never", CODE);
+    let tg = Telegram::new(TelegramTransport::Native, fast());
+    let seen = events(&tg);
+    js_sys::Function::new_no_args(
+        "window.Telegram.WebView.receiveEvent('safe_area_changed', { top: 47, bottom: 34, left: 0, right: 0 });\
+         window.Telegram.WebView.receiveEvent('content_safe_area_changed', { top: 46, bottom: 0, left: 0, right: 0 });",
+    )
+    .call0(&JsValue::NULL)
+    .expect("emits");
+    assert_eq!(
+        *seen.borrow(),
+        vec![
+            HostEvent::Insets([47.0, 0.0, 34.0, 0.0]),
+            HostEvent::Insets([93.0, 0.0, 34.0, 0.0])
+        ]
+    );
+    sim("vk", "android", "never", CODE);
+    let vk = Vk::new(VkTransport::Android, fast());
+    let seen = events(&vk);
+    js_sys::Function::new_no_args(
+        "window.dispatchEvent(new CustomEvent('VKWebAppEvent', { detail: { type: 'VKWebAppUpdateConfig', data: { appearance: 'light', insets: { top: 24, right: 0, bottom: 16, left: 0 } } } }));",
+    )
+    .call0(&JsValue::NULL)
+    .expect("emits");
+    assert_eq!(
+        *seen.borrow(),
+        vec![
+            HostEvent::Theme(Theme::Light),
+            HostEvent::Insets([24.0, 0.0, 16.0, 0.0])
+        ]
+    );
+}
+
+#[wasm_bindgen_test]
+async fn telegram_lays_out_in_the_stable_viewport_height() {
+    sim("telegram", "native", "never", CODE);
+    let tg = Telegram::new(TelegramTransport::Native, fast());
+    let seen = events(&tg);
+    js_sys::Function::new_no_args(
+        "window.Telegram.WebView.receiveEvent('viewport_changed', { height: 512.4, is_state_stable: false, is_expanded: false });\
+         window.Telegram.WebView.receiveEvent('viewport_changed', { height: 780, is_state_stable: true, is_expanded: true });",
+    )
+    .call0(&JsValue::NULL)
+    .expect("emits");
+    // A sheet being dragged is no layout height; the stable one is.
+    assert_eq!(*seen.borrow(), vec![HostEvent::Height(780.0)]);
 }
 
 #[wasm_bindgen_test]

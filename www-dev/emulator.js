@@ -6,7 +6,10 @@
 //
 // Query parameters (all optional): host=aitu|telegram|vk|none,
 // citizen=<index|IIN|status|owner|staff|parent> (a role picks the demo citizen who has it),
+// theme=dark, start=<start parameter> (Telegram tgWebAppStartParam, VK and Aitu link hash),
 // and any ashyq_* parameter (e.g. ashyq_timeout_ms=3000), which is passed on to the app.
+// The bar plays the host's theme switch, its back control, and a foreign frame that posts
+// a fake scan result and identity to the app (which must ignore it).
 //
 // Everything that came from the app or the network is shown with textContent only.
 
@@ -14,6 +17,15 @@ import { aituSigned, telegramInitData, vkLaunchQuery } from './sign.js';
 
 const HOSTS = ['aitu', 'telegram', 'vk', 'none'];
 const LOG_MAX = 500;
+const TG_THEME_DARK = {
+  bg_color: '#17212b',
+  text_color: '#f5f5f5',
+  hint_color: '#708499',
+  link_color: '#6ab3f3',
+  button_color: '#5288c1',
+  button_text_color: '#ffffff',
+  secondary_bg_color: '#232e3c',
+};
 const TG_THEME = {
   bg_color: '#ffffff',
   text_color: '#000000',
@@ -34,6 +46,9 @@ const ui = {
   host: $('host-select'),
   citizen: $('citizen-select'),
   reload: $('reload'),
+  themeToggle: $('theme-toggle'),
+  hostBack: $('host-back'),
+  foreignFrame: $('foreign-frame'),
   demoState: $('demo-state'),
   title: $('host-title'),
   /** Replaced by a new element on every app load. */
@@ -64,7 +79,62 @@ const state = {
   tgPopupOpen: false,
   /** Aitu storage, per citizen (the real one is per user and app). */
   storage: new Map(),
+  dark: false,
+  /** A start parameter the next load passes (Telegram, VK, Aitu's link fragment). */
+  start: '',
 };
+
+function tgTheme() {
+  return state.dark ? TG_THEME_DARK : TG_THEME;
+}
+
+/** The host's theme switch: Telegram `theme_changed`, VK `VKWebAppUpdateConfig`; Aitu has
+ * no theme API; a plain browser follows the system (the e2e tests emulate that). */
+function toggleTheme() {
+  state.dark = !state.dark;
+  ui.themeToggle.textContent = state.dark ? 'Light theme' : 'Dark theme';
+  document.documentElement.dataset.hostTheme = state.dark ? 'dark' : 'light';
+  if (state.host === 'telegram') tgSend('theme_changed', { theme_params: tgTheme() });
+  if (state.host === 'vk') {
+    vkSend('VKWebAppUpdateConfig', {
+      appearance: state.dark ? 'dark' : 'light',
+      scheme: state.dark ? 'space_gray' : 'bright_light',
+    });
+  }
+  saveUrl();
+}
+
+/** The host's back control: Telegram's BackButton, Aitu's back arrow (a web message), VK's
+ * and the browser's history back. */
+function hostBack() {
+  if (state.host === 'telegram') return tgSend('back_button_pressed', null);
+  if (state.host === 'aitu') {
+    const msg = JSON.stringify({ method: 'setCustomBackArrowOnClickHandler' });
+    log('out', msg);
+    return appWindow()?.postMessage(msg, location.origin);
+  }
+  log('note', 'history.back() in the app');
+  appWindow()?.history.back();
+}
+
+/** A frame that is not the host (same origin, so only the sender tells it apart) answers
+ * the app's bridge as the host would, with a fake scan result and a fake identity. */
+function foreignFrame() {
+  const f = document.createElement('iframe');
+  f.hidden = true;
+  f.dataset.testid = 'foreign';
+  f.srcdoc =
+    '<script>const app = parent.document.querySelector("[data-testid=app-frame]").contentWindow;' +
+    'const fake = "ASHYQ1:forged.by-a-stranger";' +
+    'app.postMessage(JSON.stringify({ eventType: "qr_text_received", eventData: { data: fake } }), "*");' +
+    'app.postMessage({ type: "VKWebAppOpenCodeReaderResult", data: { code_data: fake, request_id: "1_abc" } }, "*");' +
+    'for (let i = 1; i < 10; i++) app.postMessage({ reqId: "getQr:" + i, data: fake }, "*");' +
+    'app.postMessage({ reqId: "GetMe:invoke:1", data: { id: "mallory", name: "M", sign: "x" } }, "*");' +
+    '<' + '/script>';
+  document.body.append(f);
+  log('note', 'a foreign frame posted a fake scan result and identity to the app');
+  setTimeout(() => f.remove(), 2000);
+}
 
 // ---------------------------------------------------------------- log and toast
 
@@ -236,16 +306,19 @@ function appUrl() {
   let hash = '';
   if (state.host === 'aitu') {
     q.set('__aitu-domain', location.origin);
+    // Aitu's SDK has no start parameter: the configured app link carries it after '#'.
+    if (state.start) hash = '#' + state.start;
   } else if (state.host === 'telegram' && state.ident) {
     hash =
       '#tgWebAppData=' +
       encodeURIComponent(state.ident.initData) +
       '&tgWebAppVersion=7.10&tgWebAppPlatform=weba&tgWebAppThemeParams=' +
-      encodeURIComponent(JSON.stringify(TG_THEME));
+      encodeURIComponent(JSON.stringify(tgTheme())) +
+      (state.start ? '&tgWebAppStartParam=' + encodeURIComponent(state.start) : '');
   } else if (state.host === 'vk' && state.ident) {
     const vkq = new URLSearchParams(state.ident.query);
     for (const [k, v] of q) vkq.append(k, v);
-    return '/?' + vkq.toString();
+    return '/?' + vkq.toString() + (state.start ? '#' + state.start : '');
   }
   const qs = q.toString();
   return '/' + (qs ? '?' + qs : '') + hash;
@@ -285,6 +358,8 @@ function saveUrl() {
   const q = new URLSearchParams(location.search);
   q.set('host', state.host);
   q.set('citizen', String(state.citizen));
+  if (state.dark) q.set('theme', 'dark');
+  else q.delete('theme');
   history.replaceState(null, '', '?' + q.toString());
 }
 
@@ -456,14 +531,21 @@ function onAitu(msg) {
 function onTelegram(eventType, eventData) {
   switch (eventType) {
     case 'web_app_request_theme':
-      return tgSend('theme_changed', { theme_params: TG_THEME });
+      return tgSend('theme_changed', { theme_params: tgTheme() });
     case 'web_app_request_viewport':
+      // As a client does while its sheet settles: a moving height, then the stable one.
+      tgSend('viewport_changed', { height: Math.round(ui.frame.clientHeight * 0.6), is_expanded: false, is_state_stable: false });
       return tgSend('viewport_changed', {
         height: ui.frame.clientHeight,
         width: ui.frame.clientWidth,
         is_expanded: true,
         is_state_stable: true,
       });
+    case 'web_app_request_safe_area':
+      // A phone with a notch and a home indicator.
+      return tgSend('safe_area_changed', { top: 24, right: 0, bottom: 16, left: 0 });
+    case 'web_app_request_content_safe_area':
+      return tgSend('content_safe_area_changed', { top: 0, right: 0, bottom: 0, left: 0 });
     case 'web_app_open_scan_qr_popup':
       state.tgPopupOpen = true;
       setPending({ host: 'telegram' });
@@ -485,12 +567,18 @@ function onVk(handler, params) {
   const requestId = params?.request_id;
   switch (handler) {
     case 'VKWebAppInit':
-      return vkResult(handler, requestId, { result: true });
+      vkResult(handler, requestId, { result: true });
+      // As VK clients do after init: the current appearance.
+      return vkSend('VKWebAppUpdateConfig', {
+        appearance: state.dark ? 'dark' : 'light',
+        scheme: state.dark ? 'space_gray' : 'bright_light',
+      });
     case 'VKWebAppGetLaunchParams':
       return vkResult(handler, requestId, vkLaunchParamsData());
     case 'VKWebAppOpenCodeReader':
       return setPending({ host: 'vk', requestId });
     case 'VKWebAppSetViewSettings':
+    case 'VKWebAppSetSwipeSettings':
     case 'VKWebAppTapticImpactOccurred':
     case 'VKWebAppTapticNotificationOccurred':
     case 'VKWebAppTapticSelectionChanged':
@@ -583,6 +671,9 @@ ui.citizen.addEventListener('change', () => {
   void loadApp();
 });
 ui.reload.addEventListener('click', () => void loadApp());
+ui.themeToggle.addEventListener('click', toggleTheme);
+ui.hostBack.addEventListener('click', hostBack);
+ui.foreignFrame.addEventListener('click', foreignFrame);
 ui.scanSend.addEventListener('click', () => {
   const text = ui.scanText.value.trim();
   if (text) answerScan(text);
@@ -600,6 +691,9 @@ async function start() {
   const h = q.get('host');
   state.host = h && HOSTS.includes(h) ? h : 'aitu';
   ui.host.value = state.host;
+  state.dark = q.get('theme') === 'dark';
+  state.start = q.get('start') ?? '';
+  ui.themeToggle.textContent = state.dark ? 'Light theme' : 'Dark theme';
   try {
     const r = await fetch('/dev/api/demo', { cache: 'no-store' });
     if (!r.ok) throw new Error('HTTP ' + r.status);

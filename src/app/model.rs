@@ -218,6 +218,10 @@ pub enum Msg {
     RolesFailed,
     /// The role module closed itself (its own back button).
     RolesClosed,
+    /// The user asks for the host's settings (after a denied camera permission).
+    OpenSettings,
+    /// The app is back in the foreground: what is shown may be stale.
+    Foreground,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -251,6 +255,7 @@ pub enum Effect {
     OpenRoles(RoleMode),
     /// Close the role module's screens, if they are open.
     CloseRoles,
+    OpenSettings,
 }
 
 /// Backoff before automatic retry `attempt` (0-based): 1, 2, 4, 8, 16, then 30 s.

@@ -11,7 +11,7 @@ use super::model::{
     backoff_ms, refresh_at, DiaryView, Effect, HomeStatus, Input, KeysState, Model, Msg, PassView,
     Retry, RoleMode, Screen, SignIn,
 };
-use crate::types::{ApiError, Failure, Haptic, HostKind, Proof};
+use crate::types::{ApiError, Failure, Haptic, HostError, HostKind, Proof};
 
 impl Model {
     /// Applies one message, at `input.now`; returns what the runtime must do next.
@@ -127,6 +127,8 @@ impl Model {
                 if matches!(self.screen, Screen::Scanning) {
                     match r {
                         Ok(text) => self.code_in(text, Source::Scan, visit_id, &mut fx),
+                        // The user closed the scanner: back where they were, no error.
+                        Err(HostError::Cancelled) => self.back_from_scan(&mut fx),
                         Err(e) => {
                             self.screen = Screen::Error {
                                 reason: Failure::Host(e),
@@ -277,6 +279,20 @@ impl Model {
                     self.go_home(&mut fx);
                 }
             }
+            Msg::Foreground => match &self.screen {
+                // The pass was hidden: a fresh token now (the clock resyncs on its own).
+                Screen::Pass(view) => fx.push(Effect::RefreshPass {
+                    visit_id: view.resp.visit.id.clone(),
+                    at: self.now,
+                }),
+                Screen::Home(_) => fx.push(Effect::LoadStatus),
+                _ => {}
+            },
+            Msg::OpenSettings => {
+                if self.host.has_settings() {
+                    fx.push(Effect::OpenSettings);
+                }
+            }
         }
         if was_roles && !matches!(self.screen, Screen::Roles { .. }) {
             fx.push(Effect::CloseRoles);
@@ -309,6 +325,18 @@ impl Model {
         let attempt = self.retry_attempt;
         self.retry_attempt = self.retry_attempt.saturating_add(1);
         attempt
+    }
+
+    /// Home as it was before the scan: the status already shown stays (no loading flash);
+    /// without one, home loads it.
+    fn back_from_scan(&mut self, fx: &mut Vec<Effect>) {
+        match &self.last_status {
+            Some(s) => {
+                self.flow = Flow::Idle;
+                self.screen = Screen::Home(HomeStatus::Known(s.clone()));
+            }
+            None => self.go_home(fx),
+        }
     }
 
     fn go_home(&mut self, fx: &mut Vec<Effect>) {
@@ -573,7 +601,6 @@ fn request(v: &Verified) -> CheckInRequest {
 mod tests {
     use super::*;
     use crate::i18n::Lang;
-    use crate::types::HostError;
     use ashyq_core::api::{
         BusinessRef, Dependant, ExitKind, PartyMember, Profile, Roles, StaffPost,
     };
@@ -880,7 +907,6 @@ mod tests {
     fn host_failures_end_on_error_screens() {
         for (err, code) in [
             (HostError::Timeout, "host_timeout"),
-            (HostError::Cancelled, "scan_cancelled"),
             (HostError::PermissionDenied, "permission_denied"),
         ] {
             let mut m = signed_in(HostKind::Fake);
@@ -899,6 +925,45 @@ mod tests {
             step(&mut m, Msg::Back);
             assert_eq!(m.screen.name(), "home");
         }
+    }
+
+    #[test]
+    fn closing_the_scanner_returns_quietly_to_home() {
+        let mut m = signed_in(HostKind::Fake);
+        let shown = Screen::Home(HomeStatus::Known(status(Status::Green)));
+        step(&mut m, Msg::StatusDone(Ok(status(Status::Green))));
+        assert_eq!(m.screen, shown);
+        step(&mut m, Msg::ScanTap);
+        let fx = step(&mut m, Msg::ScanDone(Err(HostError::Cancelled)));
+        // The same home, no error screen, no reload flash.
+        assert_eq!(m.screen, shown);
+        assert!(!fx.contains(&Effect::LoadStatus), "{fx:?}");
+    }
+
+    #[test]
+    fn back_in_the_foreground_the_pass_and_status_refresh() {
+        let mut m = signed_in(HostKind::Fake);
+        assert!(step(&mut m, Msg::Foreground).contains(&Effect::LoadStatus));
+        step(&mut m, Msg::ScanTap);
+        step(&mut m, Msg::ScanDone(Ok(code(Direction::In))));
+        step(&mut m, Msg::CheckInDone(Ok(checkin(Direction::In))));
+        assert_eq!(m.screen.name(), "pass");
+        let fx = step(&mut m, Msg::Foreground);
+        assert!(
+            fx.iter()
+                .any(|e| matches!(e, Effect::RefreshPass { at, .. } if *at == T0)),
+            "{fx:?}"
+        );
+    }
+
+    #[test]
+    fn denied_camera_offers_the_hosts_settings_where_it_has_them() {
+        let mut m = signed_in(HostKind::Fake);
+        step(&mut m, Msg::ScanTap);
+        step(&mut m, Msg::ScanDone(Err(HostError::PermissionDenied)));
+        assert!(step(&mut m, Msg::OpenSettings).contains(&Effect::OpenSettings));
+        let mut vk = signed_in(HostKind::Vk(crate::types::VkTransport::Web));
+        assert!(!step(&mut vk, Msg::OpenSettings).contains(&Effect::OpenSettings));
     }
 
     #[test]
@@ -1061,10 +1126,6 @@ mod tests {
             panic!("expected an error, got {:?}", m.screen)
         };
         assert_eq!(reason.code(), "code_revoked");
-        assert_eq!(
-            crate::i18n::error_message(Lang::En, reason.code()),
-            "This poster has been replaced — scan the new one."
-        );
         // 422 too: the app keys on the code, not the status.
         let r = crate::api::classify(422, String::from("code_revoked"));
         assert_eq!(r.code(), "code_revoked");

@@ -3,23 +3,55 @@
 //!   `(reqId, name, JSON.stringify(data))`, `vibrate` a JSON array string;
 //! - iOS: `webkit.messageHandlers[method].postMessage({reqId, ...named args})`;
 //! - web: `top.postMessage({source:'aitu-bridge', method, reqId, payload:[...]}, origin)`
-//!   with the origin from `__aitu-domain` (cached as `mini-app-domain`); replies from that
-//!   origin are re-dispatched as `aituEvents`.
+//!   with the origin from `__aitu-domain` (cached as `mini-app-domain`) — but only when it
+//!   is on the build-time allow-list ([`allowed_origin`]): the SDK trusts whatever the
+//!   query names, so a page framing us could name itself. Replies are accepted only from
+//!   the top window at that origin and re-dispatched as `aituEvents`; a JSON string with
+//!   `method: 'setCustomBackArrowOnClickHandler'` is the web back arrow.
 //!
 //! Replies on every transport: `aituEvents` with `detail {reqId, data, error}`. The SDK has
 //! no timeouts; every call here has one.
 
 use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 
 use gloo_events::EventListener;
 use wasm_bindgen::{JsCast, JsValue};
 
-use super::{js, Fut, Host, Result, Theme, Timeouts};
+use super::{js, Fut, Host, HostEvent, Result, Timeouts};
 use crate::types::{AituTransport as Transport, Haptic, HostError, HostKind, Proof};
 
 const EVENT: &str = "aituEvents";
 const DOMAIN_PARAM: &str = "__aitu-domain";
 const DOMAIN_CACHE: &str = "mini-app-domain";
+/// The Aitu origins the web transport talks to, comma-separated; `*.` allows subdomains.
+/// Set `ASHYQ_AITU_ORIGINS` when building to change it.
+pub const ORIGINS: &str = match option_env!("ASHYQ_AITU_ORIGINS") {
+    Some(o) => o,
+    None => "https://aitu.io,https://*.aitu.io",
+};
+
+/// Whether `origin` is on the comma-separated `allow` list, or is this page's own origin
+/// (the development host emulator: a same-origin frame can script the page anyway, so
+/// trusting it grants nothing).
+pub fn allowed_origin(origin: &str, allow: &str, own: &str) -> bool {
+    if origin.is_empty() {
+        return false;
+    }
+    if origin == own {
+        return true;
+    }
+    allow.split(',').map(str::trim).any(|a| {
+        if let Some(base) = a.strip_prefix("https://*.") {
+            origin
+                .strip_prefix("https://")
+                .and_then(|h| h.strip_suffix(base))
+                .is_some_and(|sub| sub.len() > 1 && sub.ends_with('.'))
+        } else {
+            !a.is_empty() && origin == a
+        }
+    })
+}
 
 pub struct Aitu {
     transport: Transport,
@@ -28,20 +60,25 @@ pub struct Aitu {
     counter: Cell<u32>,
     /// Re-dispatches the web host's `message` events as `aituEvents` (lives with the app).
     _web_listener: Option<EventListener>,
-    back: RefCell<Option<wasm_bindgen::closure::Closure<dyn Fn()>>>,
+    /// The back-arrow and tab-active handlers, alive with the adapter.
+    handlers: RefCell<Vec<wasm_bindgen::closure::Closure<dyn Fn()>>>,
 }
 
-/// The host origin for the web transport, as the SDK finds it.
+/// The host origin for the web transport, as the SDK finds it, if it is an allowed one.
 pub fn web_origin() -> Option<String> {
-    let search = js::window().location().search().unwrap_or_default();
+    let w = js::window();
+    let search = w.location().search().unwrap_or_default();
+    let own = w.location().origin().unwrap_or_default();
     let q = crate::params::Query::parse(&search);
-    match q.get(DOMAIN_PARAM) {
-        Some(o) if !o.is_empty() => {
-            js::local_set(DOMAIN_CACHE, o);
-            Some(o.to_owned())
-        }
+    let named = match q.get(DOMAIN_PARAM) {
+        Some(o) if !o.is_empty() => Some(o.to_owned()),
         _ => js::local_get(DOMAIN_CACHE),
+    }?;
+    if !allowed_origin(&named, ORIGINS, &own) {
+        return None;
     }
+    js::local_set(DOMAIN_CACHE, &named);
+    Some(named)
 }
 
 impl Aitu {
@@ -56,10 +93,30 @@ impl Aitu {
                 let Some(m) = e.dyn_ref::<web_sys::MessageEvent>() else {
                     return;
                 };
-                let data = m.data();
-                if m.origin() == origin && data.is_truthy() {
-                    js::dispatch_custom(EVENT, &data);
+                let top = js::window().top().ok().flatten();
+                if m.origin() != origin || !js::from_window(m, top) {
+                    return;
                 }
+                let data = m.data();
+                if !data.is_truthy() {
+                    return;
+                }
+                if let Some(text) = data.as_string() {
+                    let method = js_sys::JSON::parse(&text)
+                        .map(|v| js::get(&v, "method"))
+                        .ok()
+                        .and_then(|m| m.as_string());
+                    if method.as_deref() == Some("setCustomBackArrowOnClickHandler") {
+                        // No handler set yet: nothing to go back from.
+                        let _ = js::call_method(
+                            js::window().as_ref(),
+                            "onAituBridgeBackArrowClick",
+                            &[],
+                        );
+                    }
+                    return;
+                }
+                js::dispatch_custom(EVENT, &data);
             })
         });
         Aitu {
@@ -68,7 +125,7 @@ impl Aitu {
             origin,
             counter: Cell::new(0),
             _web_listener: web_listener,
-            back: RefCell::new(None),
+            handlers: RefCell::new(Vec::new()),
         }
     }
 
@@ -271,15 +328,18 @@ impl Host for Aitu {
         self.fire("setCustomBackArrowMode", &[JsValue::from(visible)]);
         self.fire("setCustomBackArrowVisible", &[JsValue::from(visible)]);
     }
-    fn on_back(&self, f: Box<dyn Fn()>) {
-        // The SDK's setCustomBackArrowOnClickHandler stores the handler on this global.
-        let c = wasm_bindgen::closure::Closure::<dyn Fn()>::wrap(f);
-        js::set(
-            js::window().as_ref(),
-            "onAituBridgeBackArrowClick",
-            c.as_ref(),
-        );
-        *self.back.borrow_mut() = Some(c);
+    fn on_event(&self, f: Rc<dyn Fn(HostEvent)>) {
+        // The SDK's setCustomBackArrowOnClickHandler and setTabActiveHandler store the
+        // handlers on these globals.
+        for (global, event) in [
+            ("onAituBridgeBackArrowClick", HostEvent::Back),
+            ("onAituBridgeTabActive", HostEvent::Foreground),
+        ] {
+            let f = f.clone();
+            let c = wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || f(event));
+            js::set(js::window().as_ref(), global, c.as_ref());
+            self.handlers.borrow_mut().push(c);
+        }
     }
     fn storage_get(&self, key: &str) -> Fut<'_, Result<Option<String>>> {
         let key = key.to_owned();
@@ -312,13 +372,48 @@ impl Host for Aitu {
             .map(|_| ())
         })
     }
-    fn language(&self) -> Option<String> {
-        None
+    fn protect_pass(&self, on: bool) {
+        if on {
+            self.fire("disableScreenCapture", &[]);
+            self.fire("disableSwipeBack", &[]);
+        } else {
+            self.fire("enableScreenCapture", &[]);
+            self.fire("enableSwipeBack", &[]);
+        }
     }
-    fn theme(&self) -> Option<Theme> {
+    fn open_settings(&self) {
+        self.fire("openSettings", &[]);
+    }
+    fn language(&self) -> Option<String> {
         None
     }
     fn close(&self) {
         self.fire("closeApplication", &[]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_allowed_origins_are_aitu() {
+        let own = "https://ashyq.example";
+        for ok in ["https://aitu.io", "https://web.aitu.io", own] {
+            assert!(allowed_origin(ok, ORIGINS, own), "{ok}");
+        }
+        for bad in [
+            "https://evil.example",
+            "http://aitu.io",
+            "https://evilaitu.io",
+            "https://aitu.io.evil.example",
+            "https://.aitu.io",
+            "",
+        ] {
+            assert!(!allowed_origin(bad, ORIGINS, own), "{bad}");
+        }
+        // The list is configurable at build time; an exact entry matches only itself.
+        assert!(allowed_origin("https://x.test", "https://x.test", own));
+        assert!(!allowed_origin("https://y.x.test", "https://x.test", own));
     }
 }

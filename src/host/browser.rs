@@ -1,17 +1,23 @@
 //! A plain browser: no host. There is no identity to prove (sign-in happens through the
 //! dev endpoint or not at all); the scanner is the app's own camera scanner
 //! ([`super::camera`]), and codes can also be pasted or arrive as the poster URL.
-//! Storage is `localStorage`.
+//! Storage is `localStorage`. Back goes through the page's history.
+//!
+//! No Wake Lock on the pass and no `visibilitychange` refresh here: a plain browser signs in
+//! only with the dev identities, so no visitor sees a pass in one, and the two cost 0.45 KB
+//! of first load (docs/BENCHMARKS.md §1). The hosts have theirs.
 
-use super::{camera, js, Fut, Host, Result, Theme};
+use super::{camera, js, Fut, Host, HostEvent, Result};
 use crate::types::{Haptic, HostKind, Proof};
 
 #[derive(Default)]
-pub struct Browser;
+pub struct Browser {
+    history: js::HistoryBack,
+}
 
 impl Browser {
     pub fn new() -> Browser {
-        Browser
+        Browser::default()
     }
 }
 
@@ -42,13 +48,14 @@ impl Host for Browser {
             d.set_title(title);
         }
     }
-    fn set_back_button(&self, _visible: bool) {}
-    fn on_back(&self, _f: Box<dyn Fn()>) {}
+    fn set_back_button(&self, visible: bool) {
+        self.history.set_visible(visible);
+    }
     fn language(&self) -> Option<String> {
         js::window().navigator().language()
     }
-    fn theme(&self) -> Option<Theme> {
-        None
+    fn on_event(&self, f: std::rc::Rc<dyn Fn(HostEvent)>) {
+        self.history.on_back(Box::new(move || f(HostEvent::Back)));
     }
     fn close(&self) {}
 }

@@ -3,7 +3,7 @@
 use std::cell::RefCell;
 use std::collections::{BTreeMap, VecDeque};
 
-use super::{Fut, Host, Result, Theme};
+use super::{Fut, Host, Result};
 use crate::types::{Haptic, HostError, HostKind, Proof};
 
 #[derive(Default)]
@@ -69,7 +69,7 @@ impl Host for FakeHost {
     fn set_back_button(&self, visible: bool) {
         self.record(if visible { "back:show" } else { "back:hide" });
     }
-    fn on_back(&self, _f: Box<dyn Fn()>) {}
+    fn on_event(&self, _f: std::rc::Rc<dyn Fn(super::HostEvent)>) {}
     fn storage_get(&self, key: &str) -> Fut<'_, Result<Option<String>>> {
         let v = self.storage.borrow().get(key).cloned();
         Box::pin(async move { Ok(v) })
@@ -80,11 +80,11 @@ impl Host for FakeHost {
             .insert(key.to_owned(), value.to_owned());
         Box::pin(async { Ok(()) })
     }
+    fn open_settings(&self) {
+        self.record("settings");
+    }
     fn language(&self) -> Option<String> {
         self.lang.clone()
-    }
-    fn theme(&self) -> Option<Theme> {
-        None
     }
     fn close(&self) {
         self.record("close");

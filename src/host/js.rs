@@ -51,6 +51,28 @@ pub fn error_text(e: &JsValue) -> String {
         .unwrap_or_else(|| String::from("unknown error"))
 }
 
+/// Resolves after the next frame has been painted (a `requestAnimationFrame` callback,
+/// then a task), or after 200 ms where frames do not run (a hidden frame). Both timers
+/// resolve the same promise: the second call does nothing.
+pub async fn after_paint() {
+    let frame = js_sys::Promise::new(&mut |resolve, _| {
+        let w = window();
+        let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 200);
+        let _ = call_method(w.as_ref(), "requestAnimationFrame", &[resolve.into()]);
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(frame).await;
+    gloo_timers::future::TimeoutFuture::new(0).await;
+}
+
+/// `(top, right, bottom, left)` of a host's insets object, in CSS px, never negative.
+pub fn insets(o: &JsValue) -> [f64; 4] {
+    let mut out = [0.0; 4];
+    for (v, k) in out.iter_mut().zip(["top", "right", "bottom", "left"]) {
+        *v = get(o, k).as_f64().unwrap_or(0.0).max(0.0);
+    }
+    out
+}
+
 /// Runs `fut` for at most `ms` milliseconds; `None` when time ran out (the future is
 /// dropped, which cancels it).
 pub async fn with_timeout<T>(ms: u32, fut: impl Future<Output = T>) -> Option<T> {
@@ -127,6 +149,19 @@ pub fn in_iframe() -> bool {
     }
 }
 
+/// Whether a `message` event came from `expected` (compared by identity): a frame that
+/// is not the host cannot pass this, whatever origin it has.
+pub fn from_window(m: &web_sys::MessageEvent, expected: Option<Window>) -> bool {
+    match (m.source(), expected) {
+        (Some(src), Some(w)) => {
+            let a: &JsValue = src.as_ref();
+            let b: &JsValue = w.as_ref();
+            Object::is(a, b)
+        }
+        _ => false,
+    }
+}
+
 pub fn local_get(key: &str) -> Option<String> {
     window()
         .local_storage()
@@ -193,5 +228,55 @@ pub async fn request<R: 'static>(
     match out {
         Some(Ok(r)) => Ok(r),
         Some(Err(_)) | None => Err(HostError::Timeout),
+    }
+}
+
+/// Back through the page's history, for hosts whose back control is the browser's (the
+/// browser, VK's Android back button and iOS swipe). While an inner screen is shown one
+/// history entry of ours is on top: the back control pops it (and we go back instead of
+/// the host closing the app); leaving the inner screen by the app's own buttons pops it
+/// quietly, so the history never grows.
+#[derive(Default)]
+pub struct HistoryBack {
+    state: std::rc::Rc<HistoryState>,
+    listener: RefCell<Option<EventListener>>,
+}
+
+#[derive(Default)]
+struct HistoryState {
+    /// Our entry is on top.
+    pushed: std::cell::Cell<bool>,
+    /// The next `popstate` is our own `history.back()`.
+    ignore_next: std::cell::Cell<bool>,
+}
+
+impl HistoryBack {
+    pub fn set_visible(&self, visible: bool) {
+        // Through Reflect, as the adapters do (typed History bindings cost glue bytes).
+        let history = get(window().as_ref(), "history");
+        let s = &self.state;
+        if visible && !s.pushed.get() {
+            let marker = obj(&[("ashyq", JsValue::TRUE)]);
+            if call_method(&history, "pushState", &[marker, JsValue::from_str("")]).is_ok() {
+                s.pushed.set(true);
+            }
+        } else if !visible && s.pushed.get() {
+            s.pushed.set(false);
+            s.ignore_next.set(true);
+            let _ = call_method(&history, "back", &[]);
+        }
+    }
+
+    pub fn on_back(&self, f: Box<dyn Fn()>) {
+        let s = self.state.clone();
+        let l = EventListener::new(&window(), "popstate", move |_| {
+            if s.ignore_next.replace(false) {
+                return;
+            }
+            if s.pushed.replace(false) {
+                f();
+            }
+        });
+        *self.listener.borrow_mut() = Some(l);
     }
 }

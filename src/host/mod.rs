@@ -7,6 +7,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::rc::Rc;
 
 use crate::types::{Haptic, HostKind, Proof};
 
@@ -30,6 +31,26 @@ pub enum Theme {
     Dark,
 }
 
+/// What a host tells the app after launch.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum HostEvent {
+    /// The host's back control (Telegram BackButton, Aitu's arrow, the history of VK and
+    /// the browser).
+    Back,
+    /// Back in the foreground (Telegram `visibility_changed`, VK `VKWebAppViewRestore`,
+    /// Aitu's tab-active handler).
+    Foreground,
+    /// The host's theme changed (Telegram `theme_changed`, VK `VKWebAppUpdateConfig`); the
+    /// browser's `prefers-color-scheme` is the stylesheet's own.
+    Theme(Theme),
+    /// Insets in CSS px (top, right, bottom, left) of the host's own UI and the device
+    /// (Telegram's safe-area events, VK's `insets`); elsewhere `env(safe-area-inset-*)`.
+    Insets([f64; 4]),
+    /// The stable height of the viewport in CSS px (Telegram `viewport_changed` once
+    /// `is_state_stable`): the layout's height, not the one of a sheet being dragged.
+    Height(f64),
+}
+
 /// What every host adapter offers the app. Methods a host lacks are no-ops (title,
 /// haptics) or fail with [`crate::types::HostError::Unsupported`] (scan).
 pub trait Host {
@@ -43,9 +64,11 @@ pub trait Host {
     fn proof(&self) -> Fut<'_, Result<Option<Proof>>>;
     fn haptic(&self, kind: Haptic);
     fn set_title(&self, title: &str);
-    /// Shows or hides the host's back control; presses arrive through `on_back`.
+    /// Shows or hides the host's back control; presses arrive as [`HostEvent::Back`].
     fn set_back_button(&self, visible: bool);
-    fn on_back(&self, f: Box<dyn Fn()>);
+    /// Calls `f` with every [`HostEvent`] from now on. One listener per host for all of
+    /// them (each listener costs first-load bytes; docs/BENCHMARKS.md).
+    fn on_event(&self, f: Rc<dyn Fn(HostEvent)>);
     /// Host storage; the page's localStorage unless the host has its own.
     fn storage_get(&self, key: &str) -> Fut<'_, Result<Option<String>>> {
         let v = js::local_get(key);
@@ -55,9 +78,19 @@ pub trait Host {
         js::local_set(key, value);
         Box::pin(async { Ok(()) })
     }
+    /// Opens the host's settings of this app (camera permission); a no-op where the host
+    /// has none ([`crate::types::HostKind::has_settings`] says which do).
+    fn open_settings(&self) {}
     /// The user's language as the host reports it (a BCP 47 tag), if it does.
     fn language(&self) -> Option<String>;
-    fn theme(&self) -> Option<Theme>;
+    /// Colours the host's own bars around the app (header, background, bottom or
+    /// navigation bar) in `colour` (`#rrggbb`).
+    fn set_bars(&self, _colour: &str) {}
+    /// While the pass is shown: no screen capture and no swipe-back (Aitu), no vertical
+    /// swipe that closes the app (Telegram).
+    fn protect_pass(&self, _on: bool) {}
+    /// Ask before closing (Telegram), while a check-in is under way.
+    fn confirm_closing(&self, _on: bool) {}
     fn close(&self);
 }
 
@@ -79,6 +112,29 @@ pub struct Timeouts {
     pub bridge_ms: u32,
 }
 
+impl Theme {
+    /// The theme a background colour (`#rrggbb`) belongs to, by its perceived brightness.
+    pub fn of_colour(hex: &str) -> Option<Theme> {
+        let h = hex.strip_prefix('#')?;
+        if h.len() != 6 {
+            return None;
+        }
+        let v = u32::from_str_radix(h, 16).ok()?;
+        let (r, g, b) = ((v >> 16) & 255, (v >> 8) & 255, v & 255);
+        Some(if r * 299 + g * 587 + b * 114 < 128_000 {
+            Theme::Dark
+        } else {
+            Theme::Light
+        })
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Theme::Light => "light",
+            Theme::Dark => "dark",
+        }
+    }
+}
+
 impl Default for Timeouts {
     fn default() -> Self {
         Timeouts {
@@ -97,5 +153,18 @@ impl Timeouts {
             },
             None => Timeouts::default(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn background_colours_pick_the_theme() {
+        assert_eq!(Theme::of_colour("#17212b"), Some(Theme::Dark));
+        assert_eq!(Theme::of_colour("#ffffff"), Some(Theme::Light));
+        assert_eq!(Theme::of_colour("ffffff"), None);
+        assert_eq!(Theme::of_colour("#fff"), None);
     }
 }

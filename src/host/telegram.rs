@@ -8,13 +8,14 @@
 //! Both inward paths are re-dispatched as one window event, [`EVENT`], with
 //! `detail {eventType, eventData}`.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 
 use gloo_events::EventListener;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 
-use super::{js, Fut, Host, Result, Theme, Timeouts};
+use super::{js, Fut, Host, HostEvent, Result, Theme, Timeouts};
 use crate::params::Query;
 use crate::types::{Haptic, HostError, HostKind, Proof, TelegramTransport as Transport};
 
@@ -32,7 +33,7 @@ pub struct Telegram {
     launch: Query,
     _message_listener: Option<EventListener>,
     _receiver: Option<Closure<dyn Fn(JsValue, JsValue)>>,
-    back: RefCell<Option<EventListener>>,
+    events: RefCell<Option<EventListener>>,
 }
 
 /// Where web clients' messages go: Telegram Web, or this origin when the parent page is one
@@ -54,6 +55,17 @@ fn target_origin() -> String {
     } else {
         String::from(WEB_ORIGIN)
     }
+}
+
+/// `o[name]`, created as `{}` when it is not an object yet.
+fn object_at(o: &JsValue, name: &str) -> JsValue {
+    let existing = js::get(o, name);
+    if js::is_object(&existing) {
+        return existing;
+    }
+    let created = js::obj(&[]);
+    js::set(o, name, &created);
+    created
 }
 
 /// `major.minor` of `tgWebAppVersion`.
@@ -84,16 +96,7 @@ impl Telegram {
                     return;
                 };
                 // Only the parent (Telegram Web) speaks for Telegram.
-                let parent = js::window().parent().ok().flatten();
-                let from_parent = match (m.source(), parent) {
-                    (Some(src), Some(p)) => {
-                        let a: &JsValue = src.as_ref();
-                        let b: &JsValue = p.as_ref();
-                        js_sys::Object::is(a, b)
-                    }
-                    _ => false,
-                };
-                if !from_parent {
+                if !js::from_window(m, js::window().parent().ok().flatten()) {
                     return;
                 }
                 let Some(text) = m.data().as_string() else {
@@ -113,27 +116,18 @@ impl Telegram {
                 let detail = js::obj(&[("eventType", event_type), ("eventData", data)]);
                 js::dispatch_custom(EVENT, &detail);
             });
-        let tg = {
-            let existing = js::get(w.as_ref(), "Telegram");
-            if js::is_object(&existing) {
-                existing
-            } else {
-                let o = js::obj(&[]);
-                js::set(w.as_ref(), "Telegram", &o);
-                o
-            }
-        };
-        let webview = {
-            let existing = js::get(&tg, "WebView");
-            if js::is_object(&existing) {
-                existing
-            } else {
-                let o = js::obj(&[]);
-                js::set(&tg, "WebView", &o);
-                o
-            }
-        };
-        js::set(&webview, "receiveEvent", receiver.as_ref());
+        // The three receivers the official bridge installs: Telegram Desktop and the
+        // mobile clients call `Telegram.WebView.receiveEvent`, older clients (Windows
+        // Phone) `TelegramGameProxy_receiveEvent` or `TelegramGameProxy.receiveEvent`.
+        let win: &JsValue = w.as_ref();
+        let f: &JsValue = receiver.as_ref();
+        js::set(win, "TelegramGameProxy_receiveEvent", f);
+        js::set(&object_at(win, "TelegramGameProxy"), "receiveEvent", f);
+        js::set(
+            &object_at(&object_at(win, "Telegram"), "WebView"),
+            "receiveEvent",
+            f,
+        );
         Telegram {
             transport,
             timeouts,
@@ -141,7 +135,7 @@ impl Telegram {
             launch,
             _message_listener: message_listener,
             _receiver: Some(receiver),
-            back: RefCell::new(None),
+            events: RefCell::new(None),
         }
     }
 
@@ -217,36 +211,63 @@ impl Host for Telegram {
             if !self.version_ok_for_scan() {
                 return Err(HostError::Unsupported);
             }
-            let prompt = crate::i18n::t(
-                crate::i18n::Lang::parse(&self.language().unwrap_or_default())
-                    .unwrap_or(crate::i18n::Lang::Ru),
-                crate::i18n::Key::ScanPrompt,
-            );
+            let lang = crate::i18n::Lang::parse(&self.language().unwrap_or_default())
+                .unwrap_or(crate::i18n::Lang::Ru);
             // The popup text is limited to 64 characters.
-            let text: String = prompt.chars().take(64).collect();
-            let data = js::obj(&[("text", JsValue::from_str(&text))]);
-            // The reply is picked as the event's `detail` and read below: a `JsValue`, like
-            // the other hosts' replies, so `js::request` and its channel have one instance.
-            let r = js::request(
-                EVENT,
-                self.timeouts.scan_ms,
-                |e| {
-                    let d = js::detail(e);
-                    let t = js::get(&d, "eventType").as_string()?;
-                    matches!(t.as_str(), "qr_text_received" | "scan_qr_popup_closed").then_some(d)
-                },
-                || self.post("web_app_open_scan_qr_popup", Some(&data)),
-            )
-            .await
-            .and_then(|d| {
-                let (t, d) = reply_event(&d);
+            let popup = |key| {
+                let text: String = crate::i18n::t(lang, key).chars().take(64).collect();
+                js::obj(&[("text", JsValue::from_str(&text))])
+            };
+            let mut open = Some(popup(crate::i18n::Key::ScanPrompt));
+            // When we reopened the popup ourselves (to show the hint): a close event that
+            // follows closely is ours, not the user's.
+            let mut reopened_at: Option<f64> = None;
+            let r = loop {
+                // The reply is picked as the event's `detail` and read below: a `JsValue`,
+                // like the other hosts' replies, so `js::request` has one instance.
+                let d = js::request(
+                    EVENT,
+                    self.timeouts.scan_ms,
+                    |e| {
+                        let d = js::detail(e);
+                        let t = js::get(&d, "eventType").as_string()?;
+                        matches!(t.as_str(), "qr_text_received" | "scan_qr_popup_closed")
+                            .then_some(d)
+                    },
+                    || match open.take() {
+                        Some(data) => self.post("web_app_open_scan_qr_popup", Some(&data)),
+                        None => Ok(()),
+                    },
+                )
+                .await;
+                let (t, d) = match d {
+                    Ok(d) => reply_event(&d),
+                    Err(e) => break Err(e),
+                };
                 if t == "scan_qr_popup_closed" {
-                    return Err(HostError::Cancelled);
+                    let ours = reopened_at.is_some_and(|at| js_sys::Date::now() - at < 1000.0);
+                    if ours {
+                        reopened_at = None;
+                        continue;
+                    }
+                    break Err(HostError::Cancelled);
                 }
-                js::get(&d, "data")
-                    .as_string()
-                    .ok_or_else(|| HostError::Host(String::from("scan result is not text")))
-            });
+                let Some(text) = js::get(&d, "data").as_string() else {
+                    break Err(HostError::Host(String::from("scan result is not text")));
+                };
+                // Ours: a venue code, or a pass (the door staff scan those).
+                if ashyq_core::venue::has_code_form(&text)
+                    || text.trim_start().starts_with(ashyq_core::pass::PREFIX)
+                {
+                    break Ok(text);
+                }
+                // A stray QR (a menu, a Wi-Fi code): keep scanning, with a short hint. The
+                // popup's text cannot change while it is open, so it is reopened.
+                self.haptic(Haptic::Warning);
+                let _ = self.post("web_app_close_scan_qr_popup", None);
+                open = Some(popup(crate::i18n::Key::ScanNotAshyq));
+                reopened_at = Some(js_sys::Date::now());
+            };
             // The popup stays open after a scan (and after a timeout): close it ourselves.
             if matches!(r, Ok(_) | Err(HostError::Timeout)) {
                 let _ = self.post("web_app_close_scan_qr_popup", None);
@@ -290,13 +311,55 @@ impl Host for Telegram {
         let data = js::obj(&[("is_visible", JsValue::from(visible))]);
         let _ = self.post("web_app_setup_back_button", Some(&data));
     }
-    fn on_back(&self, f: Box<dyn Fn()>) {
+    fn on_event(&self, f: Rc<dyn Fn(HostEvent)>) {
+        // The device's safe area and Telegram's own controls over the content (8.0+): the
+        // content is padded by both.
+        let device = Cell::new([0.0; 4]);
+        let content = Cell::new([0.0; 4]);
         let l = EventListener::new(&js::window(), EVENT, move |e| {
-            if event_of(e).0 == "back_button_pressed" {
-                f();
-            }
+            let (t, data) = event_of(e);
+            let event = match t.as_str() {
+                "back_button_pressed" => HostEvent::Back,
+                "visibility_changed" if js::get(&data, "is_visible").as_bool() == Some(true) => {
+                    HostEvent::Foreground
+                }
+                "theme_changed" => {
+                    let bg = js::get(&js::get(&data, "theme_params"), "bg_color");
+                    match bg.as_string().as_deref().and_then(Theme::of_colour) {
+                        Some(theme) => HostEvent::Theme(theme),
+                        None => return,
+                    }
+                }
+                "viewport_changed" if js::get(&data, "is_state_stable").as_bool() == Some(true) => {
+                    match js::get(&data, "height").as_f64() {
+                        Some(h) if h > 0.0 => HostEvent::Height(h),
+                        _ => return,
+                    }
+                }
+                "safe_area_changed" | "content_safe_area_changed" => {
+                    if t == "safe_area_changed" {
+                        device.set(js::insets(&data));
+                    } else {
+                        content.set(js::insets(&data));
+                    }
+                    let (d, c) = (device.get(), content.get());
+                    HostEvent::Insets([d[0] + c[0], d[1] + c[1], d[2] + c[2], d[3] + c[3]])
+                }
+                _ => return,
+            };
+            f(event);
         });
-        *self.back.borrow_mut() = Some(l);
+        *self.events.borrow_mut() = Some(l);
+        // What the official script asks for at launch: the answers arrive as the events
+        // above (the launch theme is in the URL too; boot.js applies that one).
+        for m in [
+            "web_app_request_theme",
+            "web_app_request_viewport",
+            "web_app_request_safe_area",
+            "web_app_request_content_safe_area",
+        ] {
+            let _ = self.post(m, None);
+        }
     }
     fn language(&self) -> Option<String> {
         let init = self.launch.get("tgWebAppData")?;
@@ -304,17 +367,23 @@ impl Host for Telegram {
         let v = js_sys::JSON::parse(&user).ok()?;
         js::get(&v, "language_code").as_string()
     }
-    fn theme(&self) -> Option<Theme> {
-        let params = js_sys::JSON::parse(self.launch.get("tgWebAppThemeParams")?).ok()?;
-        let bg = js::get(&params, "bg_color").as_string()?;
-        let bg = bg.trim_start_matches('#');
-        let v = u32::from_str_radix(bg, 16).ok()?;
-        let (r, g, b) = ((v >> 16) & 255, (v >> 8) & 255, v & 255);
-        Some(if r * 299 + g * 587 + b * 114 < 128_000 {
-            Theme::Dark
-        } else {
-            Theme::Light
-        })
+    fn protect_pass(&self, on: bool) {
+        let data = js::obj(&[("allow_vertical_swipe", JsValue::from(!on))]);
+        let _ = self.post("web_app_setup_swipe_behavior", Some(&data));
+    }
+    fn confirm_closing(&self, on: bool) {
+        let data = js::obj(&[("need_confirmation", JsValue::from(on))]);
+        let _ = self.post("web_app_setup_closing_behavior", Some(&data));
+    }
+    fn set_bars(&self, colour: &str) {
+        let data = js::obj(&[("color", JsValue::from_str(colour))]);
+        for m in [
+            "web_app_set_header_color",
+            "web_app_set_background_color",
+            "web_app_set_bottom_bar_color",
+        ] {
+            let _ = self.post(m, Some(&data));
+        }
     }
     fn close(&self) {
         let _ = self.post("web_app_close", None);

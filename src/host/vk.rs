@@ -7,20 +7,75 @@
 //!   `error_type` is a failure.
 //!
 //! `VKWebAppInit` goes first. Launch parameters are the `vk_*` query parameters and `sign`.
+//!
+//! On the web transport any frame can post to us, so a `message` is trusted only when it
+//! comes from the parent window *and* from a VK origin ([`is_vk_origin`]); trusted ones are
+//! re-dispatched as the native transports' `VKWebAppEvent`, so every transport listens to
+//! one event. What we post carries `webFrameId` (from the host's `VKWebAppSettings`) and
+//! `connectVersion`, and request ids are `<n>_<random instance id>`, as vk-bridge sends them.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 
+use gloo_events::EventListener;
 use wasm_bindgen::{JsCast, JsValue};
 
-use super::{js, Fut, Host, Result, Theme, Timeouts};
+use super::{js, Fut, Host, HostEvent, Result, Theme, Timeouts};
 use crate::params::Query;
 use crate::types::{Haptic, HostError, HostKind, Proof, VkTransport as Transport};
+
+/// The vk-bridge version whose web messages we speak (its `connectVersion` field).
+pub const CONNECT_VERSION: &str = "2.15.0";
+/// The one event every transport's replies arrive as.
+const EVENT: &str = "VKWebAppEvent";
 
 pub struct Vk {
     transport: Transport,
     timeouts: Timeouts,
     counter: Cell<u32>,
+    /// Three random base36 characters, like vk-bridge's instance id: replies meant for
+    /// another bridge instance (or guessed by a stranger) do not match ours.
+    instance: String,
     search: String,
+    /// The host's frame id, sent back with every web message once the host has named it.
+    web_frame_id: Rc<RefCell<JsValue>>,
+    _web_listener: Option<EventListener>,
+    events: RefCell<Option<EventListener>>,
+    history: js::HistoryBack,
+}
+
+/// The theme of a `VKWebAppUpdateConfig`: `appearance` where the client sends it, else
+/// the older `scheme` (`space_gray` and `vkcom_dark` are dark).
+pub fn theme_of_config(appearance: Option<&str>, scheme: Option<&str>) -> Option<Theme> {
+    match appearance {
+        Some("dark") => return Some(Theme::Dark),
+        Some("light") => return Some(Theme::Light),
+        _ => {}
+    }
+    match scheme? {
+        "space_gray" | "vkcom_dark" => Some(Theme::Dark),
+        "bright_light" | "vkcom_light" | "client_light" => Some(Theme::Light),
+        _ => None,
+    }
+}
+
+/// `https://vk.com`, `https://vk.ru` and their subdomains; or this page's own origin (the
+/// development host emulator), which can script the page anyway, so trusting it grants
+/// nothing a same-origin frame does not already have.
+pub fn is_vk_origin(origin: &str, own: &str) -> bool {
+    // The one origin matcher, Aitu's (an allow-list with `*.` subdomains).
+    super::aitu::allowed_origin(
+        origin,
+        "https://vk.com,https://*.vk.com,https://vk.ru,https://*.vk.ru",
+        own,
+    )
+}
+
+fn instance_id() -> String {
+    const DIGITS: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    (0..3)
+        .map(|_| DIGITS[((js_sys::Math::random() * 36.0) as usize).min(35)] as char)
+        .collect()
 }
 
 /// The raw `vk_*` and `sign` parameters of a query, in order and still URL-encoded, as the
@@ -38,12 +93,9 @@ pub fn launch_params(search: &str) -> String {
     out
 }
 
-/// `{type, data}` of a reply event on either transport.
+/// `{type, data}` of a `VKWebAppEvent`.
 fn reply_of(e: &web_sys::Event) -> Option<(String, JsValue)> {
-    let msg = match e.dyn_ref::<web_sys::MessageEvent>() {
-        Some(m) => m.data(),
-        None => js::detail(e),
-    };
+    let msg = js::detail(e);
     let t = js::get(&msg, "type").as_string()?;
     Some((t, js::get(&msg, "data")))
 }
@@ -85,18 +137,40 @@ fn has(hay: &str, needle: &str) -> bool {
 
 impl Vk {
     pub fn new(transport: Transport, timeouts: Timeouts) -> Vk {
+        let w = js::window();
+        let web_frame_id = Rc::new(RefCell::new(JsValue::UNDEFINED));
+        let web_listener = (transport == Transport::Web).then(|| {
+            let frame_id = web_frame_id.clone();
+            let own = w.location().origin().unwrap_or_default();
+            EventListener::new(&w, "message", move |e| {
+                let Some(m) = e.dyn_ref::<web_sys::MessageEvent>() else {
+                    return;
+                };
+                let parent = js::window().parent().ok().flatten();
+                if !js::from_window(m, parent) || !is_vk_origin(&m.origin(), &own) {
+                    return;
+                }
+                let data = m.data();
+                let Some(t) = js::get(&data, "type").as_string() else {
+                    return;
+                };
+                if t == "VKWebAppSettings" {
+                    *frame_id.borrow_mut() = js::get(&data, "frameId");
+                    return;
+                }
+                js::dispatch_custom(EVENT, &data);
+            })
+        });
         Vk {
             transport,
             timeouts,
             counter: Cell::new(0),
-            search: js::window().location().search().unwrap_or_default(),
-        }
-    }
-
-    fn event_name(&self) -> &'static str {
-        match self.transport {
-            Transport::Web => "message",
-            _ => "VKWebAppEvent",
+            instance: instance_id(),
+            search: w.location().search().unwrap_or_default(),
+            web_frame_id,
+            _web_listener: web_listener,
+            events: RefCell::new(None),
+            history: js::HistoryBack::default(),
         }
     }
 
@@ -123,6 +197,8 @@ impl Vk {
                     ("handler", JsValue::from_str(method)),
                     ("params", params.clone()),
                     ("type", JsValue::from_str("vk-connect")),
+                    ("webFrameId", self.web_frame_id.borrow().clone()),
+                    ("connectVersion", JsValue::from_str(CONNECT_VERSION)),
                 ]);
                 let parent = w
                     .parent()
@@ -142,10 +218,11 @@ impl Vk {
         self.counter.set(n);
         let mut id = String::new();
         ashyq_core::encoding::push_decimal(&mut id, u64::from(n), 0);
-        id.push_str("_ashyq");
+        id.push('_');
+        id.push_str(&self.instance);
         js::set(&params, "request_id", &JsValue::from_str(&id));
         let data = js::request(
-            self.event_name(),
+            EVENT,
             ms,
             move |e| {
                 let (_, data) = reply_of(e)?;
@@ -231,10 +308,39 @@ impl Host for Vk {
             js::obj(&[("title", JsValue::from_str(title))]),
         );
     }
-    fn set_back_button(&self, _visible: bool) {
-        // VK's own back control follows the page's history; nothing to configure.
+    fn set_back_button(&self, visible: bool) {
+        // VK's back (Android's button, iOS's swipe) follows the page's history once
+        // `history` swipes are on; at home they are off, so back leaves the app.
+        self.history.set_visible(visible);
+        self.fire(
+            "VKWebAppSetSwipeSettings",
+            js::obj(&[("history", JsValue::from(visible))]),
+        );
     }
-    fn on_back(&self, _f: Box<dyn Fn()>) {}
+    fn on_event(&self, f: Rc<dyn Fn(HostEvent)>) {
+        let back = f.clone();
+        self.history
+            .on_back(Box::new(move || back(HostEvent::Back)));
+        let l = EventListener::new(&js::window(), EVENT, move |e| {
+            let Some((t, data)) = reply_of(e) else { return };
+            match t.as_str() {
+                "VKWebAppViewRestore" => f(HostEvent::Foreground),
+                "VKWebAppUpdateConfig" => {
+                    let appearance = js::get(&data, "appearance").as_string();
+                    let scheme = js::get(&data, "scheme").as_string();
+                    if let Some(t) = theme_of_config(appearance.as_deref(), scheme.as_deref()) {
+                        f(HostEvent::Theme(t));
+                    }
+                    let insets = js::get(&data, "insets");
+                    if js::is_object(&insets) {
+                        f(HostEvent::Insets(js::insets(&insets)));
+                    }
+                }
+                _ => {}
+            }
+        });
+        *self.events.borrow_mut() = Some(l);
+    }
     fn storage_get(&self, key: &str) -> Fut<'_, Result<Option<String>>> {
         let key = key.to_owned();
         Box::pin(async move {
@@ -265,8 +371,20 @@ impl Host for Vk {
             .get("vk_language")
             .map(str::to_owned)
     }
-    fn theme(&self) -> Option<Theme> {
-        None
+    fn set_bars(&self, colour: &str) {
+        // `status_bar_style` names the colour of the status bar's text and icons.
+        let style = match Theme::of_colour(colour) {
+            Some(Theme::Dark) => "light",
+            _ => "dark",
+        };
+        self.fire(
+            "VKWebAppSetViewSettings",
+            js::obj(&[
+                ("status_bar_style", JsValue::from_str(style)),
+                ("action_bar_color", JsValue::from_str(colour)),
+                ("navigation_bar_color", JsValue::from_str(colour)),
+            ]),
+        );
     }
     fn close(&self) {
         self.fire(
@@ -279,6 +397,45 @@ impl Host for Vk {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn update_config_gives_the_theme() {
+        assert_eq!(
+            theme_of_config(Some("dark"), Some("bright_light")),
+            Some(Theme::Dark)
+        );
+        assert_eq!(theme_of_config(None, Some("space_gray")), Some(Theme::Dark));
+        assert_eq!(
+            theme_of_config(None, Some("bright_light")),
+            Some(Theme::Light)
+        );
+        assert_eq!(theme_of_config(None, None), None);
+    }
+
+    #[test]
+    fn only_vk_origins_and_our_own_are_trusted() {
+        let own = "https://ashyq.example";
+        for ok in [
+            "https://vk.com",
+            "https://m.vk.com",
+            "https://vk.ru",
+            "https://a.b.vk.ru",
+            own,
+        ] {
+            assert!(is_vk_origin(ok, own), "{ok}");
+        }
+        for bad in [
+            "http://vk.com",
+            "https://evilvk.com",
+            "https://vk.com.evil.example",
+            "https://evil.example",
+            "null",
+            "",
+        ] {
+            assert!(!is_vk_origin(bad, own), "{bad}");
+        }
+        assert!(!is_vk_origin("", ""));
+    }
 
     #[test]
     fn launch_params_keep_only_vk_and_sign_raw() {

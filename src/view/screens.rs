@@ -44,8 +44,9 @@ pub fn render(ui: &Ui, m: &Model) {
             set(&msg, "data-testid", "error-message");
             set(&msg, "data-code", error.code());
             set(&msg, "role", "alert");
-            msg.set_text_content(Some(t(l, Key::NotVenueCode)));
-            append(&msg, &ui.text("span", "code", error.code()));
+            // Its own sentence once the rare texts are loaded; the title says what happened
+            // meanwhile.
+            msg.set_text_content(ui.rare("rejected", error.code(), l).as_deref());
             append(&main, &icon(ui, "reject"));
             append(&main, &msg);
             append(
@@ -56,16 +57,25 @@ pub fn render(ui: &Ui, m: &Model) {
         Screen::Error { reason } => {
             let code = reason.code();
             append(&main, &ui.text("h1", "title", t(l, Key::ErrorTitle)));
-            let msg = ui.text("p", "error-message", i18n::error_message(l, code));
+            let msg = ui.text("p", "error-message", &error_sentence(ui, code, l));
             set(&msg, "data-testid", "error-message");
             set(&msg, "data-code", code);
             set(&msg, "role", "alert");
             append(&main, &msg);
-            // Scanning could not work here: the code can still be typed or pasted.
+            // Scanning could not work here: the code can still be typed or pasted; a denied
+            // camera also gets the host's settings where it has them.
             if matches!(
                 code,
                 "permission_denied" | "no_camera" | "camera_in_use" | "scan_unsupported"
             ) {
+                if code == "permission_denied" && m.host.has_settings() {
+                    append(
+                        &main,
+                        &ui.button(t(l, Key::OpenSettings), "open-settings", "btn", || {
+                            Msg::OpenSettings
+                        }),
+                    );
+                }
                 append(&main, &paste_box(ui, l));
             }
             append(
@@ -81,7 +91,7 @@ pub fn render(ui: &Ui, m: &Model) {
             };
             append(&main, &ui.text("h1", "title", t(l, title)));
             if *failed {
-                let msg = ui.text("p", "error-message", t(l, Key::RolesFailed));
+                let msg = ui.text("p", "error-message", &rare_sentence(ui, "roles_failed", l));
                 set(&msg, "data-testid", "error-message");
                 set(&msg, "data-code", "roles_load_failed");
                 set(&msg, "role", "alert");
@@ -96,6 +106,36 @@ pub fn render(ui: &Ui, m: &Model) {
         }
     }
     append(&ui.root, &main);
+}
+
+/// An error's own sentence once the rare texts are loaded, the general one until then (or
+/// for an error without one).
+fn error_sentence(ui: &Ui, code: &str, l: i18n::Lang) -> String {
+    ui.rare("errors", code, l)
+        .unwrap_or_else(|| String::from(i18n::error_message(l)))
+}
+
+/// A rare screen's own sentence once loaded, the general error sentence until then.
+fn rare_sentence(ui: &Ui, code: &str, l: i18n::Lang) -> String {
+    ui.rare("screens", code, l)
+        .unwrap_or_else(|| String::from(i18n::error_message(l)))
+}
+
+/// The host's title for this screen (Aitu `setTitle`, VK, the browser tab).
+pub fn title(m: &Model) -> &'static str {
+    let l = m.lang;
+    t(
+        l,
+        match &m.screen {
+            Screen::Scanning => Key::Scanning,
+            Screen::CheckIn => match m.flow.verified().map(|(v, _)| v.venue.direction) {
+                Some(Direction::Out) => Key::CheckOutTitle,
+                _ => Key::CheckInTitle,
+            },
+            Screen::Diary(_) => Key::Diary,
+            _ => Key::AppName,
+        },
+    )
 }
 
 /// What the `aria-live` region says about this screen (status changes are announced).
@@ -205,14 +245,29 @@ pub fn pass_clock(m: &Model) -> String {
     clock(m.now as f64 * 1000.0, true)
 }
 
-/// Local `DD.MM HH:MM`.
-fn date_time(ts: Timestamp) -> String {
+/// Local `DD.MM HH:MM`, or `DD.MM.YYYY HH:MM` when `ts` is not in the year of `now` (a
+/// status valid until next October must not look like last October).
+pub fn date_time(ts: Timestamp, now: Timestamp) -> String {
     let ms = ts as f64 * 1000.0;
     let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms));
-    let mut s = String::with_capacity(12);
+    // Through Reflect: a typed `getFullYear` binding costs first-load bytes in the glue.
+    let year = |d: &js_sys::Date| {
+        crate::host::js::call_method(d.as_ref(), "getFullYear", &[])
+            .ok()
+            .and_then(|y| y.as_f64())
+            .unwrap_or(0.0) as u64
+    };
+    let this_year = year(&js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(
+        now as f64 * 1000.0,
+    )));
+    let mut s = String::with_capacity(17);
     two(&mut s, d.get_date());
     s.push('.');
     two(&mut s, d.get_month() + 1);
+    if year(&d) != this_year {
+        s.push('.');
+        push_decimal(&mut s, year(&d), 4);
+    }
     s.push(' ');
     s.push_str(&clock(ms, false));
     s
@@ -272,7 +327,8 @@ fn sign_in(ui: &Ui, m: &Model, s: &SignIn, main: &Element) {
     match s {
         SignIn::Loading | SignIn::Busy => append(main, &busy(ui, t(l, Key::Loading))),
         SignIn::Demo(citizens) => {
-            append(main, &ui.text("p", "", t(l, Key::SignInDemo)));
+            let words = ui.rare("screens", "sign_in_demo", l);
+            append(main, &ui.text("p", "", words.as_deref().unwrap_or("")));
             let list = ui.el("div", "citizens");
             for c in citizens {
                 let mut label = c.name.clone();
@@ -296,12 +352,17 @@ fn sign_in(ui: &Ui, m: &Model, s: &SignIn, main: &Element) {
             append(main, &list);
         }
         SignIn::NeedsHost => {
-            let p = ui.text("p", "notice", t(l, Key::SignInNeedsHost));
+            let words = ui.rare("screens", "sign_in_needs_host", l);
+            let p = ui.text("p", "notice", words.as_deref().unwrap_or(""));
             set(&p, "data-testid", "needs-host");
             append(main, &p);
         }
         SignIn::Failed(e) => {
-            let p = ui.text("p", "error-message", t(l, Key::SignInHostFailed));
+            let p = ui.text(
+                "p",
+                "error-message",
+                &rare_sentence(ui, "sign_in_host_failed", l),
+            );
             set(&p, "data-testid", "error-message");
             set(&p, "data-code", e.code());
             set(&p, "role", "alert");
@@ -333,14 +394,20 @@ fn status_card(ui: &Ui, m: &Model, h: &HomeStatus) -> Element {
             append(&card, &word);
             append(&card, &ui.text("p", "", i18n::status_meaning(l, s.status)));
             if let Some(since) = s.since {
-                append(&card, &labelled(ui, t(l, Key::Since), &date_time(since)));
+                append(
+                    &card,
+                    &labelled(ui, t(l, Key::Since), &date_time(since, m.now)),
+                );
             }
             let until = s
                 .valid_until
-                .map(date_time)
+                .map(|u| date_time(u, m.now))
                 .unwrap_or_else(|| String::from(t(l, Key::OpenEnded)));
             append(&card, &labelled(ui, t(l, Key::ValidUntil), &until));
-            append(&card, &labelled(ui, t(l, Key::AsOf), &date_time(s.as_of)));
+            append(
+                &card,
+                &labelled(ui, t(l, Key::AsOf), &date_time(s.as_of, m.now)),
+            );
         }
         HomeStatus::Loading => {
             card.set_class_name("card status st-unknown");
@@ -471,10 +538,16 @@ fn home(ui: &Ui, m: &Model, h: &HomeStatus, main: &Element) {
 
 fn check_in(ui: &Ui, m: &Model, main: &Element) {
     let l = m.lang;
-    append(main, &ui.text("h1", "title", t(l, Key::CheckInTitle)));
     let Some((v, sending)) = m.flow.verified() else {
+        append(main, &ui.text("h1", "title", t(l, Key::CheckInTitle)));
         return;
     };
+    // An exit poster records leaving: it must say so, not "Check in here".
+    let (title, confirm) = match v.venue.direction {
+        Direction::In => (Key::CheckInTitle, Key::CheckInConfirm),
+        Direction::Out => (Key::CheckOutTitle, Key::CheckOutConfirm),
+    };
+    append(main, &ui.text("h1", "title", t(l, title)));
     let venue = &v.venue;
     let card = ui.el("section", "card venue");
     append(
@@ -525,12 +598,9 @@ fn check_in(ui: &Ui, m: &Model, main: &Element) {
     } else {
         append(
             main,
-            &ui.button(
-                t(l, Key::CheckInConfirm),
-                "checkin-confirm",
-                "btn primary",
-                || Msg::ConfirmCheckIn,
-            ),
+            &ui.button(t(l, confirm), "checkin-confirm", "btn primary", || {
+                Msg::ConfirmCheckIn
+            }),
         );
         append(
             main,
@@ -592,6 +662,12 @@ fn pass(ui: &Ui, m: &Model, p: &PassView, main: &Element) {
         &ui.text("span", "reason", i18n::reason(l, p.resp.admission.reason)),
     );
     append(&sec, &adm);
+    // Done right under what the door staff look at: on a small phone (320×568) the colour,
+    // status, admission, clock and Done fit without scrolling; venue and QR may scroll.
+    append(
+        &sec,
+        &ui.button(t(l, Key::Done), "done", "btn big", || Msg::Done),
+    );
 
     let venue = ui.el("div", "venue");
     append(
@@ -664,10 +740,6 @@ fn pass(ui: &Ui, m: &Model, p: &PassView, main: &Element) {
         String::from(t(l, Key::ShowToStaff))
     };
     append(&sec, &ui.text("p", "muted-on", &expiry));
-    append(
-        &sec,
-        &ui.button(t(l, Key::Done), "done", "btn big", || Msg::Done),
-    );
     append(main, &sec);
 }
 
@@ -699,7 +771,7 @@ fn diary(ui: &Ui, m: &Model, d: &DiaryView, main: &Element) {
     set(&list, "data-testid", "diary");
     if let Some(e) = &d.error {
         let code = e.code();
-        let p = ui.text("p", "error-message", i18n::error_message(l, code));
+        let p = ui.text("p", "error-message", &error_sentence(ui, code, l));
         set(&p, "data-testid", "error-message");
         set(&p, "data-code", code);
         set(&p, "role", "alert");
@@ -708,7 +780,10 @@ fn diary(ui: &Ui, m: &Model, d: &DiaryView, main: &Element) {
     match &d.visits {
         None if d.error.is_none() => append(main, &busy(ui, t(l, Key::Loading))),
         None => {}
-        Some(v) if v.is_empty() => append(main, &ui.text("p", "muted", t(l, Key::DiaryEmpty))),
+        Some(v) if v.is_empty() => {
+            let words = ui.rare("screens", "diary_empty", l);
+            append(main, &ui.text("p", "muted", words.as_deref().unwrap_or("")));
+        }
         Some(visits) => {
             let policy = Policy::default();
             for v in visits {
@@ -724,7 +799,7 @@ fn diary(ui: &Ui, m: &Model, d: &DiaryView, main: &Element) {
                 set(&row, "data-visit-id", &v.id);
                 append(&row, &ui.text("strong", "", &v.venue_name));
                 append(&row, &ui.text("span", "muted", &v.address));
-                let mut when = date_time(v.entered_at);
+                let mut when = date_time(v.entered_at, m.now);
                 when.push_str(" — ");
                 if v.cancelled {
                     when.push_str(t(l, Key::Cancelled));

@@ -2,6 +2,21 @@
 // `script-src 'self' 'wasm-unsafe-eval'` holds. build.mjs rewrites the asset names
 // below to their content-hashed copies (and minifies this file).
 
+// A dark Telegram passes its colours in the launch hash: take its theme before the wasm
+// loads, so the first paint is already dark (the app then follows the host live). The
+// theme is the perceived brightness of the background, as src/host/mod.rs computes it; no
+// parameter (or a malformed one) throws or gives NaN, and the stylesheet's choice stands.
+try {
+  const bg = JSON.parse(new URLSearchParams(location.hash.slice(1)).get('tgWebAppThemeParams')).bg_color;
+  const v = parseInt(bg.slice(1), 16);
+  if (v >= 0) {
+    const y = (v >> 16) * 299 + ((v >> 8) & 255) * 587 + (v & 255) * 114;
+    document.documentElement.dataset.theme = y < 128000 ? 'dark' : 'light';
+  }
+} catch (e) {
+  /* no Telegram theme */
+}
+
 // The first requests the app makes, started now, while the wasm downloads and compiles
 // (on a slow link that is most of a start): the venue keys, and the status when a session
 // from an earlier visit is in localStorage. The app takes each once, when it would have
@@ -103,3 +118,7 @@ window.ashyqCamera = () => {
     });
   return camera.then((m) => m.camera_scan('/assets/qr-decoder-worker.js'));
 };
+
+// The words of rare screens (why a code was rejected, an error), fetched the first time one
+// shows; the app reads the module's `default`.
+window.ashyqTexts = () => import('/assets/texts_lazy.js');

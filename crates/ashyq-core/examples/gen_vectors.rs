@@ -1,4 +1,4 @@
-//! Writes tests/vectors/venue_codes.json and pass_tokens.json.
+//! Writes tests/vectors/venue_codes.json, pass_tokens.json and start_params.json.
 //! Run: cargo run -p ashyq-core --example gen_vectors
 #[path = "../tests/support/vectors_gen.rs"]
 mod vectors_gen;
@@ -14,6 +14,10 @@ fn main() -> std::io::Result<()> {
         format!("{dir}/pass_tokens.json"),
         vectors_gen::render(&vectors_gen::pass_vectors()),
     )?;
-    println!("wrote {dir}/venue_codes.json and pass_tokens.json");
+    std::fs::write(
+        format!("{dir}/start_params.json"),
+        vectors_gen::render(&vectors_gen::start_param_vectors()),
+    )?;
+    println!("wrote {dir}/venue_codes.json, pass_tokens.json and start_params.json");
     Ok(())
 }

@@ -263,6 +263,60 @@ fn strip_form(text: &str) -> Result<&str> {
     path.strip_prefix(URL_PATH).ok_or(CodeError::BadPrefix)
 }
 
+/// The prefix of a venue code written as a host start parameter (Telegram `startapp`, the
+/// hash of a VK app link): `c1`, then the payload and the signature in base64url with
+/// nothing between them. The signature is always 64 bytes (86 characters), so it is the
+/// tail; the whole stays inside Telegram's `[A-Za-z0-9_-]{1,512}`.
+pub const START_PREFIX: &str = "c1";
+/// Telegram's limit on a start parameter.
+pub const START_MAX_LEN: usize = 512;
+const SIG_B64_LEN: usize = 86;
+
+fn is_b64url(s: &str) -> bool {
+    s.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// A venue code (either text form) as a start parameter; `None` when the text is not a
+/// code's form, the signature is not 86 characters, or the result would exceed 512.
+/// Nothing is verified here: the app verifies the code it gets back as always.
+pub fn to_start_param(text: &str) -> Option<String> {
+    let body = strip_form(text.trim()).ok()?;
+    let (payload, sig) = body.split_once('.')?;
+    if sig.len() != SIG_B64_LEN || payload.is_empty() || !is_b64url(payload) || !is_b64url(sig) {
+        return None;
+    }
+    let mut s = String::with_capacity(START_PREFIX.len() + body.len());
+    s.push_str(START_PREFIX);
+    s.push_str(payload);
+    s.push_str(sig);
+    (s.len() <= START_MAX_LEN).then_some(s)
+}
+
+/// The bare form (`ASHYQ1:<payload>.<signature>`) of a start parameter made by
+/// [`to_start_param`]; `None` for anything else (another bot's parameter, a stray hash).
+pub fn from_start_param(param: &str) -> Option<String> {
+    let rest = param.strip_prefix(START_PREFIX)?;
+    if param.len() > START_MAX_LEN || rest.len() <= SIG_B64_LEN || !is_b64url(rest) {
+        return None;
+    }
+    // `get`, not `split_at`: no slicing panic path (and its formatting) in the wasm.
+    let cut = rest.len() - SIG_B64_LEN;
+    let (payload, sig) = (rest.get(..cut)?, rest.get(cut..)?);
+    let mut s = String::with_capacity(BARE_PREFIX.len() + rest.len() + 1);
+    s.push_str(BARE_PREFIX);
+    s.push_str(payload);
+    s.push('.');
+    s.push_str(sig);
+    Some(s)
+}
+
+/// Whether `text` has the form of a venue code (bare or URL), signature unchecked: a
+/// scanner can tell a stray QR (a menu, a Wi-Fi code) from an Ashyq poster without keys.
+pub fn has_code_form(text: &str) -> bool {
+    strip_form(text.trim()).is_ok()
+}
+
 /// Parses and verifies a scanned venue code (either text form; surrounding whitespace is
 /// ignored). Fails with the [`CodeError`] that says what is wrong; on success every field
 /// has been signature-checked and range-checked.

@@ -10,6 +10,7 @@ use vectors_gen::keyset_from;
 
 const VENUE: &str = include_str!("../../../tests/vectors/venue_codes.json");
 const PASS: &str = include_str!("../../../tests/vectors/pass_tokens.json");
+const START: &str = include_str!("../../../tests/vectors/start_params.json");
 
 #[test]
 fn vector_files_are_what_the_generator_makes() {
@@ -17,6 +18,54 @@ fn vector_files_are_what_the_generator_makes() {
     // so every other reader sees it.
     assert_eq!(VENUE, vectors_gen::render(&vectors_gen::venue_vectors()));
     assert_eq!(PASS, vectors_gen::render(&vectors_gen::pass_vectors()));
+    assert_eq!(
+        START,
+        vectors_gen::render(&vectors_gen::start_param_vectors())
+    );
+}
+
+#[test]
+fn start_param_vectors() {
+    let cases: Vec<Value> = serde_json::from_str(START).expect("json");
+    let venue: Vec<Value> = serde_json::from_str(VENUE).expect("json");
+    let mut mapped = 0;
+    for case in &cases {
+        let name = case["name"].as_str().expect("name");
+        let param = case["start_param"].as_str().expect("param");
+        assert_eq!(
+            venue::from_start_param(param).as_deref(),
+            case["bare"].as_str(),
+            "{name}"
+        );
+        if let Some(code) = case["code"].as_str() {
+            mapped += 1;
+            assert_eq!(
+                venue::to_start_param(code).as_deref(),
+                Some(param),
+                "{name}"
+            );
+            assert!(param.len() <= 512, "{name}");
+            assert!(param
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+            // The code that comes back verifies and reads as the original.
+            let keys = keyset_from(&venue[0]["public_keys"]);
+            let bare = case["bare"].as_str().expect("bare");
+            assert_eq!(
+                venue::parse(bare, &keys).map(|c| c.info),
+                venue::parse(code, &keys).map(|c| c.info),
+                "{name}"
+            );
+        }
+    }
+    let valid = venue
+        .iter()
+        .filter(|c| c["valid"] == Value::Bool(true))
+        .count();
+    assert_eq!(
+        mapped, valid,
+        "every valid venue vector has its start parameter"
+    );
 }
 
 #[test]

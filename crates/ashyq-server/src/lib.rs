@@ -37,6 +37,7 @@ pub mod keystore;
 pub mod metrics;
 pub mod middleware;
 pub mod net;
+pub mod open_page;
 pub mod poster;
 pub mod ratelimit;
 pub mod revocation;
@@ -104,6 +105,7 @@ pub fn app(state: AppState) -> Router {
     let routed = Router::new()
         .route("/healthz", get(api::healthz))
         .route("/metrics", get(api::metrics))
+        .route("/v/open", get(open_page::page))
         .merge(routes)
         .fallback(web::serve_static)
         .method_not_allowed_fallback(api::method_not_allowed)

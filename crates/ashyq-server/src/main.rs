@@ -237,6 +237,16 @@ struct Serve {
     vk_app_secret: Option<String>,
     #[arg(long, env = "ASHYQ_VK_APP_ID")]
     vk_app_id: Option<i64>,
+    /// The Telegram bot's username, for the poster page's `https://t.me/<bot>/<app>` link.
+    #[arg(long, env = "ASHYQ_TELEGRAM_BOT_USERNAME")]
+    telegram_bot_username: Option<String>,
+    /// The Telegram Mini App's short name (with --telegram-bot-username).
+    #[arg(long, env = "ASHYQ_TELEGRAM_APP_NAME")]
+    telegram_app_name: Option<String>,
+    /// The Aitu mini-app link for the poster page; `{param}` in it becomes the code's start
+    /// parameter, otherwise the parameter is added after `#`.
+    #[arg(long, env = "ASHYQ_AITU_APP_LINK")]
+    aitu_app_link: Option<String>,
     /// `import` keys, `ID:SECRET,…`: health data, registries, venues. The id goes to the
     /// audit log.
     #[arg(long, env = "ASHYQ_IMPORT_API_KEYS", hide_env_values = true)]
@@ -403,6 +413,9 @@ async fn serve(common: Common, s: Serve) -> Result<(), Failure> {
     config.hosts.telegram_bot_token = s.telegram_bot_token.filter(|v| !v.is_empty());
     config.hosts.vk_app_secret = s.vk_app_secret.filter(|v| !v.is_empty());
     config.hosts.vk_app_id = s.vk_app_id;
+    config.links.telegram_bot = s.telegram_bot_username.filter(|v| !v.is_empty());
+    config.links.telegram_app = s.telegram_app_name.filter(|v| !v.is_empty());
+    config.links.aitu_link = s.aitu_app_link.filter(|v| !v.is_empty());
     if config.hosts.vk_app_secret.is_some() && config.hosts.vk_app_id.is_none() {
         return Err(
             "a VK app secret needs its app id (--vk-app-id / ASHYQ_VK_APP_ID): \

@@ -69,6 +69,8 @@ pub struct Config {
     pub guard_burst: u32,
     /// Host origins allowed to frame the app (CSP `frame-ancestors`).
     pub frame_ancestors: Vec<String>,
+    /// Where the poster page (`/v/open`) sends a code: the hosts' app links.
+    pub links: crate::open_page::HostLinks,
     /// Seals the signing keys in the database; None keeps them in files (one SQLite node).
     pub kek: Option<Arc<dyn KeyWrap>>,
 }
@@ -108,6 +110,7 @@ impl Config {
                 .iter()
                 .map(|s| s.to_string())
                 .collect(),
+            links: crate::open_page::HostLinks::default(),
             kek: None,
         }
     }

@@ -1002,6 +1002,81 @@ async fn demo_seed_gives_one_citizen_per_status_and_test_codes() {
 }
 
 #[tokio::test]
+async fn the_poster_page_offers_the_configured_hosts_or_says_there_are_none() {
+    let dist = common::temp_dir("dist-open");
+    std::fs::write(
+        dist.join("index.html"),
+        "<link rel=\"stylesheet\" href=\"/assets/app.1a2b3c4d.css\">",
+    )
+    .unwrap();
+    // A code body in the right shape (the page maps it, the app verifies it).
+    let sig = "A".repeat(86);
+    let body = format!("AQID.{sig}");
+    let param = format!("c1AQID{sig}");
+    let page = |config: ashyq_server::state::Config, query: String| async move {
+        use tower::ServiceExt;
+        let t = setup_with(Backend::Sqlite, config).await.unwrap();
+        let req = axum::http::Request::get(query)
+            .header("accept-language", "ru-RU,ru;q=0.9")
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let r = t.app.clone().oneshot(req).await.unwrap();
+        let status = r.status();
+        let csp = r.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let bytes = axum::body::to_bytes(r.into_body(), 1 << 20).await.unwrap();
+        (status, csp, String::from_utf8(bytes.to_vec()).unwrap())
+    };
+    // Production with nothing configured: it says so, and that a browser cannot sign in.
+    let mut bare = ashyq_server::state::Config::new("127.0.0.1:8080");
+    bare.dist = Some(dist.clone());
+    let (s, csp, html) = page(bare, format!("/v/open?code={body}")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(csp.contains("script-src 'self'"));
+    assert!(html.contains("data-testid=\"open-none\""), "{html}");
+    assert!(html.contains("data-testid=\"open-no-browser\""), "{html}");
+    assert!(!html.contains("href=\"https://"), "{html}");
+    assert!(
+        html.contains("<html lang=\"ru\">"),
+        "Accept-Language picks Russian"
+    );
+    assert!(
+        html.contains("href=\"/assets/app.1a2b3c4d.css\""),
+        "the app's stylesheet"
+    );
+    // Configured hosts (VK's app id comes with --dev), and the browser where dev sign-in works.
+    let mut config = common::config();
+    config.dist = Some(dist.clone());
+    config.links.telegram_bot = Some(String::from("AshyqBot"));
+    config.links.telegram_app = Some(String::from("pass"));
+    config.links.aitu_link = Some(String::from("https://aitu.io/ashyq"));
+    let vk = config
+        .hosts
+        .vk_app_id
+        .unwrap_or(ashyq_server::state::dev_secrets::VK_APP_ID);
+    let (s, _, html) = page(config.clone(), format!("/v/open?code={body}&lang=en")).await;
+    assert_eq!(s, StatusCode::OK);
+    for want in [
+        format!(
+            "data-testid=\"open-telegram\" href=\"https://t.me/AshyqBot/pass?startapp={param}\""
+        ),
+        format!("data-testid=\"open-vk\" href=\"https://vk.com/app{vk}#{param}\""),
+        format!("data-testid=\"open-aitu\" href=\"https://aitu.io/ashyq#{param}\""),
+        format!("data-testid=\"open-browser\" href=\"/#{param}\""),
+        String::from("Open in Telegram"),
+    ] {
+        assert!(html.contains(&want), "{want} in {html}");
+    }
+    // Not a code: said so, no links.
+    let (s, _, html) = page(config, String::from("/v/open?code=%3Cscript%3E.x")).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(html.contains("data-testid=\"open-bad\""));
+    assert!(!html.contains("<script>"));
+}
+
+#[tokio::test]
 async fn the_app_is_served_with_csp_and_caching() {
     let dist = common::temp_dir("dist");
     std::fs::create_dir_all(dist.join("assets")).unwrap();

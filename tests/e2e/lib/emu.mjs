@@ -1,7 +1,12 @@
 // Drives the host emulator (/dev/) and, inside its iframe, the mini-app through the app's
 // DOM contract (data-screen, data-testid, data-status).
 
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { screenshot, watchPage } from './browser.mjs';
+
+/** axe-core's source, evaluated in the app frame (evaluation is not subject to its CSP). */
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 export const COLOURS = ['RED', 'YELLOW', 'BLUE', 'GREEN'];
 
@@ -15,12 +20,21 @@ export const STATUS_WORDS = {
 
 export const UNAVAILABLE_WORDS = /unavailable|недоступ|қолжетімсіз|белгісіз|not a pass|не пропуск/i;
 
+/** axe-core on a page of its own (not the emulator's frame): the violations, as lines. */
+export async function axeOn(page) {
+  return page.evaluate(async (src) => {
+    if (!window.axe) (0, eval)(src);
+    const r = await window.axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => v.id + ': ' + v.nodes.map((n) => n.target.join(' ')).join(', '));
+  }, AXE);
+}
+
 export class Emu {
   /**
    * Opens /dev/ in a fresh browser context (fresh storage) as `host` and `citizen`
    * (index, IIN or expected status) and waits until the app is ready to scan.
    */
-  static async open(browser, origin, { host, citizen, timeoutMs, waitReady = true, params = {} }) {
+  static async open(browser, origin, { host, citizen, timeoutMs, waitReady = true, params = {}, theme = '', start = '' }) {
     const context = await browser.newContext({ viewport: { width: 1200, height: 860 }, locale: 'en-US' });
     const page = await context.newPage();
     const problems = watchPage(page);
@@ -28,6 +42,8 @@ export class Emu {
     if (timeoutMs) q.set('ashyq_timeout_ms', String(timeoutMs));
     // Other ashyq_* parameters (e.g. ashyq_clock_offset_s): the emulator passes them on.
     for (const [k, v] of Object.entries(params)) q.set(k, String(v));
+    if (theme) q.set('theme', theme);
+    if (start) q.set('start', start);
     const emu = new Emu(context, page, origin, host, problems);
     await page.goto(`${origin}/dev/?${q}`);
     await page.locator('html[data-emulator-ready="1"]').waitFor({ state: 'attached', timeout: 15_000 });
@@ -42,6 +58,17 @@ export class Emu {
     this.host = host;
     this.problems = problems;
     this.app = page.frameLocator('[data-testid=app-frame]');
+  }
+
+  /** axe-core on the app's current screen: the violations, as `rule: targets` lines. */
+  async axe() {
+    const f = await this.frame();
+    const found = await f.evaluate(async (src) => {
+      if (!window.axe) (0, eval)(src);
+      const r = await window.axe.run(document, { resultTypes: ['violations'] });
+      return r.violations.map((v) => v.id + ': ' + v.nodes.map((n) => n.target.join(' ')).join(', '));
+    }, AXE);
+    return found;
   }
 
   async frame() {

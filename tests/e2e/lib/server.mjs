@@ -48,6 +48,7 @@ export async function waitHealthy(origin, timeoutMs = 30_000, proc = null) {
 export async function startServer({
   bin = process.env.ASHYQ_SERVER_BIN || path.join(ROOT, 'target/release/ashyq-server'),
   dist = process.env.ASHYQ_DIST || path.join(ROOT, 'dist'),
+  extraArgs = [],
 } = {}) {
   if (!existsSync(bin)) throw new Error(`server binary not found: ${bin} (set ASHYQ_SERVER_BIN)`);
   if (!existsSync(dist)) throw new Error(`app bundle not found: ${dist} (set ASHYQ_DIST; ./build.sh build makes it)`);
@@ -60,6 +61,7 @@ export async function startServer({
     'serve', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, '--dev', '--demo', '--dist', dist,
     // The host emulator, which is not in dist/.
     '--dev-dir', process.env.ASHYQ_DEV_DIR || path.join(ROOT, 'www-dev'),
+    ...extraArgs,
   ];
 
   const srv = {

@@ -456,6 +456,32 @@ pub fn pass_vectors() -> Value {
     Value::Array(out)
 }
 
+/// Venue codes as host start parameters (`venue::to_start_param`): the valid venue
+/// vectors mapped, and parameters that are not codes.
+pub fn start_param_vectors() -> Value {
+    let mut out = Vec::new();
+    if let Value::Array(cases) = venue_vectors() {
+        for c in cases.iter().filter(|c| c["valid"] == Value::Bool(true)) {
+            let code = c["code"].as_str().expect("code");
+            let param = venue::to_start_param(code).expect("maps");
+            let bare = venue::from_start_param(&param).expect("back");
+            out.push(json!({
+                "name": c["name"], "code": code, "start_param": param, "bare": bare
+            }));
+        }
+    }
+    for (name, param) in [
+        ("another bot's parameter", "ref_12345"),
+        ("empty", ""),
+        ("prefix only", "c1"),
+        ("no room for the signature", "c1AAAA"),
+        ("a dot is not allowed", "c1AAAA.BBBB"),
+    ] {
+        out.push(json!({ "name": name, "start_param": param, "bare": null }));
+    }
+    Value::Array(out)
+}
+
 /// The two files as written to disk (pretty JSON, trailing newline).
 pub fn render(v: &Value) -> String {
     let mut s = serde_json::to_string_pretty(v).expect("serializes");
