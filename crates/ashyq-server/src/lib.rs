@@ -24,6 +24,7 @@ use axum::Router;
 pub mod api;
 pub mod apikeys;
 pub mod clock;
+pub mod codes;
 pub mod contacts;
 pub mod demo;
 pub mod devmode;

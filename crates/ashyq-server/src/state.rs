@@ -202,6 +202,8 @@ pub struct Shared {
     pub demo: std::sync::OnceLock<ashyq_core::api::DemoInfo>,
     /// Signing keys this node refuses (`revocation`).
     pub revoked: crate::revocation::Revoked,
+    /// Venue codes whose signature has been checked (`codes`).
+    pub codes: crate::codes::VerifiedCodes,
     pub csp: String,
 }
 
@@ -240,6 +242,7 @@ impl AppState {
             metrics: Metrics::default(),
             demo: std::sync::OnceLock::new(),
             revoked: crate::revocation::Revoked::default(),
+            codes: Default::default(),
             csp,
         })))
     }

@@ -66,7 +66,9 @@ pub async fn check_in(
             "client_visit_id must be 16 to 64 characters of A-Z, a-z, 0-9, _ or -",
         ));
     }
-    let code = venue::parse(&req.code, &state.keys.current().venue_set)
+    let code = state
+        .codes
+        .parse(&req.code, &state.keys.current().venue_set)
         .map_err(|e| AppError::unprocessable(e.code(), e.to_string()))?;
     if state.revoked.contains(&code.key_id) {
         return Err(AppError::unprocessable(

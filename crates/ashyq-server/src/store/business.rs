@@ -5,7 +5,7 @@
 use ashyq_core::Timestamp;
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool, Row, Type};
 
-use super::sql::{to_u64, to_u8, Affected, Sql};
+use super::sql::{begin_write, to_u64, to_u8, Affected, Sql};
 use super::types::{
     AuditEntry, AuditRecord, BusinessRecord, Citizen, StaffRecord, StoreResult, Venue,
 };
@@ -155,7 +155,7 @@ where
         now: Timestamp,
         audit: &AuditEntry,
     ) -> StoreResult<StaffRecord> {
-        let mut tx = write.begin().await?;
+        let mut tx = begin_write(write).await?;
         let fresh = sqlx::query(APPOINT)
             .bind(venue_id as i64)
             .bind(iin)
@@ -181,7 +181,7 @@ where
         staff_id: i64,
         audit: &AuditEntry,
     ) -> StoreResult<bool> {
-        let mut tx = write.begin().await?;
+        let mut tx = begin_write(write).await?;
         let gone = sqlx::query(REMOVE)
             .bind(venue_id as i64)
             .bind(staff_id)
@@ -221,7 +221,7 @@ where
         now: Timestamp,
         audit: &AuditEntry,
     ) -> StoreResult<Timestamp> {
-        let mut tx = write.begin().await?;
+        let mut tx = begin_write(write).await?;
         let current: Option<i64> = sqlx::query(VALID_FROM_ONE)
             .bind(venue_id as i64)
             .bind(i64::from(entrance))

@@ -7,7 +7,8 @@ use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool,
 use super::sql::Sql;
 use super::types::{Citizen, Lookup, StoreResult};
 
-const BY_ID: &str = "SELECT id, iin, name, lastname, session_epoch FROM citizens WHERE id = $1";
+pub(super) const BY_ID: &str =
+    "SELECT id, iin, name, lastname, session_epoch FROM citizens WHERE id = $1";
 const BY_IIN: &str = "SELECT id, iin, name, lastname, session_epoch FROM citizens WHERE iin = $1";
 const BY_PHONE: &str = "SELECT id, iin, name, lastname, session_epoch FROM citizens \
      WHERE phone = $1 ORDER BY id LIMIT 1";
@@ -20,7 +21,7 @@ const BY_VK: &str = "SELECT id, iin, name, lastname, session_epoch FROM citizens
 
 /// Every record of one person in one round trip: kind, time and a flag (positive, course
 /// complete), the flag cast so both dialects return the same integer type.
-const HEALTH_RECORDS: &str = "SELECT 'p' AS kind, taken_at AS at, \
+pub(super) const HEALTH_RECORDS: &str = "SELECT 'p' AS kind, taken_at AS at, \
      CAST(CASE WHEN positive THEN 1 ELSE 0 END AS BIGINT) AS flag FROM pcr WHERE iin = $1 \
      UNION ALL SELECT 'c', listed_at, CAST(0 AS BIGINT) FROM contacts WHERE iin = $1 \
      UNION ALL SELECT 'v', at, CAST(CASE WHEN course_complete THEN 1 ELSE 0 END AS BIGINT) \

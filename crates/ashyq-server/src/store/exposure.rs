@@ -13,27 +13,29 @@ use std::collections::BTreeSet;
 use ashyq_core::status::Policy;
 use ashyq_core::visit::{self, Cases, Stay};
 use ashyq_core::Timestamp;
-use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Row, Type};
+use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Type};
 
-use super::sql::{to_u64, Affected, Sql};
+use super::sql::{Affected, Sql};
 use super::types::StoreResult;
+use super::visits::ScanConn;
 
-const STAYS_NEAR: &str = "SELECT person, venue_id, entered_at, exited_at, infectious \
+pub(super) const STAYS_NEAR: &str = "SELECT person, venue_id, entered_at, exited_at, infectious \
      FROM visits WHERE venue_id = $1 AND entered_at >= $2 AND entered_at < $3";
-const INFECTIOUS_NEAR: &str = "SELECT person, venue_id, entered_at, exited_at, infectious \
+pub(super) const INFECTIOUS_NEAR: &str =
+    "SELECT person, venue_id, entered_at, exited_at, infectious \
      FROM visits WHERE venue_id = $1 AND entered_at >= $2 AND entered_at < $3 AND infectious";
-const POSITIVES_OF: &str = "SELECT taken_at FROM pcr WHERE iin = $1 AND positive";
-const POSITIVE_BETWEEN: &str = "SELECT taken_at FROM pcr WHERE iin = $1 AND positive \
+pub(super) const POSITIVES_OF: &str = "SELECT taken_at FROM pcr WHERE iin = $1 AND positive";
+pub(super) const POSITIVE_BETWEEN: &str = "SELECT taken_at FROM pcr WHERE iin = $1 AND positive \
      AND taken_at >= $2 AND taken_at < $3 LIMIT 1";
 const MARK: &str = "UPDATE visits SET infectious = $1 \
      WHERE person = $2 AND entered_at >= $3 AND entered_at < $4";
 /// Contacts written per statement: a case at a busy venue has thousands, and one
 /// round trip each is what an import would wait for (well under both databases' limits
 /// on bound parameters).
-const CONTACTS_PER_INSERT: usize = 500;
+pub(super) const CONTACTS_PER_INSERT: usize = 500;
 
 /// `INSERT … VALUES ($1, $2), ($3, $4), …` for `n` contacts.
-fn insert_contacts_sql(n: usize) -> String {
+pub(super) fn insert_contacts_sql(n: usize) -> String {
     let mut sql = String::from("INSERT INTO contacts (iin, listed_at) VALUES ");
     for i in 0..n {
         if i > 0 {
@@ -43,6 +45,57 @@ fn insert_contacts_sql(n: usize) -> String {
     }
     sql.push_str(" ON CONFLICT DO NOTHING");
     sql
+}
+
+/// Lists the contacts that `changed` (a stay just ended or begun, `infectious` its mark)
+/// makes with the stays at its venue. Returns how many listings are new.
+pub(super) async fn trace_stay<C: ScanConn>(
+    conn: &mut C,
+    changed: &Stay,
+    infectious: bool,
+    now: Timestamp,
+    policy: &Policy,
+) -> StoreResult<u64> {
+    if changed.span().is_empty() {
+        // A stay that has not lasted yet overlaps nothing.
+        return Ok(0);
+    }
+    let entries = visit::entries_overlapping(&changed.span(), policy);
+    // A case's stay meets everyone there; anyone else's only the marked stays.
+    let near = conn
+        .stays_near(changed.venue_id, entries.from, entries.to, infectious)
+        .await?;
+    let mut cases_people = BTreeSet::new();
+    if infectious {
+        cases_people.insert(changed.person.clone());
+    }
+    let mut stays = Vec::with_capacity(near.len());
+    for row in near {
+        let stay = Stay {
+            person: row.person,
+            venue_id: row.venue_id,
+            start: row.entered_at,
+            end: visit::stay_end(row.entered_at, row.exited_at, now, policy),
+        };
+        if row.infectious && stay.person != changed.person {
+            cases_people.insert(stay.person.clone());
+        }
+        stays.push(stay);
+    }
+    if cases_people.is_empty() {
+        return Ok(0);
+    }
+    let mut cases = Cases::default();
+    for person in &cases_people {
+        for taken_at in conn.positives_of(person).await? {
+            cases.add_positive(person, taken_at, policy);
+        }
+    }
+    let contacts: Vec<(String, Timestamp)> = visit::contacts_of_stay(changed, &cases, &stays)
+        .into_iter()
+        .map(|c| (c.person, c.last_exposure))
+        .collect();
+    conn.insert_contacts(&contacts).await
 }
 
 impl<DB> Sql<DB>
@@ -57,24 +110,6 @@ where
     for<'q> &'q str: Encode<'q, DB> + Type<DB>,
     for<'q> String: Decode<'q, DB> + Type<DB>,
 {
-    /// Whether a stay `person` begins at `at` may fall in one of their infectious windows
-    /// (`visit::positives_reaching`).
-    pub(super) async fn infectious_from(
-        conn: &mut DB::Connection,
-        person: &str,
-        at: Timestamp,
-        policy: &Policy,
-    ) -> StoreResult<bool> {
-        let reaching = visit::positives_reaching(at, policy);
-        let row = sqlx::query(POSITIVE_BETWEEN)
-            .bind(person)
-            .bind(reaching.from)
-            .bind(reaching.to)
-            .fetch_optional(&mut *conn)
-            .await?;
-        Ok(row.is_some())
-    }
-
     /// Marks the stays of `person` that may overlap the infectious window of a positive
     /// taken at `taken_at`.
     pub(super) async fn mark_infectious(
@@ -93,70 +128,6 @@ where
             .execute(&mut *conn)
             .await?;
         Ok(())
-    }
-
-    /// Lists the contacts that `changed` (a stay just ended or begun, `infectious` its
-    /// mark) makes with the stays at its venue. Returns how many listings are new.
-    pub(super) async fn trace_stay(
-        conn: &mut DB::Connection,
-        changed: &Stay,
-        infectious: bool,
-        now: Timestamp,
-        policy: &Policy,
-    ) -> StoreResult<u64> {
-        if changed.span().is_empty() {
-            // A stay that has not lasted yet overlaps nothing.
-            return Ok(0);
-        }
-        let entries = visit::entries_overlapping(&changed.span(), policy);
-        // A case's stay meets everyone there; anyone else's only the marked stays.
-        let rows = sqlx::query(if infectious {
-            STAYS_NEAR
-        } else {
-            INFECTIOUS_NEAR
-        })
-        .bind(changed.venue_id as i64)
-        .bind(entries.from)
-        .bind(entries.to)
-        .fetch_all(&mut *conn)
-        .await?;
-        let mut cases_people = BTreeSet::new();
-        if infectious {
-            cases_people.insert(changed.person.clone());
-        }
-        let mut stays = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let start: i64 = row.try_get("entered_at")?;
-            let exited: Option<i64> = row.try_get("exited_at")?;
-            let stay = Stay {
-                person: row.try_get("person")?,
-                venue_id: to_u64(row.try_get("venue_id")?, "venue id")?,
-                start,
-                end: visit::stay_end(start, exited, now, policy),
-            };
-            if row.try_get::<bool, _>("infectious")? && stay.person != changed.person {
-                cases_people.insert(stay.person.clone());
-            }
-            stays.push(stay);
-        }
-        if cases_people.is_empty() {
-            return Ok(0);
-        }
-        let mut cases = Cases::default();
-        for person in &cases_people {
-            let positives = sqlx::query(POSITIVES_OF)
-                .bind(person.as_str())
-                .fetch_all(&mut *conn)
-                .await?;
-            for p in positives {
-                cases.add_positive(person, p.try_get("taken_at")?, policy);
-            }
-        }
-        let contacts: Vec<(String, Timestamp)> = visit::contacts_of_stay(changed, &cases, &stays)
-            .into_iter()
-            .map(|c| (c.person, c.last_exposure))
-            .collect();
-        Self::insert_contacts(conn, &contacts).await
     }
 
     /// Lists contacts (ignoring listings already there). Returns how many are new.

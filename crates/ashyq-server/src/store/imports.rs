@@ -6,7 +6,7 @@ use ashyq_core::visit::{self, Stay};
 use ashyq_core::Timestamp;
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool, Row, Type};
 
-use super::sql::{to_u64, Affected, Sql};
+use super::sql::{begin_write, to_u64, Affected, Sql};
 use super::types::{Actor, AuditEntry, ImportResult, StoreResult, ValidRows};
 
 const NEW_BATCH: &str = "INSERT INTO import_batches (batch_id, imported_at, accepted, \
@@ -126,7 +126,7 @@ where
         policy: &Policy,
         actor: &Actor,
     ) -> StoreResult<ImportResult> {
-        let mut tx = write.begin().await?;
+        let mut tx = begin_write(write).await?;
         let fresh = sqlx::query(NEW_BATCH)
             .bind(batch_id)
             .bind(now)
@@ -370,7 +370,7 @@ where
         write: &Pool<DB>,
         contacts: &[(String, Timestamp)],
     ) -> StoreResult<u64> {
-        let mut tx = write.begin().await?;
+        let mut tx = begin_write(write).await?;
         let added = Self::insert_contacts(&mut tx, contacts).await?;
         tx.commit().await?;
         Ok(added)
@@ -387,7 +387,7 @@ where
         write: &Pool<DB>,
         done: &[(String, Timestamp)],
     ) -> StoreResult<()> {
-        let mut tx = write.begin().await?;
+        let mut tx = begin_write(write).await?;
         for (iin, taken_at) in done {
             sqlx::query(DONE)
                 .bind(iin.as_str())

@@ -16,6 +16,8 @@ mod revocation;
 mod signing_keys;
 mod sql;
 mod sqlite;
+mod sqlite_read;
+mod sqlite_writer;
 mod types;
 mod venues;
 mod visits;

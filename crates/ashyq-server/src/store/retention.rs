@@ -5,7 +5,7 @@
 use ashyq_core::status::Cutoffs;
 use sqlx::{Database, Encode, Executor, IntoArguments, Pool, Type};
 
-use super::sql::{Affected, Sql};
+use super::sql::{begin_write, Affected, Sql};
 use super::types::{Purged, StoreResult};
 
 /// Each statement with the cutoff it takes; rows dated before it go.
@@ -28,7 +28,7 @@ where
 {
     /// Deletes every record past its cutoff. Returns how many of each group went.
     pub(super) async fn purge_expired(write: &Pool<DB>, c: &Cutoffs) -> StoreResult<Purged> {
-        let mut tx = write.begin().await?;
+        let mut tx = begin_write(write).await?;
         let mut gone = [0u64; 8];
         let steps = [
             (VISITS, c.visits),

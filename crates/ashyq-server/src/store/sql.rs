@@ -12,6 +12,8 @@
 
 use std::marker::PhantomData;
 
+use sqlx::{Database, Pool, Transaction};
+
 use super::types::{StoreError, StoreResult};
 
 /// The shared queries of both dialects, as associated functions generic over the driver:
@@ -47,4 +49,18 @@ pub(super) fn to_u8(v: i64, what: &str) -> StoreResult<u8> {
 /// Ids are `i64` in the schema and never negative (the database assigns them).
 pub(super) fn to_u64(v: i64, what: &str) -> StoreResult<u64> {
     u64::try_from(v).map_err(|_| bad_row(what))
+}
+
+/// A write transaction. SQLite's takes the write lock at BEGIN (IMMEDIATE): besides this
+/// pool's connection the check-in writer writes too, and a transaction that has read
+/// before the other committed could not write after it (SQLITE_BUSY_SNAPSHOT, which no
+/// busy timeout waits out).
+pub(super) async fn begin_write<DB: Database>(
+    write: &Pool<DB>,
+) -> StoreResult<Transaction<'static, DB>> {
+    Ok(if DB::NAME == "SQLite" {
+        write.begin_with("BEGIN IMMEDIATE").await?
+    } else {
+        write.begin().await?
+    })
 }

@@ -1,4 +1,5 @@
-//! SQLite, the embedded default: connection setup and the group committer for scans.
+//! SQLite, the embedded default: connection setup; check-ins go to the check-in writer
+//! (`sqlite_writer.rs`).
 
 use std::path::Path;
 use std::time::Duration;
@@ -14,6 +15,8 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::migrations;
 use super::sql::Sql;
+use super::sqlite_read::Readers;
+use super::sqlite_writer::{self, ScanJob, GROUP_MAX};
 use super::types::{
     Actor, AuditEntry, AuditRecord, BusinessRecord, Citizen, ImportResult, Lookup, NewVenue,
     Purged, Scan, ScanResult, SealedKey, StaffRecord, Store, StoreError, StoreResult, ValidRows,
@@ -21,24 +24,21 @@ use super::types::{
 };
 
 /// SQLite in WAL mode with `synchronous=FULL`: a commit is on disk before it returns, so
-/// an acknowledged check-in survives `kill -9` and power loss. One writer connection
-/// (SQLite allows one writer at a time; queueing in the pool beats busy-waiting) and a
-/// few read-only connections.
+/// an acknowledged check-in survives `kill -9` and power loss. Two writers, the check-in
+/// writer and a pool of one connection for every other write (SQLite allows one writer
+/// at a time; queueing in the pool beats busy-waiting, and each takes the write lock at
+/// BEGIN), and a few read-only connections.
 ///
-/// Check-ins go through a group committer: scans that arrive while a commit is on its way
-/// to disk are written together in the next transaction (one fsync for all, each in its
-/// own savepoint), and each is answered only after that commit.
+/// Check-ins go to the check-in writer (`sqlite_writer.rs`), a thread with its own
+/// connection: scans that arrive while a commit is on its way to disk are written
+/// together in the next transaction (one fsync for all, each in its own savepoint), and
+/// each is answered only after that commit.
 pub struct SqliteStore {
     read: Pool<Sqlite>,
     write: Pool<Sqlite>,
     scans: mpsc::Sender<ScanJob>,
-}
-
-struct ScanJob {
-    scan: Scan,
-    now: Timestamp,
-    policy: Policy,
-    reply: oneshot::Sender<StoreResult<ScanResult>>,
+    /// The hot reads, without sqlx's hand-offs (`sqlite_read.rs`).
+    hot: Readers,
 }
 
 const MIGRATION_DIALECT: migrations::Dialect = migrations::Dialect {
@@ -46,57 +46,6 @@ const MIGRATION_DIALECT: migrations::Dialect = migrations::Dialect {
     lock: "SELECT 1",
     table_count: "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = $1",
 };
-
-/// Most scans written in one transaction.
-const GROUP_MAX: usize = 128;
-
-async fn group_committer(pool: Pool<Sqlite>, mut jobs: mpsc::Receiver<ScanJob>) {
-    while let Some(first) = jobs.recv().await {
-        let mut batch = vec![first];
-        while batch.len() < GROUP_MAX {
-            match jobs.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
-            }
-        }
-        tracing::trace!(size = batch.len(), "group commit");
-        match run_group(&pool, &batch).await {
-            Ok(results) => {
-                for (job, result) in batch.into_iter().zip(results) {
-                    let _ = job.reply.send(result);
-                }
-            }
-            Err(e) => {
-                let text = e.to_string();
-                for job in batch {
-                    let _ = job.reply.send(Err(StoreError::Unavailable(text.clone())));
-                }
-            }
-        }
-    }
-}
-
-/// One transaction for a group of scans. Returns each scan's result, or the error that
-/// kept the whole group from committing (then nothing of it was acknowledged).
-async fn run_group(
-    pool: &Pool<Sqlite>,
-    batch: &[ScanJob],
-) -> StoreResult<Vec<StoreResult<ScanResult>>> {
-    let mut tx = pool.begin().await?;
-    let mut results = Vec::with_capacity(batch.len());
-    for job in batch {
-        let mut sp = sqlx::Connection::begin(&mut *tx).await?;
-        let result = Sql::<Sqlite>::check_in_tx(&mut sp, &job.scan, job.now, &job.policy).await;
-        if matches!(result, Ok(ScanResult::Recorded { replay: false, .. })) {
-            sp.commit().await?;
-        } else {
-            sp.rollback().await?;
-        }
-        results.push(result);
-    }
-    tx.commit().await?;
-    Ok(results)
-}
 
 impl SqliteStore {
     /// Opens (creating when missing) the database file and applies migrations.
@@ -121,8 +70,13 @@ impl SqliteStore {
             .connect_with(opts.read_only(true))
             .await?;
         let (scans, jobs) = mpsc::channel(4 * GROUP_MAX);
-        tokio::spawn(group_committer(write.clone(), jobs));
-        Ok(SqliteStore { read, write, scans })
+        sqlite_writer::spawn(path, jobs)?;
+        Ok(SqliteStore {
+            read,
+            write,
+            scans,
+            hot: Readers::new(path),
+        })
     }
 }
 
@@ -132,10 +86,14 @@ impl Store for SqliteStore {
         Sql::ping(&self.read).await
     }
     async fn find_citizen(&self, by: &Lookup) -> StoreResult<Option<Citizen>> {
-        Sql::find_citizen(&self.read, by).await
+        match by {
+            // Every request with a session asks for its citizen by id.
+            Lookup::Id(id) => self.hot.citizen(*id),
+            _ => Sql::find_citizen(&self.read, by).await,
+        }
     }
     async fn health_records(&self, iin: &str) -> StoreResult<HealthRecords> {
-        Sql::health_records(&self.read, iin).await
+        self.hot.health_records(iin)
     }
     async fn add_venue(&self, v: &NewVenue, now: Timestamp) -> StoreResult<Venue> {
         Sql::add_venue(&self.write, v, now).await
@@ -148,7 +106,7 @@ impl Store for SqliteStore {
         id: u64,
         entrance: u8,
     ) -> StoreResult<Option<(Venue, Option<Timestamp>)>> {
-        Sql::venue_for_scan(&self.read, id, entrance).await
+        self.hot.venue_for_scan(id, entrance)
     }
     async fn venues(&self) -> StoreResult<Vec<Venue>> {
         Sql::venues(&self.read).await
@@ -180,7 +138,7 @@ impl Store for SqliteStore {
         Sql::visits(&self.read, &self.write, person, now, policy, limit).await
     }
     async fn visit(&self, person: &str, id: &str) -> StoreResult<Option<Visit>> {
-        Sql::visit(&self.read, person, id).await
+        self.hot.visit(person, id)
     }
     async fn set_cancelled(&self, person: &str, id: &str) -> StoreResult<()> {
         Sql::set_cancelled(&self.write, person, id).await

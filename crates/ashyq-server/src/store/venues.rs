@@ -11,7 +11,8 @@ const INSERT: &str = "INSERT INTO venues (bin, business_name, address, category,
      pcr_required, entrances, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id";
 const BY_ID: &str = "SELECT id, bin, business_name, address, category, pcr_required, \
      entrances, created_at FROM venues WHERE id = $1";
-const FOR_SCAN: &str = "SELECT id, bin, business_name, address, category, pcr_required, \
+pub(super) const FOR_SCAN: &str =
+    "SELECT id, bin, business_name, address, category, pcr_required, \
      entrances, created_at, (SELECT valid_from FROM entrance_codes \
      WHERE venue_id = venues.id AND entrance = $2) AS valid_from FROM venues WHERE id = $1";
 const ALL: &str = "SELECT id, bin, business_name, address, category, pcr_required, \

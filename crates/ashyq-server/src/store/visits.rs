@@ -8,10 +8,12 @@ use ashyq_core::visit::{self, OpenVisit, ScanDecision, Stay};
 use ashyq_core::Timestamp;
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool, Row, Type};
 
-use super::sql::{bad_row, to_u64, to_u8, Affected, Sql};
+use super::exposure::{trace_stay, INFECTIOUS_NEAR, POSITIVES_OF, POSITIVE_BETWEEN, STAYS_NEAR};
+use super::sql::{bad_row, begin_write, to_u64, to_u8, Affected, Sql};
 use super::types::{Scan, ScanResult, StoreResult};
 
-const SELECT_VISIT: &str = "SELECT id, venue_id, venue_name, address, category, entrance, \
+pub(super) const SELECT_VISIT: &str =
+    "SELECT id, venue_id, venue_name, address, category, entrance, \
      entered_at, exited_at, exit_kind, cancelled FROM visits WHERE id = $1 AND person = $2";
 
 const SELECT_DIARY: &str = "SELECT id, venue_id, venue_name, address, category, entrance, \
@@ -19,16 +21,18 @@ const SELECT_DIARY: &str = "SELECT id, venue_id, venue_name, address, category, 
      ORDER BY entered_at DESC, id DESC LIMIT $2";
 
 // A cancelled visit is still a stay: open until a scan or the auto-close ends it.
-const SELECT_OPEN: &str = "SELECT id, person, venue_id, entered_at, cancelled, infectious \
+pub(super) const SELECT_OPEN: &str =
+    "SELECT id, person, venue_id, entered_at, cancelled, infectious \
      FROM visits WHERE person = $1 AND exited_at IS NULL ORDER BY entered_at DESC LIMIT 1";
 
 const SELECT_ALL_OPEN: &str = "SELECT id, person, venue_id, entered_at, cancelled, \
      infectious FROM visits WHERE exited_at IS NULL";
 
-const CLOSE: &str =
+pub(super) const CLOSE: &str =
     "UPDATE visits SET exited_at = $1, exit_kind = $2 WHERE id = $3 AND exited_at IS NULL";
 
-const INSERT_VISIT: &str = "INSERT INTO visits (id, person, venue_id, venue_name, address, \
+pub(super) const INSERT_VISIT: &str =
+    "INSERT INTO visits (id, person, venue_id, venue_name, address, \
      category, entrance, entered_at, exited_at, exit_kind, cancelled, infectious) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (id) DO NOTHING";
 
@@ -36,10 +40,11 @@ const INSERT_VISIT: &str = "INSERT INTO visits (id, person, venue_id, venue_name
 // row lock in PostgreSQL, from the start: one person's scans run one after another.
 const LOCK_PERSON: &str = "UPDATE citizens SET updated_at = updated_at WHERE iin = $1";
 
-const SELECT_SCAN: &str = "SELECT person, visit_id, direction, closed_visit_id, venue_id, \
+pub(super) const SELECT_SCAN: &str =
+    "SELECT person, visit_id, direction, closed_visit_id, venue_id, \
      entrance FROM scans WHERE id = $1";
 
-const INSERT_SCAN: &str = "INSERT INTO scans (id, person, visit_id, direction, \
+pub(super) const INSERT_SCAN: &str = "INSERT INTO scans (id, person, visit_id, direction, \
      closed_visit_id, at, venue_id, entrance) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
      ON CONFLICT (id) DO NOTHING";
 
@@ -74,10 +79,10 @@ where
 }
 
 /// An open visit, with its person and whether it is marked infectious (for tracing).
-struct Open {
-    visit: OpenVisit,
-    person: String,
-    infectious: bool,
+pub(super) struct Open {
+    pub(super) visit: OpenVisit,
+    pub(super) person: String,
+    pub(super) infectious: bool,
 }
 
 impl Open {
@@ -93,7 +98,7 @@ impl Open {
     }
 }
 
-fn open_of<R>(row: &R) -> StoreResult<Open>
+pub(super) fn open_of<R>(row: &R) -> StoreResult<Open>
 where
     R: Row,
     for<'r> &'r str: ColumnIndex<R>,
@@ -113,6 +118,378 @@ where
     })
 }
 
+/// A scan recorded before under the same client visit id.
+pub(super) struct Earlier {
+    pub(super) person: String,
+    pub(super) visit_id: String,
+    pub(super) direction: String,
+    pub(super) closed_visit_id: Option<String>,
+    /// The code it was scanned with (venue, entrance); none for scans recorded before
+    /// codes were kept.
+    pub(super) code: (Option<i64>, Option<i64>),
+}
+
+/// A stay found near a changed one (contact tracing), as stored.
+pub(super) struct NearStay {
+    pub(super) person: String,
+    pub(super) venue_id: u64,
+    pub(super) entered_at: Timestamp,
+    pub(super) exited_at: Option<Timestamp>,
+    pub(super) infectious: bool,
+}
+
+/// The statements a scan runs, on whichever connection runs it: a sqlx connection
+/// ([`SqlxConn`], PostgreSQL and SQLite's other writes) or SQLite's check-in writer
+/// (`sqlite_writer.rs`), which runs a whole group of scans on its own thread without a
+/// hand-off per statement. The decisions (`check_in_tx`, `trace_stay`) are written once,
+/// over this trait, so both stores record and trace a scan the same way.
+pub(super) trait ScanConn {
+    /// Orders one person's scans (PostgreSQL's row lock); nothing where the connection
+    /// already writes alone.
+    async fn lock_person(&mut self, person: &str) -> StoreResult<()>;
+    async fn earlier_scan(&mut self, client_visit_id: &str) -> StoreResult<Option<Earlier>>;
+    async fn visit(&mut self, person: &str, id: &str) -> StoreResult<Option<Visit>>;
+    async fn open_visit(&mut self, person: &str) -> StoreResult<Option<Open>>;
+    /// Closes a visit still open; false when something else closed it first.
+    async fn close(&mut self, id: &str, at: Timestamp, kind: ExitKind) -> StoreResult<bool>;
+    /// Inserts `visit` (marked `infectious` or not); false when its id is taken.
+    async fn insert_visit(
+        &mut self,
+        scan: &Scan,
+        visit: &Visit,
+        infectious: bool,
+    ) -> StoreResult<bool>;
+    /// Keeps the scan under its client visit id; false when the id is taken.
+    async fn insert_scan(
+        &mut self,
+        scan: &Scan,
+        visit_id: &str,
+        closed_visit_id: Option<&str>,
+        at: Timestamp,
+    ) -> StoreResult<bool>;
+    /// Whether `person` has a positive taken in `[from, to)`.
+    async fn positive_between(
+        &mut self,
+        person: &str,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> StoreResult<bool>;
+    /// The stays entered at `venue_id` in `[from, to)`, only the marked ones unless `all`.
+    async fn stays_near(
+        &mut self,
+        venue_id: u64,
+        from: Timestamp,
+        to: Timestamp,
+        all: bool,
+    ) -> StoreResult<Vec<NearStay>>;
+    /// When `person`'s positives were taken.
+    async fn positives_of(&mut self, person: &str) -> StoreResult<Vec<Timestamp>>;
+    /// Lists contacts (ignoring listings already there). Returns how many are new.
+    async fn insert_contacts(&mut self, contacts: &[(String, Timestamp)]) -> StoreResult<u64>;
+}
+
+/// The visit a scan writes, as the API shows it (so it need not be read back).
+fn new_visit(scan: &Scan, entered: Timestamp, exited: Option<Timestamp>) -> Visit {
+    let v = &scan.venue;
+    Visit {
+        id: scan.client_visit_id.clone(),
+        venue_id: v.id,
+        venue_name: v.business_name.clone(),
+        address: v.address.clone(),
+        category: v.category,
+        entrance: scan.entrance,
+        entered_at: entered,
+        exited_at: exited,
+        exit_kind: exited.map(|_| ExitKind::Scan),
+        cancelled: false,
+    }
+}
+
+/// Inserts the visit a scan opens (marked infectious when its person may be); the visit,
+/// or none when the id is taken.
+async fn insert_new_visit<C: ScanConn>(
+    conn: &mut C,
+    scan: &Scan,
+    entered: Timestamp,
+    exited: Option<Timestamp>,
+    policy: &Policy,
+) -> StoreResult<Option<Visit>> {
+    let reaching = visit::positives_reaching(entered, policy);
+    let infectious = conn
+        .positive_between(&scan.person, reaching.from, reaching.to)
+        .await?;
+    let visit = new_visit(scan, entered, exited);
+    Ok(conn
+        .insert_visit(scan, &visit, infectious)
+        .await?
+        .then_some(visit))
+}
+
+/// The scan's reads and writes inside the caller's transaction. Anything but a fresh
+/// `Recorded` must be rolled back by the caller (nothing useful was written).
+pub(super) async fn check_in_tx<C: ScanConn>(
+    conn: &mut C,
+    scan: &Scan,
+    now: Timestamp,
+    policy: &Policy,
+) -> StoreResult<ScanResult> {
+    conn.lock_person(&scan.person).await?;
+    if let Some(earlier) = conn.earlier_scan(&scan.client_visit_id).await? {
+        if earlier.person != scan.person {
+            return Ok(ScanResult::IdTaken);
+        }
+        let direction = Direction::parse(&earlier.direction).ok_or_else(|| bad_row("direction"))?;
+        let visit = conn.visit(&scan.person, &earlier.visit_id).await?;
+        // The same id is a retry only with the same code. Scans recorded before the
+        // code was kept are compared by the venue of their visit.
+        let same_code = direction == scan.direction
+            && match earlier.code {
+                (Some(venue), Some(entrance)) => {
+                    venue == scan.venue.id as i64 && entrance == i64::from(scan.entrance)
+                }
+                _ => visit.as_ref().is_none_or(|v| v.venue_id == scan.venue.id),
+            };
+        if !same_code {
+            return Ok(ScanResult::IdConflict);
+        }
+        let Some(visit) = visit else {
+            return Ok(ScanResult::Gone);
+        };
+        return Ok(ScanResult::Recorded {
+            visit,
+            direction,
+            closed_visit_id: earlier.closed_visit_id,
+            replay: true,
+            listed: 0,
+        });
+    }
+    // The stays this scan ends, traced once everything is written.
+    let mut ended: Vec<(Stay, bool)> = Vec::new();
+    let mut open = conn.open_visit(&scan.person).await?;
+    if let Some(o) = &open {
+        if let Some(at) = visit::due_auto_close(&o.visit, now, policy) {
+            conn.close(&o.visit.id, at, ExitKind::Auto).await?;
+            ended.push((o.stay(at, now, policy), o.infectious));
+            open = None;
+        }
+    }
+    let open_visit = open.as_ref().map(|o| &o.visit);
+    let decision = visit::on_scan(open_visit, scan.venue.id, scan.direction, now, policy);
+    let end_open = |ended: &mut Vec<(Stay, bool)>| {
+        if let Some(o) = &open {
+            ended.push((o.stay(now, now, policy), o.infectious));
+        }
+    };
+    // The visit as it is once this scan is written: new ones are known without reading
+    // them back.
+    let (visit_id, closed_visit_id, written) = match decision {
+        ScanDecision::Open { close_previous } => {
+            if let Some(prev) = &close_previous {
+                conn.close(prev, now, ExitKind::NewEntry).await?;
+                end_open(&mut ended);
+            }
+            let Some(v) = insert_new_visit(conn, scan, now, None, policy).await? else {
+                return Ok(ScanResult::IdTaken);
+            };
+            (scan.client_visit_id.to_owned(), close_previous, Some(v))
+        }
+        ScanDecision::AlreadyInside { visit_id } => (visit_id, None, None),
+        ScanDecision::Close { visit_id } => {
+            conn.close(&visit_id, now, ExitKind::Scan).await?;
+            end_open(&mut ended);
+            (visit_id, None, None)
+        }
+        ScanDecision::ExitOnly { close_previous } => {
+            if let Some(prev) = &close_previous {
+                conn.close(prev, now, ExitKind::NewEntry).await?;
+                end_open(&mut ended);
+            }
+            // An exit with no entry here: a zero-length stay, so the diary shows it.
+            let Some(v) = insert_new_visit(conn, scan, now, Some(now), policy).await? else {
+                return Ok(ScanResult::IdTaken);
+            };
+            (scan.client_visit_id.to_owned(), close_previous, Some(v))
+        }
+    };
+    if !conn
+        .insert_scan(scan, &visit_id, closed_visit_id.as_deref(), now)
+        .await?
+    {
+        return Ok(ScanResult::IdTaken);
+    }
+    let mut listed = 0;
+    for (stay, infectious) in &ended {
+        listed += trace_stay(conn, stay, *infectious, now, policy).await?;
+    }
+    let visit = match written {
+        Some(v) => v,
+        None => conn
+            .visit(&scan.person, &visit_id)
+            .await?
+            .ok_or_else(|| bad_row("visit just written"))?,
+    };
+    Ok(ScanResult::Recorded {
+        visit,
+        direction: scan.direction,
+        closed_visit_id,
+        replay: false,
+        listed,
+    })
+}
+
+/// A sqlx connection (in a transaction) as a [`ScanConn`].
+pub(super) struct SqlxConn<'c, DB: Database>(pub(super) &'c mut DB::Connection);
+
+impl<DB> ScanConn for SqlxConn<'_, DB>
+where
+    DB: Database,
+    DB::QueryResult: Affected,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'r> &'r str: ColumnIndex<DB::Row>,
+    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> bool: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<&'q str>: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
+    for<'q> String: Decode<'q, DB> + Type<DB>,
+{
+    async fn lock_person(&mut self, person: &str) -> StoreResult<()> {
+        sqlx::query(LOCK_PERSON)
+            .bind(person)
+            .execute(&mut *self.0)
+            .await?;
+        Ok(())
+    }
+
+    async fn earlier_scan(&mut self, client_visit_id: &str) -> StoreResult<Option<Earlier>> {
+        let row = sqlx::query(SELECT_SCAN)
+            .bind(client_visit_id)
+            .fetch_optional(&mut *self.0)
+            .await?;
+        row.map(|row| {
+            Ok(Earlier {
+                person: row.try_get("person")?,
+                visit_id: row.try_get("visit_id")?,
+                direction: row.try_get("direction")?,
+                closed_visit_id: row.try_get("closed_visit_id")?,
+                code: (row.try_get("venue_id")?, row.try_get("entrance")?),
+            })
+        })
+        .transpose()
+    }
+
+    async fn visit(&mut self, person: &str, id: &str) -> StoreResult<Option<Visit>> {
+        Sql::<DB>::visit_in(self.0, person, id).await
+    }
+
+    async fn open_visit(&mut self, person: &str) -> StoreResult<Option<Open>> {
+        Sql::<DB>::open_visit(self.0, person).await
+    }
+
+    async fn close(&mut self, id: &str, at: Timestamp, kind: ExitKind) -> StoreResult<bool> {
+        Sql::<DB>::close(self.0, id, at, kind).await
+    }
+
+    async fn insert_visit(
+        &mut self,
+        scan: &Scan,
+        visit: &Visit,
+        infectious: bool,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query(INSERT_VISIT)
+            .bind(visit.id.as_str())
+            .bind(scan.person.as_str())
+            .bind(visit.venue_id as i64)
+            .bind(visit.venue_name.as_str())
+            .bind(visit.address.as_str())
+            .bind(visit.category.as_str())
+            .bind(i64::from(visit.entrance))
+            .bind(visit.entered_at)
+            .bind(visit.exited_at)
+            .bind(visit.exit_kind.map(|k| k.as_str()))
+            .bind(visit.cancelled)
+            .bind(infectious)
+            .execute(&mut *self.0)
+            .await?;
+        Ok(done.rows() == 1)
+    }
+
+    async fn insert_scan(
+        &mut self,
+        scan: &Scan,
+        visit_id: &str,
+        closed_visit_id: Option<&str>,
+        at: Timestamp,
+    ) -> StoreResult<bool> {
+        let stored = sqlx::query(INSERT_SCAN)
+            .bind(scan.client_visit_id.as_str())
+            .bind(scan.person.as_str())
+            .bind(visit_id)
+            .bind(scan.direction.as_str())
+            .bind(closed_visit_id)
+            .bind(at)
+            .bind(scan.venue.id as i64)
+            .bind(i64::from(scan.entrance))
+            .execute(&mut *self.0)
+            .await?;
+        Ok(stored.rows() == 1)
+    }
+
+    async fn positive_between(
+        &mut self,
+        person: &str,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> StoreResult<bool> {
+        let row = sqlx::query(POSITIVE_BETWEEN)
+            .bind(person)
+            .bind(from)
+            .bind(to)
+            .fetch_optional(&mut *self.0)
+            .await?;
+        Ok(row.is_some())
+    }
+
+    async fn stays_near(
+        &mut self,
+        venue_id: u64,
+        from: Timestamp,
+        to: Timestamp,
+        all: bool,
+    ) -> StoreResult<Vec<NearStay>> {
+        let rows = sqlx::query(if all { STAYS_NEAR } else { INFECTIOUS_NEAR })
+            .bind(venue_id as i64)
+            .bind(from)
+            .bind(to)
+            .fetch_all(&mut *self.0)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(NearStay {
+                    person: row.try_get("person")?,
+                    venue_id: to_u64(row.try_get("venue_id")?, "venue id")?,
+                    entered_at: row.try_get("entered_at")?,
+                    exited_at: row.try_get("exited_at")?,
+                    infectious: row.try_get("infectious")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn positives_of(&mut self, person: &str) -> StoreResult<Vec<Timestamp>> {
+        let rows = sqlx::query(POSITIVES_OF)
+            .bind(person)
+            .fetch_all(&mut *self.0)
+            .await?;
+        rows.iter().map(|r| Ok(r.try_get("taken_at")?)).collect()
+    }
+
+    async fn insert_contacts(&mut self, contacts: &[(String, Timestamp)]) -> StoreResult<u64> {
+        Sql::<DB>::insert_contacts(self.0, contacts).await
+    }
+}
+
 impl<DB> Sql<DB>
 where
     DB: Database,
@@ -127,131 +504,14 @@ where
     for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
     for<'q> String: Decode<'q, DB> + Type<DB>,
 {
-    /// The scan's reads and writes inside the caller's transaction. Anything but a fresh
-    /// `Recorded` must be rolled back by the caller (nothing useful was written).
+    /// [`check_in_tx`] on a sqlx connection.
     pub(super) async fn check_in_tx(
         conn: &mut DB::Connection,
         scan: &Scan,
         now: Timestamp,
         policy: &Policy,
     ) -> StoreResult<ScanResult> {
-        sqlx::query(LOCK_PERSON)
-            .bind(scan.person.as_str())
-            .execute(&mut *conn)
-            .await?;
-        let earlier = sqlx::query(SELECT_SCAN)
-            .bind(scan.client_visit_id.as_str())
-            .fetch_optional(&mut *conn)
-            .await?;
-        if let Some(row) = earlier {
-            let person: String = row.try_get("person")?;
-            if person != scan.person {
-                return Ok(ScanResult::IdTaken);
-            }
-            let visit_id: String = row.try_get("visit_id")?;
-            let direction: String = row.try_get("direction")?;
-            let direction = Direction::parse(&direction).ok_or_else(|| bad_row("direction"))?;
-            let closed_visit_id: Option<String> = row.try_get("closed_visit_id")?;
-            let code: (Option<i64>, Option<i64>) =
-                (row.try_get("venue_id")?, row.try_get("entrance")?);
-            let visit = Self::visit_in(conn, &scan.person, &visit_id).await?;
-            // The same id is a retry only with the same code. Scans recorded before the
-            // code was kept are compared by the venue of their visit.
-            let same_code = direction == scan.direction
-                && match code {
-                    (Some(venue), Some(entrance)) => {
-                        venue == scan.venue.id as i64 && entrance == i64::from(scan.entrance)
-                    }
-                    _ => visit.as_ref().is_none_or(|v| v.venue_id == scan.venue.id),
-                };
-            if !same_code {
-                return Ok(ScanResult::IdConflict);
-            }
-            let Some(visit) = visit else {
-                return Ok(ScanResult::Gone);
-            };
-            return Ok(ScanResult::Recorded {
-                visit,
-                direction,
-                closed_visit_id,
-                replay: true,
-                listed: 0,
-            });
-        }
-        // The stays this scan ends, traced once everything is written.
-        let mut ended: Vec<(Stay, bool)> = Vec::new();
-        let mut open = Self::open_visit(conn, &scan.person).await?;
-        if let Some(o) = &open {
-            if let Some(at) = visit::due_auto_close(&o.visit, now, policy) {
-                Self::close(conn, &o.visit.id, at, ExitKind::Auto).await?;
-                ended.push((o.stay(at, now, policy), o.infectious));
-                open = None;
-            }
-        }
-        let open_visit = open.as_ref().map(|o| &o.visit);
-        let decision = visit::on_scan(open_visit, scan.venue.id, scan.direction, now, policy);
-        let end_open = |ended: &mut Vec<(Stay, bool)>| {
-            if let Some(o) = &open {
-                ended.push((o.stay(now, now, policy), o.infectious));
-            }
-        };
-        let (visit_id, closed_visit_id) = match decision {
-            ScanDecision::Open { close_previous } => {
-                if let Some(prev) = &close_previous {
-                    Self::close(conn, prev, now, ExitKind::NewEntry).await?;
-                    end_open(&mut ended);
-                }
-                if !Self::insert_visit(conn, scan, now, None, policy).await? {
-                    return Ok(ScanResult::IdTaken);
-                }
-                (scan.client_visit_id.to_owned(), close_previous)
-            }
-            ScanDecision::AlreadyInside { visit_id } => (visit_id, None),
-            ScanDecision::Close { visit_id } => {
-                Self::close(conn, &visit_id, now, ExitKind::Scan).await?;
-                end_open(&mut ended);
-                (visit_id, None)
-            }
-            ScanDecision::ExitOnly { close_previous } => {
-                if let Some(prev) = &close_previous {
-                    Self::close(conn, prev, now, ExitKind::NewEntry).await?;
-                    end_open(&mut ended);
-                }
-                // An exit with no entry here: a zero-length stay, so the diary shows it.
-                if !Self::insert_visit(conn, scan, now, Some(now), policy).await? {
-                    return Ok(ScanResult::IdTaken);
-                }
-                (scan.client_visit_id.to_owned(), close_previous)
-            }
-        };
-        let stored = sqlx::query(INSERT_SCAN)
-            .bind(scan.client_visit_id.as_str())
-            .bind(scan.person.as_str())
-            .bind(visit_id.as_str())
-            .bind(scan.direction.as_str())
-            .bind(closed_visit_id.as_deref())
-            .bind(now)
-            .bind(scan.venue.id as i64)
-            .bind(i64::from(scan.entrance))
-            .execute(&mut *conn)
-            .await?;
-        if stored.rows() != 1 {
-            return Ok(ScanResult::IdTaken);
-        }
-        let mut listed = 0;
-        for (stay, infectious) in &ended {
-            listed += Self::trace_stay(conn, stay, *infectious, now, policy).await?;
-        }
-        let visit = Self::visit_in(conn, &scan.person, &visit_id)
-            .await?
-            .ok_or_else(|| bad_row("visit just written"))?;
-        Ok(ScanResult::Recorded {
-            visit,
-            direction: scan.direction,
-            closed_visit_id,
-            replay: false,
-            listed,
-        })
+        check_in_tx(&mut SqlxConn::<DB>(conn), scan, now, policy).await
     }
 
     async fn open_visit(conn: &mut DB::Connection, person: &str) -> StoreResult<Option<Open>> {
@@ -286,12 +546,12 @@ where
         now: Timestamp,
         policy: &Policy,
     ) -> StoreResult<bool> {
-        let mut tx = write.begin().await?;
+        let mut tx = begin_write(write).await?;
         if !Self::close(&mut tx, &open.visit.id, at, ExitKind::Auto).await? {
             return Ok(false);
         }
-        Self::trace_stay(
-            &mut tx,
+        trace_stay(
+            &mut SqlxConn::<DB>(&mut tx),
             &open.stay(at, now, policy),
             open.infectious,
             now,
@@ -313,35 +573,6 @@ where
             .fetch_optional(&mut *conn)
             .await?;
         row.as_ref().map(visit_of).transpose()
-    }
-
-    /// Inserts a visit (marked infectious when its person may be); false when the id is
-    /// taken.
-    async fn insert_visit(
-        conn: &mut DB::Connection,
-        scan: &Scan,
-        entered: Timestamp,
-        exited: Option<Timestamp>,
-        policy: &Policy,
-    ) -> StoreResult<bool> {
-        let infectious = Self::infectious_from(conn, &scan.person, entered, policy).await?;
-        let v = &scan.venue;
-        let done = sqlx::query(INSERT_VISIT)
-            .bind(scan.client_visit_id.as_str())
-            .bind(scan.person.as_str())
-            .bind(v.id as i64)
-            .bind(v.business_name.as_str())
-            .bind(v.address.as_str())
-            .bind(v.category.as_str())
-            .bind(i64::from(scan.entrance))
-            .bind(entered)
-            .bind(exited)
-            .bind(exited.map(|_| ExitKind::Scan.as_str()))
-            .bind(false)
-            .bind(infectious)
-            .execute(&mut *conn)
-            .await?;
-        Ok(done.rows() == 1)
     }
 
     /// The diary, newest first, after closing a due open visit (on the write pool).
