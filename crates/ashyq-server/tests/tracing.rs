@@ -61,6 +61,7 @@ async fn status(t: &T, token: &str) -> Value {
 /// The case is inside when the positive arrives; visitors who come later are listed when
 /// either of them leaves — by an exit scan, by checking in elsewhere, or by auto-close.
 async fn visitors_who_come_after_the_positive_are_listed(t: T) {
+    t.state.clock.freeze();
     t.citizens(&[1, 2, 3, 4, 5, 6]).await;
     let tok: Vec<String> = [
         t.login(1).await,
@@ -128,6 +129,7 @@ on_both!(visitors_who_come_after_the_positive_are_listed);
 /// Item 2: a positive dated a few seconds ahead (a lab clock running fast) is traced and
 /// leaves the queue.
 async fn a_positive_dated_ahead_is_traced(t: T) {
+    t.state.clock.freeze();
     t.citizens(&[1, 2]).await;
     let (case, near) = (t.login(1).await, t.login(2).await);
     let (_, cafe, cafe_out) = t.venue("restaurant", "170540033").await;
@@ -153,6 +155,7 @@ on_both!(a_positive_dated_ahead_is_traced);
 /// Item 3: a positive reported 12 days after it was taken never makes its person RED, but
 /// its contacts, exposed within the last 14 days, are listed.
 async fn a_late_reported_positive_lists_its_contacts(t: T) {
+    t.state.clock.freeze();
     t.citizens(&[1, 2]).await;
     let (case, near) = (t.login(1).await, t.login(2).await);
     let (_, cafe, cafe_out) = t.venue("restaurant", "170540033").await;
@@ -176,6 +179,7 @@ on_both!(a_late_reported_positive_lists_its_contacts);
 
 /// Item 4: YELLOW runs 14 days from the last exposure, not the first.
 async fn yellow_runs_from_the_last_exposure(t: T) {
+    t.state.clock.freeze();
     t.citizens(&[1, 2]).await;
     let (_, cafe, cafe_out) = t.venue("restaurant", "170540033").await;
     for (day, ids) in [(0, ["a1", "a2", "a3", "a4"]), (1, ["b1", "b2", "b3", "b4"])] {
@@ -208,6 +212,7 @@ on_both!(yellow_runs_from_the_last_exposure);
 /// Item 5: a cancelled check-in leaves the diary (marked cancelled) but still counts for
 /// tracing: the case's own, and a visitor's.
 async fn cancelled_stays_still_count(t: T) {
+    t.state.clock.freeze();
     t.citizens(&[1, 2, 3]).await;
     let tok: Vec<String> = [t.login(1).await, t.login(2).await, t.login(3).await].into();
     let (_, cafe, cafe_out) = t.venue("restaurant", "170540033").await;
@@ -261,6 +266,7 @@ on_both!(cancelled_stays_still_count);
 /// Item 6: the same batch again is a no-op; other rows under the same id are refused with
 /// 409 `batch_conflict` naming the batch, and nothing of them is written.
 async fn a_reused_batch_id_with_other_rows_is_refused(t: T) {
+    t.state.clock.freeze();
     t.citizens(&[1, 2]).await;
     let now = t.state.now();
     let first = json!({"batch_id": "lab-7", "pcr": [{"iin": person(1).iin, "taken_at": now, "positive": false}]});
@@ -312,6 +318,7 @@ on_both!(a_reused_batch_id_with_other_rows_is_refused);
 /// Item 7: a client visit id sent again with the same code is a retry; with another code,
 /// 409 `visit_id_conflict` and nothing is written.
 async fn a_reused_visit_id_with_another_code_is_refused(t: T) {
+    t.state.clock.freeze();
     t.citizens(&[1]).await;
     let tok = t.login(1).await;
     let (_, cafe, cafe_out) = t.venue("restaurant", "170540033").await;
@@ -337,6 +344,7 @@ on_both!(a_reused_visit_id_with_another_code_is_refused);
 /// Item 8: `since` is when the current status began: RED until yesterday and vaccinated 30
 /// days ago is GREEN since yesterday.
 async fn since_is_when_the_current_status_began(t: T) {
+    t.state.clock.freeze();
     t.citizens(&[1]).await;
     let now = t.state.now();
     let (s, v) = import(
