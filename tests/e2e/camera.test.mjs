@@ -18,6 +18,10 @@ import { launch, screenshot, watchPage } from './lib/browser.mjs';
 import { DEFAULT_BIN, frameMaker, serveFiles } from './lib/decoder.mjs';
 import { demoInfo, startServer } from './lib/server.mjs';
 
+// The --dev server seals its signing keys in its database with the well-known dev
+// key-encryption key (crates/ashyq-server/src/state.rs, dev_secrets); the poster command
+// on the same data needs it, as an operator's would need the real one.
+const DEV_KEK = '617368797120646576206b65792d656e6372797074696f6e206b657921212121';
 const TIMEOUT_MS = Number(process.env.ASHYQ_E2E_TIMEOUT_MS || 3000);
 
 /** Records every camera stream the page opens, so a test can see that it was stopped. */
@@ -102,7 +106,7 @@ describe('camera scanner in a plain browser (fake camera)', () => {
     const svg = execFileSync(DEFAULT_BIN, [
       'poster', String(grocery.venue_id), '--entrance', '1', '--direction', 'in',
       '--data-dir', srv.dataDir, '--public-origin', srv.origin,
-    ], { stdio: ['ignore', 'pipe', 'ignore'] });
+    ], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ASHYQ_KEY_ENCRYPTION_KEY: DEV_KEK } });
     posterPng = execFileSync('rsvg-convert', ['--width', '1240', '--format', 'png'], { input: svg, maxBuffer: 64 << 20 });
     const y4m = path.join(work, 'poster.y4m');
     plain = await launch();
