@@ -10,7 +10,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -158,6 +158,13 @@ describe('installable app (web manifest + service worker)', () => {
       const sw = readFileSync(path.join(dist, 'sw.js'), 'utf8');
       assert.ok(sw.includes(oldBuild), 'sw.js names its build');
       writeFileSync(path.join(dist, 'sw.js'), sw.replaceAll(oldBuild, 'deploy2'));
+      // A real deploy lands seconds or days after the files it replaces. Here it can land in
+      // the same second as the copy above, and the server's Last-Modified has a resolution
+      // of one second: the browser's update check would get a 304 for the new sw.js.
+      for (const f of ['index.html', 'sw.js']) {
+        const later = new Date(statSync(path.join(dist, f)).mtimeMs + 10_000);
+        utimesSync(path.join(dist, f), later, later);
+      }
 
       // The next start: the old shell at once, then the new one (nobody touched the page).
       await page.goto(own.origin + '/?lang=en');
