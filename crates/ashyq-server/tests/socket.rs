@@ -11,11 +11,10 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use ashyq_core::hostproof::telegram_init_data;
 use ashyq_server::app;
 use ashyq_server::poster::{self, Lang, Size};
 use ashyq_server::serve::ConnLimits;
-use common::{person, setup_with, Backend, ADMIN};
+use common::{person, setup_with, telegram_init_now, Backend, ADMIN};
 use serde_json::{json, Value};
 
 async fn serve_in_process(t: &common::T) -> SocketAddr {
@@ -390,18 +389,7 @@ async fn crash_test(backend: Backend) {
 
 /// A session for test person `n`, signed in through Telegram with fresh init data.
 async fn telegram_session(client: &reqwest::Client, base: &str, n: u32) -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    let pairs = vec![
-        (
-            "user".to_string(),
-            format!(r#"{{"id":{},"first_name":"Crash"}}"#, person(n).telegram_id),
-        ),
-        ("auth_date".to_string(), now.to_string()),
-    ];
-    let init = telegram_init_data(&pairs, CRASH_BOT);
+    let init = telegram_init_now(n, CRASH_BOT);
     let (s, v) = send(
         client,
         reqwest::Method::POST,

@@ -13,9 +13,8 @@ mod common;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use ashyq_core::hostproof::telegram_init_data;
 use ashyq_core::keys::KeySet;
-use common::person;
+use common::{person, telegram_init_now};
 use serde_json::{json, Value};
 
 const BOT: &str = "424242:two-nodes-bot-token";
@@ -110,18 +109,7 @@ async fn call(
 }
 
 async fn login(client: &reqwest::Client, node: &Node, n: u32) -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    let pairs = vec![
-        (
-            "user".to_string(),
-            format!(r#"{{"id":{},"first_name":"Node"}}"#, person(n).telegram_id),
-        ),
-        ("auth_date".to_string(), now.to_string()),
-    ];
-    let init = telegram_init_data(&pairs, BOT);
+    let init = telegram_init_now(n, BOT);
     let (s, v) = call(
         client,
         node,

@@ -129,6 +129,23 @@ pub struct Person {
     pub vk_id: i64,
 }
 
+/// Telegram init data for test person `n`, dated now and signed with `bot`'s token: what a
+/// test that starts the real binary signs in with.
+pub fn telegram_init_now(n: u32, bot: &str) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let pairs = vec![
+        (
+            "user".to_string(),
+            format!(r#"{{"id":{},"first_name":"Test"}}"#, person(n).telegram_id),
+        ),
+        ("auth_date".to_string(), now.to_string()),
+    ];
+    ashyq_core::hostproof::telegram_init_data(&pairs, bot)
+}
+
 pub fn person(n: u32) -> Person {
     Person {
         iin: demo::complete_id(&format!("90{:02}{:02}300", n / 28 + 1, n % 28 + 1)),
