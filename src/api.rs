@@ -216,9 +216,9 @@ impl Api {
         )
     }
 
-    /// `POST /v1/visits/{id}/cancel`.
-    pub async fn cancel(&self, visit_id: &str) -> Result<()> {
-        let path = visit_path(visit_id, "/cancel");
+    /// `POST /v1/visits/{id}/cancel`, or `/dispute` for a guard-mode visit.
+    pub async fn cancel(&self, visit_id: &str, dispute: bool) -> Result<()> {
+        let path = visit_path(visit_id, if dispute { "/dispute" } else { "/cancel" });
         self.call(Method::Post, &path, Some(String::from("{}")))
             .await
             .map(|_| ())

@@ -464,6 +464,9 @@ mod tests {
             "sign_in_host_failed",
             "sign_in_demo",
             "diary_empty",
+            "by_staff",
+            "disputed",
+            "dispute",
         ] {
             for l in Lang::ALL {
                 let s = texts["screens"][code][l.code()]

@@ -245,6 +245,8 @@ pub fn visit(v: &JsValue) -> Option<Visit> {
         exited_at: opt(v, "exited_at", int)?,
         exit_kind: opt(v, "exit_kind", |k| ExitKind::parse(&k.as_string()?))?,
         cancelled: bool_of(v, "cancelled")?,
+        by_staff: bool_of(v, "by_staff").unwrap_or(false),
+        disputed: bool_of(v, "disputed").unwrap_or(false),
     })
 }
 

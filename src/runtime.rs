@@ -441,9 +441,9 @@ impl App {
             Effect::LoadDiary => {
                 self.spawn(|a| async move { Some(Msg::DiaryDone(a.api.visits().await)) })
             }
-            Effect::CancelVisit(id) => self.spawn(|a| async move {
-                let r = a.api.cancel(&id).await;
-                Some(Msg::CancelDone(id, r))
+            Effect::CancelVisit(id, dispute) => self.spawn(move |a| async move {
+                let r = a.api.cancel(&id, dispute).await;
+                Some(Msg::CancelDone(id, dispute, r))
             }),
             Effect::ScheduleRetry { attempt, ms } => {
                 let w = Rc::downgrade(self);

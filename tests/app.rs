@@ -141,6 +141,8 @@ fn visit(id: &str, direction: Direction) -> Visit {
         exited_at: (direction == Direction::Out).then(now),
         exit_kind: None,
         cancelled: false,
+        by_staff: false,
+        disputed: false,
     }
 }
 

@@ -206,7 +206,10 @@ pub enum Msg {
     OpenDiary,
     DiaryDone(Result<VisitList, ApiError>),
     CancelVisit(String),
-    CancelDone(String, Result<(), ApiError>),
+    /// "Not me" on a visit door staff recorded in guard mode.
+    DisputeVisit(String),
+    /// A cancel (false) or a dispute (true) answered.
+    CancelDone(String, bool, Result<(), ApiError>),
     SwitchLang,
     SignOut,
     Back,
@@ -243,7 +246,8 @@ pub enum Effect {
         at: Timestamp,
     },
     LoadDiary,
-    CancelVisit(String),
+    /// Cancel (false) or dispute (true) a visit.
+    CancelVisit(String, bool),
     ScheduleRetry {
         attempt: u32,
         ms: u32,

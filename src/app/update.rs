@@ -215,10 +215,15 @@ impl Model {
             }
             Msg::CancelVisit(id) => {
                 if matches!(self.screen, Screen::Diary(_)) {
-                    fx.push(Effect::CancelVisit(id));
+                    fx.push(Effect::CancelVisit(id, false));
                 }
             }
-            Msg::CancelDone(id, r) => {
+            Msg::DisputeVisit(id) => {
+                if matches!(self.screen, Screen::Diary(_)) {
+                    fx.push(Effect::CancelVisit(id, true));
+                }
+            }
+            Msg::CancelDone(id, dispute, r) => {
                 if let Screen::Diary(d) = &mut self.screen {
                     match r {
                         Ok(()) => {
@@ -227,7 +232,11 @@ impl Model {
                                 .as_mut()
                                 .and_then(|vs| vs.iter_mut().find(|v| v.id == id))
                             {
-                                v.cancelled = true;
+                                if dispute {
+                                    v.disputed = true;
+                                } else {
+                                    v.cancelled = true;
+                                }
                             }
                             d.error = None;
                         }
@@ -686,6 +695,8 @@ mod tests {
                 exited_at: None,
                 exit_kind: None::<ExitKind>,
                 cancelled: false,
+                by_staff: false,
+                disputed: false,
             },
             direction,
             status: status(Status::Green),

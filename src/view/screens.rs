@@ -814,7 +814,22 @@ fn diary(ui: &Ui, m: &Model, d: &DiaryView, main: &Element) {
                     }
                 }
                 append(&row, &ui.text("span", "", &when));
-                if ashyq_core::visit::can_cancel(v.entered_at, v.cancelled, m.now, &policy).is_ok()
+                if v.by_staff {
+                    // Recorded by door staff in guard mode: the visitor can say it was not
+                    // them (the words are rare ones, loaded with the other rare screens).
+                    let code = if v.disputed { "disputed" } else { "by_staff" };
+                    let words = ui.rare("screens", code, l).unwrap_or_default();
+                    append(&row, &ui.text("span", "muted", &words));
+                    if !v.disputed {
+                        let label = ui.rare("screens", "dispute", l).unwrap_or_default();
+                        let b = ui.button(&label, "dispute-visit", "btn small", {
+                            let id = v.id.clone();
+                            move || Msg::DisputeVisit(id.clone())
+                        });
+                        append(&row, &b);
+                    }
+                } else if ashyq_core::visit::can_cancel(v.entered_at, v.cancelled, m.now, &policy)
+                    .is_ok()
                 {
                     append(
                         &row,

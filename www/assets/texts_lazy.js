@@ -119,6 +119,21 @@ export default {
       "ru": "Режим разработки: выберите демо-гражданина",
       "en": "Development mode: choose a demo citizen"
     },
+    "by_staff": {
+      "kk": "Есіктегі қызметкер SMS-кодыңызбен тіркеді.",
+      "ru": "Отмечено сотрудником у входа по коду из вашего SMS.",
+      "en": "Checked in by door staff with the code from your SMS."
+    },
+    "disputed": {
+      "kk": "Сіз бұл келуге дау айттыңыз: ол байланыстарды іздеуге қолданылмайды.",
+      "ru": "Вы оспорили это посещение: оно не учитывается при поиске контактов.",
+      "en": "You disputed this visit: it takes no part in contact tracing."
+    },
+    "dispute": {
+      "kk": "Бұл мен емеспін",
+      "ru": "Это был не я",
+      "en": "This was not me"
+    },
     "diary_empty": {
       "kk": "Соңғы 21 күнде келулер жоқ.",
       "ru": "За 21 день посещений нет.",

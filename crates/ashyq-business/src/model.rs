@@ -2,8 +2,9 @@
 //! ([`Msg`]) that move it, and the effects ([`Effect`]) a step asks the runtime to perform.
 
 use ashyq_core::api::{
-    Business, BusinessList, EntranceCodes, GuardCheckInRequest, GuardCheckInResponse,
-    RegisterPremisesRequest, Roles, StaffMember, StaffPost,
+    Business, BusinessList, EntranceCodes, GuardChallenge, GuardChallengeRequest,
+    GuardCheckInRequest, GuardCheckInResponse, RegisterPremisesRequest, Roles, StaffMember,
+    StaffPost,
 };
 use ashyq_core::id::IdError;
 use ashyq_core::keys::KeySet;
@@ -236,11 +237,16 @@ pub enum Screen {
     Door,
     Scanning,
     Verdict(Verdict),
+    /// Guard mode: the visitor's IIN, then the code their phone received by SMS.
     Guard {
         iin: String,
+        /// The code sent, and the visit id this check-in keeps through retries: while
+        /// set, the screen asks for the visitor's code.
+        challenge: Option<(GuardChallenge, String)>,
+        code: String,
         sending: bool,
         result: Option<Box<GuardCheckInResponse>>,
-        /// A submit was tried with an IIN that does not validate.
+        /// A submit was tried with an IIN (or a code) that does not validate.
         tried: bool,
     },
 }
@@ -335,7 +341,9 @@ pub enum Msg {
     Scanned(Result<String, String>),
     OpenGuard,
     GuardIin(String),
+    GuardCode(String),
     GuardSubmit,
+    GuardChallenged(Result<GuardChallenge, Problem>),
     GuardDone(Result<GuardCheckInResponse, Problem>),
     Back,
     Close,
@@ -354,6 +362,7 @@ pub enum Effect {
     Appoint(u64, String),
     RemoveStaff(u64, String),
     Scan,
+    GuardChallenge(u64, GuardChallengeRequest),
     Guard(u64, GuardCheckInRequest),
     /// Give the screen back to the app.
     Close,

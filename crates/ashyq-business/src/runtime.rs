@@ -6,8 +6,8 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use ashyq_core::api::{
-    AppointStaffRequest, BusinessList, EntranceCodes, ErrorBody, GuardCheckInResponse,
-    KeysResponse, Premises, StaffMember,
+    AppointStaffRequest, BusinessList, EntranceCodes, ErrorBody, GuardChallenge,
+    GuardCheckInResponse, KeysResponse, Premises, StaffMember,
 };
 use ashyq_core::encoding::uri_component_encode;
 use ashyq_core::keys::KeySet;
@@ -235,6 +235,18 @@ impl App {
                             .as_string()
                             .unwrap_or_else(|| String::from("scan_cancelled"))),
                     })
+                })
+            }
+            Effect::GuardChallenge(venue_id, req) => {
+                let a = self.clone();
+                let body = serde_json::to_string(&req).ok();
+                self.spawn(async move {
+                    let p = path(&[
+                        "/v1/premises/",
+                        &venue_id.to_string(),
+                        "/guard-checkin/challenge",
+                    ]);
+                    Msg::GuardChallenged(a.json::<GuardChallenge>("POST", &p, body).await)
                 })
             }
             Effect::Guard(venue_id, req) => {

@@ -2,7 +2,7 @@
 //! arrive in [`Input`]), so every rule is tested natively: a pass is judged offline with
 //! `ashyq_core::pass`, and a typed IIN is checked before any request is sent.
 
-use ashyq_core::api::{GuardCheckInRequest, StaffPost};
+use ashyq_core::api::{GuardChallengeRequest, GuardCheckInRequest, StaffPost};
 use ashyq_core::keys::KeySet;
 use ashyq_core::venue::{Category, Direction};
 use ashyq_core::{pass, status, CodeError, Timestamp};
@@ -306,6 +306,8 @@ impl Model {
                     self.problem = None;
                     self.screen = Screen::Guard {
                         iin: String::new(),
+                        challenge: None,
+                        code: String::new(),
                         sending: false,
                         result: None,
                         tried: false,
@@ -318,39 +320,39 @@ impl Model {
                     *tried = false;
                 }
             }
-            Msg::GuardSubmit => {
-                let venue_id = self.post().map(|p| p.venue_id);
-                if let (
-                    Screen::Guard {
-                        iin,
-                        sending,
-                        result,
-                        tried,
-                    },
-                    Some(venue_id),
-                ) = (&mut self.screen, venue_id)
+            Msg::GuardCode(text) => {
+                if let Screen::Guard { code, tried, .. } = &mut self.screen {
+                    *code = text;
+                    *tried = false;
+                }
+            }
+            Msg::GuardSubmit => self.guard_submit(&mut fx),
+            Msg::GuardChallenged(r) => {
+                if let Screen::Guard {
+                    iin,
+                    challenge,
+                    code,
+                    sending,
+                    ..
+                } = &mut self.screen
                 {
-                    if IinCheck::of(iin) != IinCheck::Valid {
-                        // Rejected here: a mistyped IIN never reaches the server.
-                        *tried = true;
-                    } else if !*sending {
-                        *sending = true;
-                        *result = None;
-                        self.problem = None;
-                        fx.push(Effect::Guard(
-                            venue_id,
-                            GuardCheckInRequest {
-                                iin: iin.trim().to_owned(),
-                                entrance: 1,
-                                client_visit_id: input.visit_id,
-                            },
-                        ));
+                    *sending = false;
+                    match r {
+                        Ok(c) => {
+                            // The door keeps no IIN: from here on the code stands for it.
+                            iin.clear();
+                            code.clear();
+                            *challenge = Some((c, input.visit_id));
+                            self.problem = None;
+                        }
+                        Err(p) => self.problem = Some(p),
                     }
                 }
             }
             Msg::GuardDone(r) => {
                 if let Screen::Guard {
-                    iin,
+                    challenge,
+                    code,
                     sending,
                     result,
                     ..
@@ -359,11 +361,12 @@ impl Model {
                     *sending = false;
                     match r {
                         Ok(resp) => {
-                            // The door never sees the full IIN again: the box is emptied.
-                            iin.clear();
+                            *challenge = None;
+                            code.clear();
                             *result = Some(Box::new(resp));
                             self.problem = None;
                         }
+                        // The code can be typed again; a new one is asked from the start.
                         Err(p) => self.problem = Some(p),
                     }
                 }
@@ -386,6 +389,62 @@ impl Model {
     }
 }
 
+impl Model {
+    /// Guard mode's submit: ask for the visitor's code, or send the code they read out.
+    /// A mistyped IIN or a code that is not 6 digits never reaches the server.
+    fn guard_submit(&mut self, fx: &mut Vec<Effect>) {
+        let Some(venue_id) = self.post().map(|p| p.venue_id) else {
+            return;
+        };
+        let Screen::Guard {
+            iin,
+            challenge,
+            code,
+            sending,
+            result,
+            tried,
+        } = &mut self.screen
+        else {
+            return;
+        };
+        if *sending {
+            return;
+        }
+        match challenge {
+            None if IinCheck::of(iin) != IinCheck::Valid => *tried = true,
+            None => {
+                *sending = true;
+                *result = None;
+                self.problem = None;
+                fx.push(Effect::GuardChallenge(
+                    venue_id,
+                    GuardChallengeRequest {
+                        iin: iin.trim().to_owned(),
+                        entrance: 1,
+                    },
+                ));
+            }
+            Some((c, visit_id)) => {
+                let typed = code.trim();
+                if typed.len() != 6 || !typed.bytes().all(|b| b.is_ascii_digit()) {
+                    *tried = true;
+                    return;
+                }
+                *sending = true;
+                self.problem = None;
+                fx.push(Effect::Guard(
+                    venue_id,
+                    GuardCheckInRequest {
+                        challenge_id: c.challenge_id.clone(),
+                        code: typed.to_owned(),
+                        client_visit_id: visit_id.clone(),
+                    },
+                ));
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -393,7 +452,6 @@ mod tests {
     use crate::model::{PosterKey, Problem, Size};
     use ashyq_core::api::{
         Business, BusinessList, BusinessRef, EntranceCodes, GuardCheckInResponse, Premises, Roles,
-        StatusResponse, Visit,
     };
     use ashyq_core::keys::Signer;
     use ashyq_core::pass::PassClaims;
@@ -619,60 +677,85 @@ mod tests {
         let fx = m.update(Msg::GuardSubmit, input());
         assert_eq!(
             fx,
-            vec![Effect::Guard(
+            vec![Effect::GuardChallenge(
                 5,
-                GuardCheckInRequest {
+                GuardChallengeRequest {
                     iin: iin(),
                     entrance: 1,
-                    client_visit_id: String::from("visit-1"),
                 }
             )]
         );
         // A second tap while sending sends nothing more.
         assert!(m.update(Msg::GuardSubmit, input()).is_empty());
-        let resp = GuardCheckInResponse {
-            masked_name: String::from("Әлихан С."),
-            masked_iin: String::from("•••••••••456"),
-            visit: Visit {
-                id: String::from("v9"),
-                venue_id: 5,
-                venue_name: String::from("Береке"),
-                address: String::from("Астана"),
-                category: Category::Restaurant,
-                entrance: 1,
-                entered_at: T0,
-                exited_at: None,
-                exit_kind: None,
-                cancelled: false,
-            },
-            status: StatusResponse {
-                status: Status::Green,
-                since: None,
-                valid_until: None,
-                as_of: T0,
-            },
-            admission: Admission {
-                admitted: true,
-                reason: AdmissionReason::Allowed,
-            },
+        let challenge = ashyq_core::api::GuardChallenge {
+            challenge_id: String::from("0123456789abcdef0123456789abcdef"),
+            expires_at: T0 + 300,
         };
-        m.update(Msg::GuardDone(Ok(resp)), input());
-        let Screen::Guard { iin, result, .. } = &m.screen else {
+        m.update(Msg::GuardChallenged(Ok(challenge)), input());
+        let Screen::Guard { iin, .. } = &m.screen else {
             panic!("guard screen")
         };
-        assert!(iin.is_empty(), "the typed IIN is cleared");
-        assert!(result.is_some());
+        assert!(
+            iin.is_empty(),
+            "the typed IIN is cleared once the code is sent"
+        );
+        // The code: 6 digits or nothing is sent.
+        m.update(Msg::GuardCode(String::from("12345")), input());
+        assert!(m.update(Msg::GuardSubmit, input()).is_empty());
+        m.update(Msg::GuardCode(String::from(" 123456 ")), input());
+        let fx = m.update(Msg::GuardSubmit, input());
+        let sent = GuardCheckInRequest {
+            challenge_id: String::from("0123456789abcdef0123456789abcdef"),
+            code: String::from("123456"),
+            client_visit_id: String::from("visit-1"),
+        };
+        assert_eq!(fx, vec![Effect::Guard(5, sent.clone())]);
+        // A wrong code: said in plain words; a retry keeps the visit id.
+        m.update(
+            Msg::GuardDone(Err(Problem::Refused {
+                status: 403,
+                code: String::from("presence_not_proven"),
+            })),
+            input(),
+        );
+        assert_eq!(
+            m.problem.as_ref().map(Problem::code),
+            Some("presence_not_proven")
+        );
+        let retry = Input {
+            now: T0,
+            visit_id: String::from("visit-2"),
+        };
+        assert_eq!(
+            m.update(Msg::GuardSubmit, retry),
+            vec![Effect::Guard(5, sent)]
+        );
+        let resp = GuardCheckInResponse {
+            admitted: true,
+            masked_name: String::from("Әлихан С."),
+            visit_id: String::from("visit-1"),
+        };
+        m.update(Msg::GuardDone(Ok(resp)), input());
+        let Screen::Guard {
+            challenge, result, ..
+        } = &m.screen
+        else {
+            panic!("guard screen")
+        };
+        assert!(challenge.is_none(), "the next visitor starts from the IIN");
+        assert!(result.as_ref().is_some_and(|r| r.admitted));
         // Rate limited: said in plain words, the typed IIN kept for a retry.
         m.update(Msg::GuardIin(self::iin()), input());
         m.update(Msg::GuardSubmit, input());
         m.update(
-            Msg::GuardDone(Err(Problem::Refused {
+            Msg::GuardChallenged(Err(Problem::Refused {
                 status: 429,
                 code: String::from("rate_limited"),
             })),
             input(),
         );
         assert_eq!(m.problem.as_ref().map(Problem::code), Some("rate_limited"));
+        assert!(matches!(&m.screen, Screen::Guard { iin, .. } if *iin == self::iin()));
     }
 
     #[test]
@@ -769,7 +852,6 @@ mod tests {
         );
         let member = ashyq_core::api::StaffMember {
             staff_id: String::from("s1"),
-            masked_name: String::from("Әлихан С."),
             masked_iin: String::from("•••••••••456"),
             appointed_at: T0,
         };

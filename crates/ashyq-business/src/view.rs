@@ -5,7 +5,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use ashyq_core::api::Premises;
+use ashyq_core::api::{GuardCheckInResponse, Premises};
 use ashyq_core::venue::{Category, Direction};
 use ashyq_core::Status;
 use gloo_events::EventListener;
@@ -253,47 +253,96 @@ fn render_screen(ui: &Ui, m: &Model, main: &Element) {
         Screen::Verdict(v) => verdict(ui, m, v, main),
         Screen::Guard {
             iin,
+            challenge,
+            code,
             sending,
             result,
             tried,
-        } => {
-            append(main, &ui.text("h1", "title", t(l, Key::GuardMode)));
-            if let Some(post) = m.post() {
-                append(main, &ui.text("p", "muted", &post.venue_name));
-            }
-            let (field, _) = ui.input("guard-iin", t(l, Key::GuardIin), iin, Msg::GuardIin);
-            append(main, &field);
-            append(main, &iin_hint(ui, l, iin, *tried));
-            if *sending {
-                append(main, &ui.text("p", "busy", t(l, Key::Sending)));
-            } else {
-                let b = ui.button(
-                    t(l, Key::GuardSubmit),
-                    "guard-submit",
-                    "btn primary",
-                    || Msg::GuardSubmit,
-                );
-                append(main, &b);
-            }
-            if let Some(r) = result {
-                let sec = ui.el("section", "");
-                let mut class = String::from("verdict valid ");
-                class.push_str(status_class(r.status.status));
-                sec.set_class_name(&class);
-                set(&sec, "data-testid", "guard-result");
-                set(&sec, "data-status", r.status.status.as_str());
-                append(&sec, &ui.text("h2", "name", &r.masked_name));
-                append(&sec, &ui.text("p", "muted", &r.masked_iin));
-                status_and_admission(ui, l, r.status.status, &r.admission, &sec);
-                append(&sec, &ui.text("p", "muted", t(l, Key::NeverShown)));
-                append(main, &sec);
-            }
-            append(
-                main,
-                &ui.button(t(l, Key::Back), "back", "btn", || Msg::Back),
-            );
-        }
+        } => guard(
+            ui,
+            m,
+            iin,
+            challenge.is_some(),
+            code,
+            *sending,
+            result,
+            *tried,
+            main,
+        ),
     }
+}
+
+/// Guard mode: the IIN, then the visitor's code; the answer is admitted or not and the
+/// masked name, never a colour (the visitor shows their own pass for that).
+#[allow(clippy::too_many_arguments)] // the guard screen's fields, borrowed apart
+fn guard(
+    ui: &Ui,
+    m: &Model,
+    iin: &str,
+    asked: bool,
+    code: &str,
+    sending: bool,
+    result: &Option<Box<GuardCheckInResponse>>,
+    tried: bool,
+    main: &Element,
+) {
+    let l = m.lang;
+    append(main, &ui.text("h1", "title", t(l, Key::GuardMode)));
+    if let Some(post) = m.post() {
+        append(main, &ui.text("p", "muted", &post.venue_name));
+    }
+    let submit = if asked {
+        let (field, _) = ui.input("guard-code", t(l, Key::GuardCode), code, Msg::GuardCode);
+        append(main, &field);
+        let hint = ui.text(
+            "p",
+            if tried { "error" } else { "muted" },
+            t(l, Key::GuardCodeHint),
+        );
+        set(&hint, "id", "guard-code-hint");
+        append(main, &hint);
+        t(l, Key::GuardCheckIn)
+    } else {
+        let (field, _) = ui.input("guard-iin", t(l, Key::GuardIin), iin, Msg::GuardIin);
+        append(main, &field);
+        append(main, &iin_hint(ui, l, iin, tried));
+        t(l, Key::GuardSubmit)
+    };
+    if sending {
+        append(main, &ui.text("p", "busy", t(l, Key::Sending)));
+    } else {
+        let b = ui.button(submit, "guard-submit", "btn primary", || Msg::GuardSubmit);
+        append(main, &b);
+    }
+    if let Some(r) = result {
+        let sec = ui.el(
+            "section",
+            if r.admitted {
+                "verdict valid admitted"
+            } else {
+                "verdict invalid refused"
+            },
+        );
+        set(&sec, "data-testid", "guard-result");
+        set(
+            &sec,
+            "data-admitted",
+            if r.admitted { "true" } else { "false" },
+        );
+        let word = if r.admitted {
+            Key::Admitted
+        } else {
+            Key::NotAdmitted
+        };
+        append(&sec, &ui.text("h2", "", t(l, word)));
+        append(&sec, &ui.text("p", "name", &r.masked_name));
+        append(&sec, &ui.text("p", "muted", t(l, Key::NeverShown)));
+        append(main, &sec);
+    }
+    append(
+        main,
+        &ui.button(t(l, Key::Back), "back", "btn", || Msg::Back),
+    );
 }
 
 fn businesses(ui: &Ui, m: &Model, main: &Element) {
@@ -606,10 +655,9 @@ fn premises(
         let li = ui.el("li", "");
         set(&li, "data-testid", "staff-member");
         set(&li, "data-staff-id", &s.staff_id);
-        let mut who = s.masked_name.clone();
-        who.push_str(" · ");
-        who.push_str(&s.masked_iin);
-        append(&li, &ui.text("span", "", &who));
+        // The IIN as the owner typed it, masked: the registry's name is not the owner's to
+        // learn from an appointment.
+        append(&li, &ui.text("span", "", &s.masked_iin));
         let id = s.staff_id.clone();
         append(
             &li,

@@ -166,6 +166,13 @@ pub struct Visit {
     pub exited_at: Option<Timestamp>,
     pub exit_kind: Option<ExitKind>,
     pub cancelled: bool,
+    /// Recorded by door staff in guard mode (the visitor proved presence with a one-time
+    /// code), not by the visitor's own scan: the diary marks it and offers a dispute.
+    #[serde(default)]
+    pub by_staff: bool,
+    /// The visitor disputed this guard-mode visit: it takes no part in tracing.
+    #[serde(default)]
+    pub disputed: bool,
 }
 
 /// A signed pass token and its lifetime.
@@ -240,12 +247,20 @@ pub struct ErrorDetail {
 //                                                        → image/svg+xml (owner)
 // POST   /v1/premises/{venue_id}/entrances/{n}/reissue   → EntranceCodes (owner); old codes of
 //                                                          that entrance then fail with `code_revoked`
-// POST   /v1/premises/{venue_id}/staff                   AppointStaffRequest → StaffMember (owner)
+// POST   /v1/premises/{venue_id}/staff                   AppointStaffRequest → 201 StaffMember (owner;
+//                                                          never the owner's own IIN: 403 `self_appointment`;
+//                                                          alike for IINs the registry does not hold)
 // DELETE /v1/premises/{venue_id}/staff/{staff_id}        → 204 (owner)
+// POST   /v1/premises/{venue_id}/guard-checkin/challenge GuardChallengeRequest → 202 GuardChallenge
+//                                                          (staff; a one-time code goes to the visitor's
+//                                                          registered phone; alike for unknown IINs)
 // POST   /v1/premises/{venue_id}/guard-checkin           GuardCheckInRequest → GuardCheckInResponse
-//                                                          (staff of that venue; rate-limited, audited)
+//                                                          (staff of that venue, with the visitor's code;
+//                                                          rate-limited, audited)
+// POST   /v1/visits/{id}/dispute                          → 200 Visit (the visitor, guard-mode visits only)
 // Errors: 403 `not_owner` / `not_staff` for another business's premises (never 404-vs-403
-// hints about whether they exist), 400 `bad_iin`, 404 `unknown_citizen`, 429 `rate_limited`.
+// hints about whether they exist), 400 `bad_iin` / `bad_entrance`, 403 `presence_not_proven`,
+// 429 `rate_limited`.
 
 /// The old `POST /v1/venues` body (admin key); replaced by [`RegisterPremisesRequest`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -304,34 +319,50 @@ pub struct AppointStaffRequest {
 pub struct StaffMember {
     /// Opaque id for removing the appointment; never the IIN.
     pub staff_id: String,
-    pub masked_name: String,
+    /// The appointee's IIN, masked. No name: an owner must not learn from an appointment
+    /// whether, or as whom, an IIN is registered.
     pub masked_iin: String,
     pub appointed_at: Timestamp,
 }
 
-/// Guard mode: door staff check in a visitor who has no phone, by IIN.
+/// Guard mode, step one: door staff ask for a one-time code to be sent to the visitor
+/// who has no smartphone, by IIN, for the entrance they stand at.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct GuardCheckInRequest {
+pub struct GuardChallengeRequest {
     pub iin: String,
     /// Entrance the staff member stands at (1 when omitted).
     #[serde(default = "first_entrance")]
     pub entrance: u8,
-    /// As in [`CheckInRequest::client_visit_id`]: retries never duplicate the visit.
-    pub client_visit_id: String,
 }
 
 fn first_entrance() -> u8 {
     1
 }
 
-/// What the door sees: never the full IIN.
+/// The same answer whether or not the IIN is registered or has a phone: only the person
+/// who receives the code can complete the check-in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GuardChallenge {
+    pub challenge_id: String,
+    pub expires_at: Timestamp,
+}
+
+/// Guard mode, step two: the code the visitor read from their phone.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GuardCheckInRequest {
+    pub challenge_id: String,
+    pub code: String,
+    /// As in [`CheckInRequest::client_visit_id`]: retries never duplicate the visit.
+    pub client_visit_id: String,
+}
+
+/// What the door learns: admitted or not, and the masked name to compare with the person.
+/// Never the IIN, the colour or the reason: those are the visitor's to show.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GuardCheckInResponse {
+    pub admitted: bool,
     pub masked_name: String,
-    pub masked_iin: String,
-    pub visit: Visit,
-    pub status: StatusResponse,
-    pub admission: Admission,
+    pub visit_id: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

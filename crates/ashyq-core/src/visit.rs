@@ -449,6 +449,8 @@ mod tests {
             exited_at: None,
             exit_kind: None,
             cancelled: false,
+            by_staff: false,
+            disputed: false,
         };
         assert!(is_open(&v, NOW, &p));
         let stay_ends = auto_close_at(v.entered_at, &p);

@@ -16,7 +16,7 @@ use ashyq_core::{id, DAY};
 
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::store::{Actor, AuditEntry, NewVenue, Venue};
+use crate::store::{Actor, AuditEntry, Lookup, NewVenue, Venue};
 use crate::{dev_secrets, import, venues};
 
 /// Completes a 9-digit prefix to a valid 12-digit IIN or BIN: the first two-digit serial
@@ -271,17 +271,35 @@ pub async fn seed(state: &AppState) -> AppResult<DemoInfo> {
         )));
     }
     let (grocery, _) = &demo_venues[0];
+    // Appointed on behalf of the grocery's owner, as the owner would in the app: staff
+    // powers follow that owner's hold on the business.
+    let owner_iin = batch
+        .businesses
+        .iter()
+        .find(|b| b.bin == grocery.bin)
+        .and_then(|b| b.owner_iins.first())
+        .ok_or_else(|| AppError::internal("demo grocery has no owner"))?;
+    let owner = state
+        .store
+        .find_citizen(&Lookup::Iin(owner_iin.clone()))
+        .await?
+        .ok_or_else(|| AppError::internal("demo owner not seeded"))?;
+    let staff_citizen = state
+        .store
+        .find_citizen(&Lookup::Iin(blue.clone()))
+        .await?
+        .ok_or_else(|| AppError::internal("demo staff not seeded"))?;
     let appointment = AuditEntry {
         at: now,
         actor: seeder.clone(),
         action: "appoint_staff",
         venue_id: Some(grocery.id),
-        masked_iin: Some(id::mask(&blue)),
+        subject: Some(crate::store::subject(staff_citizen.id)),
         detail: String::new(),
     };
     state
         .store
-        .appoint_staff(grocery.id, &blue, now, &appointment)
+        .appoint_staff(grocery.id, &blue, owner.id, now, &appointment)
         .await?;
     let staff = vec![DemoStaff {
         iin: blue,

@@ -43,6 +43,7 @@ pub mod ratelimit;
 pub mod revocation;
 pub mod serve;
 pub mod session;
+pub mod sms;
 pub mod state;
 pub mod store;
 pub mod venues;
@@ -86,15 +87,23 @@ pub fn app(state: AppState) -> Router {
             delete(api::business::remove_staff),
         )
         .route(
-            "/v1/premises/{venue_id}/guard-checkin",
-            post(api::business::guard_check_in),
+            "/v1/premises/{venue_id}/guard-checkin/challenge",
+            post(api::guard::challenge),
         )
+        .route(
+            "/v1/premises/{venue_id}/guard-checkin",
+            post(api::guard::check_in),
+        )
+        .route("/v1/visits/{id}/dispute", post(api::guard::dispute))
+        .route("/v1/disputes", get(api::guard::disputes))
         .route(
             "/v1/import",
             post(api::import).layer(DefaultBodyLimit::max(IMPORT_BODY_LIMIT)),
         );
     let routes = if state.config.dev {
-        routes.route("/dev/api/demo", get(api::demo))
+        routes
+            .route("/dev/api/demo", get(api::demo))
+            .route("/dev/api/sms", get(api::dev_sms))
     } else {
         routes
     };

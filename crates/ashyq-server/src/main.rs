@@ -275,6 +275,30 @@ struct Serve {
     /// Guard-mode check-ins a staff member may make at once. Default 10.
     #[arg(long, env = "ASHYQ_GUARD_RATE_LIMIT_BURST")]
     guard_rate_limit_burst: Option<u32>,
+    /// Guard-mode requests a minute per premises, whoever sends them (0: no limit). Default 120.
+    #[arg(long, env = "ASHYQ_GUARD_VENUE_RATE_LIMIT_PER_MINUTE")]
+    guard_venue_rate_limit_per_minute: Option<u32>,
+    /// Base URL of the SMS gateway (Twilio's Messages API) that sends guard mode's one-time
+    /// codes. Guard mode is off without --sms-account-sid (in --dev, codes go to /dev/api/sms).
+    #[arg(
+        long,
+        env = "ASHYQ_SMS_API_BASE",
+        default_value = "https://api.twilio.com"
+    )]
+    sms_api_base: String,
+    /// The gateway account (Twilio's Account SID); its auth token is ASHYQ_SMS_AUTH_TOKEN.
+    #[arg(long, env = "ASHYQ_SMS_ACCOUNT_SID")]
+    sms_account_sid: Option<String>,
+    #[arg(
+        long,
+        env = "ASHYQ_SMS_AUTH_TOKEN",
+        hide_env_values = true,
+        hide = true
+    )]
+    sms_auth_token: Option<String>,
+    /// The sender the codes come from (a number or an approved sender id).
+    #[arg(long, env = "ASHYQ_SMS_FROM", default_value = "Ashyq")]
+    sms_from: String,
     /// Reverse proxies (addresses or CIDR ranges, comma-separated) whose X-Forwarded-For /
     /// Forwarded headers name the client. Nobody else's are read.
     #[arg(long, env = "ASHYQ_TRUSTED_PROXIES")]
@@ -373,6 +397,7 @@ fn secrets_set(common: &Common, s: &Serve) -> Vec<&'static str> {
         (set(&s.import_api_keys), "ASHYQ_IMPORT_API_KEYS"),
         (set(&s.ops_api_keys), "ASHYQ_OPS_API_KEYS"),
         (set(&s.admin_api_keys), "ASHYQ_ADMIN_API_KEYS"),
+        (set(&s.sms_auth_token), "ASHYQ_SMS_AUTH_TOKEN"),
         (set(&common.key_encryption_key), "ASHYQ_KEY_ENCRYPTION_KEY"),
         (
             set(&common.key_encryption_key_command),
@@ -448,6 +473,22 @@ async fn serve(common: Common, s: Serve) -> Result<(), Failure> {
     }
     if let Some(n) = s.guard_rate_limit_burst {
         config.guard_burst = n;
+    }
+    if let Some(n) = s.guard_venue_rate_limit_per_minute {
+        config.guard_venue_per_minute = n;
+    }
+    if let Some(sid) = s.sms_account_sid.as_deref().filter(|v| !v.is_empty()) {
+        let token = s
+            .sms_auth_token
+            .as_deref()
+            .filter(|t| !t.is_empty())
+            .ok_or("--sms-account-sid needs ASHYQ_SMS_AUTH_TOKEN")?;
+        config.sms = Some(Arc::new(ashyq_server::sms::Twilio::new(
+            &s.sms_api_base,
+            sid,
+            token,
+            &s.sms_from,
+        )));
     }
     if let Some(list) = &s.trusted_proxies {
         config.trusted_proxies = TrustedProxies::parse(list)?;

@@ -67,6 +67,16 @@ pub struct Config {
     /// Guard-mode lookups a minute per staff member, and at once (0: no limit).
     pub guard_per_minute: u32,
     pub guard_burst: u32,
+    /// Guard-mode lookups a minute per premises, whoever asks, and at once (0: no limit).
+    pub guard_venue_per_minute: u32,
+    pub guard_venue_burst: u32,
+    /// Staff appointments a minute per owner, and at once (0: no limit).
+    pub appoint_per_minute: u32,
+    pub appoint_burst: u32,
+    /// Where guard mode's one-time codes go out (None: guard mode is off).
+    pub sms: Option<Arc<dyn crate::sms::SmsSender>>,
+    /// `--dev`'s outbox, the same object as `sms`, shown at `/dev/api/sms`.
+    pub dev_outbox: Option<Arc<crate::sms::DevOutbox>>,
     /// Host origins allowed to frame the app (CSP `frame-ancestors`).
     pub frame_ancestors: Vec<String>,
     /// Where the poster page (`/v/open`) sends a code: the hosts' app links.
@@ -106,6 +116,12 @@ impl Config {
             request_timeout: std::time::Duration::from_secs(30),
             guard_per_minute: 30,
             guard_burst: 10,
+            guard_venue_per_minute: 120,
+            guard_venue_burst: 30,
+            appoint_per_minute: 10,
+            appoint_burst: 5,
+            sms: None,
+            dev_outbox: None,
             frame_ancestors: DEFAULT_FRAME_ANCESTORS
                 .iter()
                 .map(|s| s.to_string())
@@ -166,6 +182,11 @@ impl Config {
                 .expect("unreachable: the dev KEK is 64 hex digits");
             self.kek = Some(Arc::new(kek));
         }
+        if self.sms.is_none() {
+            let outbox = Arc::new(crate::sms::DevOutbox::default());
+            self.sms = Some(outbox.clone());
+            self.dev_outbox = Some(outbox);
+        }
         if self.api_keys.is_empty() {
             for scope in [Scope::Import, Scope::Ops] {
                 self.api_keys.0.push(
@@ -198,6 +219,10 @@ pub struct Shared {
     pub person_limiter: RateLimiter<i64>,
     /// Guard-mode lookups, per staff member (citizen row id).
     pub guard_limiter: RateLimiter<i64>,
+    /// Guard-mode lookups, per premises.
+    pub guard_venue_limiter: RateLimiter<u64>,
+    /// Staff appointments, per owner (citizen row id).
+    pub appoint_limiter: RateLimiter<i64>,
     /// Filled by `--demo` seeding; served at `/dev/api/demo` in dev.
     pub demo: std::sync::OnceLock<ashyq_core::api::DemoInfo>,
     /// Signing keys this node refuses (`revocation`).
@@ -235,6 +260,11 @@ impl AppState {
                 config.person_rate_burst,
             ),
             guard_limiter: RateLimiter::new(config.guard_per_minute, config.guard_burst),
+            guard_venue_limiter: RateLimiter::new(
+                config.guard_venue_per_minute,
+                config.guard_venue_burst,
+            ),
+            appoint_limiter: RateLimiter::new(config.appoint_per_minute, config.appoint_burst),
             config,
             store,
             keys,

@@ -34,6 +34,7 @@ fn scan(person: &str, venue: &Venue, direction: Direction, id: String) -> Scan {
         venue: venue.clone(),
         entrance: 1,
         direction,
+        guard_staff: None,
     }
 }
 

@@ -1,7 +1,7 @@
 //! The business side, authorised by the signed-in session and the business registry,
 //! never by an API key: owners list their businesses and premises, register premises, get
-//! posters, re-issue an entrance's codes and appoint or remove door staff; staff check in
-//! a visitor without a phone by IIN (guard mode).
+//! posters, re-issue an entrance's codes and appoint or remove door staff (guard mode, what
+//! staff do with their powers, is `guard.rs`).
 //!
 //! Premises of another business, and premises that do not exist, answer the same 403
 //! (`not_owner`, `not_staff`), so nobody learns which venue ids exist.
@@ -9,11 +9,11 @@
 use std::sync::atomic::Ordering;
 
 use ashyq_core::api::{
-    AppointStaffRequest, Business, BusinessList, EntranceCodes, GuardCheckInRequest,
-    GuardCheckInResponse, Premises, RegisterPremisesRequest, RegisterVenueRequest, StaffMember,
+    AppointStaffRequest, Business, BusinessList, EntranceCodes, Premises, RegisterPremisesRequest,
+    RegisterVenueRequest, StaffMember,
 };
+use ashyq_core::id;
 use ashyq_core::venue::Direction;
-use ashyq_core::{id, status, visit};
 use axum::extract::{Path, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_SECURITY_POLICY, CONTENT_TYPE};
 use axum::http::{HeaderValue, StatusCode};
@@ -21,14 +21,12 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 
-use super::session::status_of;
+use super::guard::audit_subject;
 use crate::error::{AppError, AppResult};
 use crate::extract::{ApiJson, ApiQuery, Person};
 use crate::poster::{self, Lang, Size};
 use crate::state::AppState;
-use crate::store::{
-    Actor, AuditEntry, BusinessRecord, Lookup, Scan, ScanResult, StaffRecord, Venue,
-};
+use crate::store::{Actor, AuditEntry, BusinessRecord, Lookup, StaffRecord, Venue};
 use crate::venues;
 
 fn not_owner() -> AppError {
@@ -36,14 +34,6 @@ fn not_owner() -> AppError {
         StatusCode::FORBIDDEN,
         "not_owner",
         "the business registry does not list you as an owner of these premises",
-    )
-}
-
-fn not_staff() -> AppError {
-    AppError::new(
-        StatusCode::FORBIDDEN,
-        "not_staff",
-        "you are not door staff at these premises",
     )
 }
 
@@ -73,10 +63,10 @@ async fn owned_premises(state: &AppState, person: &Person, venue_id: &str) -> Ap
 fn owner_audit(person: &Person, action: &'static str, venue_id: u64, now: i64) -> AuditEntry {
     AuditEntry {
         at: now,
-        actor: Actor::person("owner", person.iin()),
+        actor: Actor::person("owner", person.0.id),
         action,
         venue_id: Some(venue_id),
-        masked_iin: None,
+        subject: None,
         detail: String::new(),
     }
 }
@@ -84,7 +74,6 @@ fn owner_audit(person: &Person, action: &'static str, venue_id: u64, now: i64) -
 fn staff_member(s: &StaffRecord) -> StaffMember {
     StaffMember {
         staff_id: s.id.to_string(),
-        masked_name: id::mask_name(&s.name, &s.lastname),
         masked_iin: id::mask(&s.iin),
         appointed_at: s.appointed_at,
     }
@@ -277,7 +266,10 @@ pub async fn reissue(
     )?))
 }
 
-/// `POST /v1/premises/{venue_id}/staff`: appoints a citizen (by IIN) as door staff.
+/// `POST /v1/premises/{venue_id}/staff`: appoints an IIN as door staff. Never the owner
+/// themselves; the same answer whether or not the registry holds the IIN (an appointment
+/// of an unknown IIN gives nobody powers until that IIN signs in); rate-limited per owner
+/// and audited, misses too.
 pub async fn appoint_staff(
     State(state): State<AppState>,
     person: Person,
@@ -286,19 +278,41 @@ pub async fn appoint_staff(
 ) -> AppResult<Response> {
     let v = owned_premises(&state, &person, &venue_id).await?;
     id::validate_iin(&req.iin).map_err(bad_iin)?;
+    if req.iin == person.iin() {
+        return Err(AppError::new(
+            StatusCode::FORBIDDEN,
+            "self_appointment",
+            "an owner cannot appoint themselves as door staff; appoint someone else",
+        ));
+    }
+    if !state.appoint_limiter.allow(person.0.id) {
+        state.metrics.rate_limited.fetch_add(1, Ordering::Relaxed);
+        return Err(AppError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "too many appointments; wait a minute and try again",
+        ));
+    }
     let citizen = state
         .store
         .find_citizen(&Lookup::Iin(req.iin.clone()))
-        .await?
-        .ok_or_else(|| {
-            AppError::not_found("unknown_citizen", "no citizen in the registry has this IIN")
-        })?;
+        .await?;
     let now = state.now();
     let mut audit = owner_audit(&person, "appoint_staff", v.id, now);
-    audit.masked_iin = Some(id::mask(&citizen.iin));
+    audit.subject = Some(audit_subject(
+        &state,
+        &req.iin,
+        citizen.as_ref().map(|c| c.id),
+    ));
+    audit.detail = if citizen.is_some() {
+        "registered"
+    } else {
+        "not in the registry"
+    }
+    .into();
     let staff = state
         .store
-        .appoint_staff(v.id, &citizen.iin, now, &audit)
+        .appoint_staff(v.id, &req.iin, person.0.id, now, &audit)
         .await?;
     Ok((StatusCode::CREATED, Json(staff_member(&staff))).into_response())
 }
@@ -319,132 +333,10 @@ pub async fn remove_staff(
         .ok_or_else(no_such)?;
     let now = state.now();
     let mut audit = owner_audit(&person, "remove_staff", v.id, now);
-    audit.masked_iin = Some(id::mask(&target.iin));
+    audit.subject = Some(audit_subject(&state, &target.iin, None));
     if state.store.remove_staff(v.id, staff_id, &audit).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(no_such())
     }
-}
-
-/// `POST /v1/premises/{venue_id}/guard-checkin`: door staff record the visit of a visitor
-/// without a phone, by IIN. Rate-limited per staff member and audited; the full IIN is
-/// never returned or logged.
-pub async fn guard_check_in(
-    State(state): State<AppState>,
-    person: Person,
-    Path(venue_id): Path<String>,
-    ApiJson(req): ApiJson<GuardCheckInRequest>,
-) -> AppResult<Json<GuardCheckInResponse>> {
-    let id_num = venue_id.parse::<u64>().map_err(|_| not_staff())?;
-    let v = state.store.venue(id_num).await?.ok_or_else(not_staff)?;
-    if !state.store.is_staff(v.id, person.iin()).await? {
-        return Err(not_staff());
-    }
-    if !state.guard_limiter.allow(person.0.id) {
-        state.metrics.rate_limited.fetch_add(1, Ordering::Relaxed);
-        return Err(AppError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            "too many guard check-ins; wait a minute and try again",
-        ));
-    }
-    id::validate_iin(&req.iin).map_err(bad_iin)?;
-    if !visit::is_valid_client_visit_id(&req.client_visit_id) {
-        return Err(AppError::bad_request(
-            "bad_visit_id",
-            "client_visit_id must be 16 to 64 characters of A-Z, a-z, 0-9, _ or -",
-        ));
-    }
-    let entrance = req.entrance;
-    if !(1..=v.entrances).contains(&entrance) {
-        return Err(AppError::bad_request(
-            "bad_entrance",
-            "no such entrance at this venue",
-        ));
-    }
-    let now = state.now();
-    let mut audit = AuditEntry {
-        at: now,
-        actor: Actor::person("staff", person.iin()),
-        action: "guard_checkin",
-        venue_id: Some(v.id),
-        masked_iin: Some(id::mask(&req.iin)),
-        detail: String::new(),
-    };
-    let Some(visitor) = state
-        .store
-        .find_citizen(&Lookup::Iin(req.iin.clone()))
-        .await?
-    else {
-        audit.detail = "unknown citizen".into();
-        state.store.audit(&audit).await?;
-        return Err(AppError::not_found(
-            "unknown_citizen",
-            "no citizen in the registry has this IIN",
-        ));
-    };
-    let scan = Scan {
-        client_visit_id: req.client_visit_id,
-        person: visitor.iin.clone(),
-        venue: v.clone(),
-        entrance,
-        direction: Direction::In,
-    };
-    // Every lookup of a valid IIN is audited, whatever its outcome.
-    let outcome = match state
-        .store
-        .check_in(scan, now, &state.config.policy)
-        .await?
-    {
-        ScanResult::Recorded {
-            visit,
-            replay,
-            listed,
-            ..
-        } => {
-            audit.detail = if replay { "retry" } else { "visit recorded" }.into();
-            if !replay {
-                state.metrics.checkins_in.fetch_add(1, Ordering::Relaxed);
-            }
-            state
-                .metrics
-                .contacts_listed
-                .fetch_add(listed, Ordering::Relaxed);
-            Ok(visit)
-        }
-        ScanResult::IdConflict => {
-            audit.detail = "visit id used elsewhere".into();
-            Err(AppError::conflict(
-                "visit_id_conflict",
-                "this client_visit_id was used with another venue; make a new one",
-            ))
-        }
-        ScanResult::IdTaken => {
-            audit.detail = "visit id taken".into();
-            Err(AppError::conflict(
-                "visit_id_taken",
-                "this client_visit_id is already used; make a new one",
-            ))
-        }
-        ScanResult::Gone => {
-            audit.detail = "visit gone".into();
-            Err(AppError::conflict(
-                "visit_gone",
-                "this visit has been deleted",
-            ))
-        }
-    };
-    state.store.audit(&audit).await?;
-    let visit = outcome?;
-    let status = status_of(&state, &visitor.iin, now).await?;
-    let admission = status::admission(status.status, v.category, v.pcr_required);
-    tracing::info!(venue_id = v.id, visitor = %id::mask(&visitor.iin), "guard check-in");
-    Ok(Json(GuardCheckInResponse {
-        masked_name: id::mask_name(&visitor.name, &visitor.lastname),
-        masked_iin: id::mask(&visitor.iin),
-        visit,
-        status,
-        admission,
-    }))
 }

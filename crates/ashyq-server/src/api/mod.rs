@@ -3,14 +3,15 @@
 //! `ashyq_core::{status, visit, venue, pass}`.
 
 pub mod business;
+pub mod guard;
 pub mod operations;
 pub mod session;
 pub mod visits;
 
 pub use business::poster_svg;
 pub use operations::{
-    api_not_found, demo, healthz, import, keys, method_not_allowed, metrics, not_found, revoke_key,
-    rotate_keys, ImportQuery,
+    api_not_found, demo, dev_sms, healthz, import, keys, method_not_allowed, metrics, not_found,
+    revoke_key, rotate_keys, ImportQuery,
 };
 pub use session::{end_session, me_status, session};
 pub use visits::{cancel_visit, check_in, list_visits, refresh_pass};

@@ -172,6 +172,18 @@ pub async fn demo(State(state): State<AppState>) -> AppResult<Response> {
     Ok(Json(info).into_response())
 }
 
+/// `GET /dev/api/sms` (`--dev` only): the text messages the dev outbox holds, as a phone
+/// would have received them (the host emulator shows them; tests read codes from it).
+pub async fn dev_sms(State(state): State<AppState>) -> Response {
+    let messages = state
+        .config
+        .dev_outbox
+        .as_ref()
+        .map(|o| o.messages())
+        .unwrap_or_default();
+    Json(serde_json::json!({ "messages": messages })).into_response()
+}
+
 pub async fn not_found() -> AppError {
     AppError::not_found("not_found", "no such endpoint")
 }

@@ -106,6 +106,7 @@ pub async fn check_in(
         venue: venue.clone(),
         entrance: info.entrance,
         direction: info.direction,
+        guard_staff: None,
     };
     let (visit, direction, closed_visit_id, replay) =
         recorded(&state, state.store.check_in(scan, now, policy).await?)?;
@@ -236,6 +237,7 @@ async fn party_member(
         venue: venue.clone(),
         entrance: info.entrance,
         direction: info.direction,
+        guard_staff: None,
     };
     let (visit, direction, _, replay) = recorded(
         state,

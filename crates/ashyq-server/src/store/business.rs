@@ -15,16 +15,27 @@ const BUSINESSES_OF: &str = "SELECT b.bin, b.name FROM businesses b \
      JOIN business_owners o ON o.bin = b.bin WHERE o.iin = $1 ORDER BY b.bin";
 const VENUES_OF: &str = "SELECT id, bin, business_name, address, category, pcr_required, \
      entrances, created_at FROM venues WHERE bin = $1 ORDER BY id";
-const STAFF_POSTS: &str = "SELECT v.id, v.bin, v.business_name, v.address, v.category, \
-     v.pcr_required, v.entrances, v.created_at FROM venues v \
-     JOIN staff s ON s.venue_id = v.id WHERE s.iin = $1 ORDER BY v.id";
-const STAFF_OF: &str = "SELECT s.id, s.venue_id, s.iin, s.appointed_at, c.name, c.lastname \
-     FROM staff s JOIN citizens c ON c.iin = s.iin WHERE s.venue_id = $1 ORDER BY s.id";
-const STAFF_ONE: &str = "SELECT s.id, s.venue_id, s.iin, s.appointed_at, c.name, c.lastname \
-     FROM staff s JOIN citizens c ON c.iin = s.iin WHERE s.venue_id = $1 AND s.iin = $2";
-const IS_STAFF: &str = "SELECT COUNT(*) AS n FROM staff WHERE venue_id = $1 AND iin = $2";
-const APPOINT: &str = "INSERT INTO staff (venue_id, iin, appointed_at) VALUES ($1, $2, $3) \
-     ON CONFLICT (venue_id, iin) DO NOTHING";
+// Staff powers hold only while the owner who made the appointment still owns the
+// premises' business in the registry: an owner who loses the business (or a business that
+// leaves the registry) takes its appointments' powers with it, at the next request.
+const STAFF_POWERS: &str = "SELECT s.id FROM staff s JOIN venues v ON v.id = s.venue_id \
+     JOIN citizens o ON o.id = s.appointed_by \
+     JOIN business_owners bo ON bo.bin = v.bin AND bo.iin = o.iin \
+     WHERE s.venue_id = $1 AND s.iin = $2";
+const STAFF_POSTS: &str = "SELECT DISTINCT v.id, v.bin, v.business_name, v.address, v.category, \
+     v.pcr_required, v.entrances, v.created_at FROM staff s \
+     JOIN venues v ON v.id = s.venue_id \
+     JOIN citizens o ON o.id = s.appointed_by \
+     JOIN business_owners bo ON bo.bin = v.bin AND bo.iin = o.iin \
+     WHERE s.iin = $1 ORDER BY v.id";
+const STAFF_OF: &str = "SELECT s.id, s.venue_id, s.iin, s.appointed_at \
+     FROM staff s WHERE s.venue_id = $1 ORDER BY s.id";
+const STAFF_ONE: &str = "SELECT s.id, s.venue_id, s.iin, s.appointed_at \
+     FROM staff s WHERE s.venue_id = $1 AND s.iin = $2";
+const APPOINT: &str = "INSERT INTO staff (venue_id, iin, appointed_at, appointed_by) \
+     VALUES ($1, $2, $3, $4) ON CONFLICT (venue_id, iin) DO UPDATE \
+     SET appointed_by = excluded.appointed_by, appointed_at = excluded.appointed_at \
+     WHERE staff.appointed_by IS NULL OR staff.appointed_by <> excluded.appointed_by";
 const REMOVE: &str = "DELETE FROM staff WHERE venue_id = $1 AND id = $2";
 const VALID_FROM: &str =
     "SELECT entrance, valid_from FROM entrance_codes WHERE venue_id = $1 ORDER BY entrance";
@@ -35,8 +46,8 @@ const REISSUE: &str = "INSERT INTO entrance_codes (venue_id, entrance, valid_fro
 const CHILDREN: &str =
     "SELECT id, iin, name, lastname, session_epoch FROM citizens WHERE parent_iin = $1 ORDER BY id";
 const AUDIT: &str = "INSERT INTO audit_log (at, actor_kind, actor_id, action, venue_id, \
-     masked_iin, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)";
-const AUDIT_READ: &str = "SELECT at, actor_kind, actor_id, action, venue_id, masked_iin, \
+     subject, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)";
+const AUDIT_READ: &str = "SELECT at, actor_kind, actor_id, action, venue_id, subject, \
      detail FROM audit_log ORDER BY id DESC LIMIT $1";
 
 fn staff_of_row<R>(row: &R) -> StoreResult<StaffRecord>
@@ -50,8 +61,6 @@ where
         id: row.try_get("id")?,
         venue_id: to_u64(row.try_get("venue_id")?, "venue id")?,
         iin: row.try_get("iin")?,
-        name: row.try_get("name")?,
-        lastname: row.try_get("lastname")?,
         appointed_at: row.try_get("appointed_at")?,
     })
 }
@@ -86,7 +95,7 @@ where
             .bind(e.actor.id.as_str())
             .bind(e.action)
             .bind(e.venue_id.map(|v| v as i64))
-            .bind(e.masked_iin.as_deref())
+            .bind(e.subject.as_deref())
             .bind(e.detail.as_str())
             .execute(conn)
             .await?;
@@ -139,19 +148,24 @@ where
         rows.iter().map(staff_of_row).collect()
     }
 
-    pub(super) async fn is_staff(read: &Pool<DB>, venue_id: u64, iin: &str) -> StoreResult<bool> {
-        let row = sqlx::query(IS_STAFF)
+    pub(super) async fn staff_powers(
+        read: &Pool<DB>,
+        venue_id: u64,
+        iin: &str,
+    ) -> StoreResult<Option<i64>> {
+        let row = sqlx::query(STAFF_POWERS)
             .bind(venue_id as i64)
             .bind(iin)
-            .fetch_one(read)
+            .fetch_optional(read)
             .await?;
-        Ok(row.try_get::<i64, _>("n")? > 0)
+        Ok(row.map(|r| r.try_get::<i64, _>("id")).transpose()?)
     }
 
     pub(super) async fn appoint_staff(
         write: &Pool<DB>,
         venue_id: u64,
         iin: &str,
+        appointed_by: i64,
         now: Timestamp,
         audit: &AuditEntry,
     ) -> StoreResult<StaffRecord> {
@@ -160,6 +174,7 @@ where
             .bind(venue_id as i64)
             .bind(iin)
             .bind(now)
+            .bind(appointed_by)
             .execute(&mut *tx)
             .await?;
         if fresh.rows() > 0 {
@@ -280,7 +295,7 @@ where
                     actor_id: r.try_get("actor_id")?,
                     action: r.try_get("action")?,
                     venue_id: venue.map(|v| to_u64(v, "venue id")).transpose()?,
-                    masked_iin: r.try_get("masked_iin")?,
+                    subject: r.try_get("subject")?,
                     detail: r.try_get("detail")?,
                 })
             })

@@ -66,8 +66,9 @@ const INSERT_PCR: &str =
     "INSERT INTO pcr (iin, taken_at, positive) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING";
 const QUEUE_TRACING: &str = "INSERT INTO pending_tracing (iin, taken_at, queued_at) \
      VALUES ($1, $2, $3) ON CONFLICT DO NOTHING";
-const INSERT_CONTACT: &str =
-    "INSERT INTO contacts (iin, listed_at) VALUES ($1, $2) ON CONFLICT DO NOTHING";
+// Imported listings are marked: a visitor's dispute withdraws traced listings only.
+const INSERT_CONTACT: &str = "INSERT INTO contacts (iin, listed_at, imported) \
+     VALUES ($1, $2, TRUE) ON CONFLICT DO NOTHING";
 const INSERT_VACCINATION: &str = "INSERT INTO vaccinations (iin, at, course_complete) \
      VALUES ($1, $2, $3) ON CONFLICT DO NOTHING";
 const INSERT_RECOVERY: &str =
@@ -79,8 +80,28 @@ const STAYS_OF: &str = "SELECT person, venue_id, entered_at, exited_at FROM visi
 const STAYS_AT: &str = "SELECT person, venue_id, entered_at, exited_at FROM visits \
      WHERE venue_id = $1 AND entered_at >= $2 AND entered_at < $3";
 
+const CITIZEN_ID: &str = "SELECT id FROM citizens WHERE iin = $1";
+
 const PENDING: &str = "SELECT iin, taken_at FROM pending_tracing ORDER BY queued_at, iin, taken_at";
 const DONE: &str = "DELETE FROM pending_tracing WHERE iin = $1 AND taken_at = $2";
+
+/// A citizen's row id, for the audit log.
+async fn citizen_id<DB>(conn: &mut DB::Connection, iin: &str) -> StoreResult<Option<i64>>
+where
+    DB: Database,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'r> &'r str: ColumnIndex<DB::Row>,
+    for<'q> i64: Decode<'q, DB> + Type<DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+{
+    Ok(sqlx::query(CITIZEN_ID)
+        .bind(iin)
+        .fetch_optional(&mut *conn)
+        .await?
+        .map(|r| r.try_get::<i64, _>("id"))
+        .transpose()?)
+}
 
 fn stay_of<R>(row: &R, now: Timestamp, policy: &Policy) -> StoreResult<Stay>
 where
@@ -218,6 +239,7 @@ where
                 clashes.push((*i, code));
                 continue;
             }
+            let mut relinks = Vec::new();
             for (id, holders) in &moves {
                 let col = id.column();
                 let mut details = Vec::new();
@@ -227,22 +249,15 @@ where
                         .bind(other.as_str())
                         .execute(&mut *tx)
                         .await?;
-                    details.push(format!("{col} moved from {}", ashyq_core::id::mask(other)));
+                    let from = citizen_id::<DB>(&mut tx, other)
+                        .await?
+                        .map_or_else(|| "another citizen".to_owned(), super::types::subject);
+                    details.push(format!("{col} moved from {from}"));
                 }
                 if details.is_empty() {
                     details.push(format!("{col} replaced"));
                 }
-                for detail in details {
-                    let entry = AuditEntry {
-                        at: now,
-                        actor: actor.clone(),
-                        action: "relink",
-                        venue_id: None,
-                        masked_iin: Some(ashyq_core::id::mask(&c.iin)),
-                        detail,
-                    };
-                    Self::audit_in(&mut tx, &entry).await?;
-                }
+                relinks.extend(details);
             }
             sqlx::query(UPSERT_CITIZEN)
                 .bind(c.iin.as_str())
@@ -256,6 +271,21 @@ where
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
+            // Audited once the row exists, so the subject is its row id.
+            let subject = citizen_id::<DB>(&mut tx, &c.iin)
+                .await?
+                .map(super::types::subject);
+            for detail in relinks {
+                let entry = AuditEntry {
+                    at: now,
+                    actor: actor.clone(),
+                    action: "relink",
+                    venue_id: None,
+                    subject: subject.clone(),
+                    detail,
+                };
+                Self::audit_in(&mut tx, &entry).await?;
+            }
         }
         for (_, b) in &rows.businesses {
             sqlx::query(UPSERT_BUSINESS)

@@ -6,6 +6,7 @@
 
 mod business;
 mod citizens;
+mod door;
 mod exposure;
 mod housekeeping;
 mod imports;
@@ -25,7 +26,7 @@ mod visits;
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 pub use types::{
-    Actor, AuditEntry, AuditRecord, BusinessRecord, Citizen, ImportResult, Lookup, NewVenue,
-    Purged, Scan, ScanResult, SealedKey, StaffRecord, Store, StoreError, StoreResult, ValidRows,
-    Venue,
+    subject, Actor, AuditEntry, AuditRecord, BusinessRecord, Challenge, Citizen, Dispute,
+    DisputeResult, ImportResult, Lookup, NewVenue, Purged, Scan, ScanResult, SealedKey,
+    StaffRecord, Store, StoreError, StoreResult, ValidRows, Venue,
 };

@@ -15,9 +15,9 @@ use sqlx::{Pool, Postgres};
 use super::migrations;
 use super::sql::Sql;
 use super::types::{
-    Actor, AuditEntry, AuditRecord, BusinessRecord, Citizen, ImportResult, Lookup, NewVenue,
-    Purged, Scan, ScanResult, SealedKey, StaffRecord, Store, StoreError, StoreResult, ValidRows,
-    Venue,
+    Actor, AuditEntry, AuditRecord, BusinessRecord, Challenge, Citizen, Dispute, DisputeResult,
+    ImportResult, Lookup, NewVenue, Purged, Scan, ScanResult, SealedKey, StaffRecord, Store,
+    StoreError, StoreResult, ValidRows, Venue,
 };
 
 const MIGRATION_DIALECT: migrations::Dialect = migrations::Dialect {
@@ -210,17 +210,18 @@ impl Store for PgStore {
     async fn staff_of(&self, venue_id: u64) -> StoreResult<Vec<StaffRecord>> {
         Sql::staff_of(&self.pool, venue_id).await
     }
-    async fn is_staff(&self, venue_id: u64, iin: &str) -> StoreResult<bool> {
-        Sql::is_staff(&self.pool, venue_id, iin).await
+    async fn staff_powers(&self, venue_id: u64, iin: &str) -> StoreResult<Option<i64>> {
+        Sql::staff_powers(&self.pool, venue_id, iin).await
     }
     async fn appoint_staff(
         &self,
         venue_id: u64,
         iin: &str,
+        appointed_by: i64,
         now: Timestamp,
         audit: &AuditEntry,
     ) -> StoreResult<StaffRecord> {
-        Sql::appoint_staff(&self.pool, venue_id, iin, now, audit).await
+        Sql::appoint_staff(&self.pool, venue_id, iin, appointed_by, now, audit).await
     }
     async fn remove_staff(
         &self,
@@ -251,5 +252,39 @@ impl Store for PgStore {
     }
     async fn audit_log(&self, limit: i64) -> StoreResult<Vec<AuditRecord>> {
         Sql::audit_log(&self.pool, limit).await
+    }
+    async fn phone_of(&self, iin: &str) -> StoreResult<Option<String>> {
+        Sql::phone_of(&self.pool, iin).await
+    }
+    async fn add_challenge(&self, c: &Challenge) -> StoreResult<()> {
+        Sql::add_challenge(&self.pool, c).await
+    }
+    async fn challenge(&self, id: &str) -> StoreResult<Option<Challenge>> {
+        Sql::challenge(&self.pool, id).await
+    }
+    async fn challenge_failed(&self, id: &str) -> StoreResult<i64> {
+        Sql::challenge_failed(&self.pool, id).await
+    }
+    async fn check_in_with_challenge(
+        &self,
+        challenge_id: &str,
+        scan: Scan,
+        now: Timestamp,
+        policy: &Policy,
+    ) -> StoreResult<Option<ScanResult>> {
+        Sql::check_in_with_challenge(&self.pool, challenge_id, scan, now, policy).await
+    }
+    async fn dispute_visit(
+        &self,
+        person: &str,
+        visit_id: &str,
+        now: Timestamp,
+        policy: &Policy,
+        audit: &AuditEntry,
+    ) -> StoreResult<DisputeResult> {
+        Sql::dispute_visit(&self.pool, person, visit_id, now, policy, audit).await
+    }
+    async fn disputes(&self, limit: i64) -> StoreResult<Vec<Dispute>> {
+        Sql::disputes(&self.pool, limit).await
     }
 }

@@ -18,9 +18,9 @@ use super::sql::Sql;
 use super::sqlite_read::Readers;
 use super::sqlite_writer::{self, ScanJob, GROUP_MAX};
 use super::types::{
-    Actor, AuditEntry, AuditRecord, BusinessRecord, Citizen, ImportResult, Lookup, NewVenue,
-    Purged, Scan, ScanResult, SealedKey, StaffRecord, Store, StoreError, StoreResult, ValidRows,
-    Venue,
+    Actor, AuditEntry, AuditRecord, BusinessRecord, Challenge, Citizen, Dispute, DisputeResult,
+    ImportResult, Lookup, NewVenue, Purged, Scan, ScanResult, SealedKey, StaffRecord, Store,
+    StoreError, StoreResult, ValidRows, Venue,
 };
 
 /// SQLite in WAL mode with `synchronous=FULL`: a commit is on disk before it returns, so
@@ -232,17 +232,18 @@ impl Store for SqliteStore {
     async fn staff_of(&self, venue_id: u64) -> StoreResult<Vec<StaffRecord>> {
         Sql::staff_of(&self.read, venue_id).await
     }
-    async fn is_staff(&self, venue_id: u64, iin: &str) -> StoreResult<bool> {
-        Sql::is_staff(&self.read, venue_id, iin).await
+    async fn staff_powers(&self, venue_id: u64, iin: &str) -> StoreResult<Option<i64>> {
+        Sql::staff_powers(&self.write, venue_id, iin).await
     }
     async fn appoint_staff(
         &self,
         venue_id: u64,
         iin: &str,
+        appointed_by: i64,
         now: Timestamp,
         audit: &AuditEntry,
     ) -> StoreResult<StaffRecord> {
-        Sql::appoint_staff(&self.write, venue_id, iin, now, audit).await
+        Sql::appoint_staff(&self.write, venue_id, iin, appointed_by, now, audit).await
     }
     async fn remove_staff(
         &self,
@@ -273,5 +274,39 @@ impl Store for SqliteStore {
     }
     async fn audit_log(&self, limit: i64) -> StoreResult<Vec<AuditRecord>> {
         Sql::audit_log(&self.read, limit).await
+    }
+    async fn phone_of(&self, iin: &str) -> StoreResult<Option<String>> {
+        Sql::phone_of(&self.read, iin).await
+    }
+    async fn add_challenge(&self, c: &Challenge) -> StoreResult<()> {
+        Sql::add_challenge(&self.write, c).await
+    }
+    async fn challenge(&self, id: &str) -> StoreResult<Option<Challenge>> {
+        Sql::challenge(&self.write, id).await
+    }
+    async fn challenge_failed(&self, id: &str) -> StoreResult<i64> {
+        Sql::challenge_failed(&self.write, id).await
+    }
+    async fn check_in_with_challenge(
+        &self,
+        challenge_id: &str,
+        scan: Scan,
+        now: Timestamp,
+        policy: &Policy,
+    ) -> StoreResult<Option<ScanResult>> {
+        Sql::check_in_with_challenge(&self.write, challenge_id, scan, now, policy).await
+    }
+    async fn dispute_visit(
+        &self,
+        person: &str,
+        visit_id: &str,
+        now: Timestamp,
+        policy: &Policy,
+        audit: &AuditEntry,
+    ) -> StoreResult<DisputeResult> {
+        Sql::dispute_visit(&self.write, person, visit_id, now, policy, audit).await
+    }
+    async fn disputes(&self, limit: i64) -> StoreResult<Vec<Dispute>> {
+        Sql::disputes(&self.read, limit).await
     }
 }

@@ -182,6 +182,8 @@ pub(super) fn visit(conn: &Connection, person: &str, id: &str) -> StoreResult<Op
                 exited_at: r.get("exited_at")?,
                 exit_kind: r.get("exit_kind")?,
                 cancelled: r.get("cancelled")?,
+                guard_staff: r.get("guard_staff")?,
+                disputed_at: r.get("disputed_at")?,
             })
         })
         .optional()?;
@@ -200,6 +202,8 @@ struct VisitRow {
     exited_at: Option<i64>,
     exit_kind: Option<String>,
     cancelled: bool,
+    guard_staff: Option<i64>,
+    disputed_at: Option<i64>,
 }
 
 impl VisitRow {
@@ -218,6 +222,8 @@ impl VisitRow {
                 Some(k) => Some(ExitKind::parse(&k).ok_or_else(|| bad_row("exit kind"))?),
             },
             cancelled: self.cancelled,
+            by_staff: self.guard_staff.is_some(),
+            disputed: self.disputed_at.is_some(),
         })
     }
 }

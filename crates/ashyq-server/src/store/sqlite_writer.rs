@@ -250,6 +250,7 @@ impl ScanConn for Lite<'_> {
             visit.exit_kind.map(|k| k.as_str()),
             visit.cancelled,
             infectious,
+            scan.guard_staff,
         ])?;
         Ok(n == 1)
     }

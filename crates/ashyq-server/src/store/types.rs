@@ -131,6 +131,9 @@ pub struct Scan {
     pub venue: Venue,
     pub entrance: u8,
     pub direction: Direction,
+    /// The appointment (`staff.id`) that recorded this scan in guard mode, after the
+    /// visitor proved presence; `None` for the visitor's own scan.
+    pub guard_staff: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -179,7 +182,8 @@ impl ValidRows {
 }
 
 /// Who did something the audit log records: an API key by its id, or a signed-in person
-/// (owner, staff) by masked IIN. Never a full IIN.
+/// (owner, staff, visitor) by registry row id ([`subject`]). Never an IIN, not even masked:
+/// a masked IIN names several people at once.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {
     /// `key`, `owner` or `staff`.
@@ -194,12 +198,18 @@ impl Actor {
             id: key_id.to_owned(),
         }
     }
-    pub fn person(kind: &'static str, iin: &str) -> Actor {
+    pub fn person(kind: &'static str, citizen_id: i64) -> Actor {
         Actor {
             kind,
-            id: ashyq_core::id::mask(iin),
+            id: subject(citizen_id),
         }
     }
+}
+
+/// How the audit log names a registered person: by their `citizens.id`, which is theirs
+/// alone and means nothing outside the database.
+pub fn subject(citizen_id: i64) -> String {
+    format!("citizen:{citizen_id}")
 }
 
 /// One row of the audit log.
@@ -207,12 +217,13 @@ impl Actor {
 pub struct AuditEntry {
     pub at: Timestamp,
     pub actor: Actor,
-    /// `relink`, `guard_checkin`, `register_premises`, `reissue_codes`, `appoint_staff`,
-    /// `remove_staff`.
+    /// `relink`, `guard_lookup`, `guard_checkin`, `dispute_visit`, `register_premises`,
+    /// `reissue_codes`, `appoint_staff`, `remove_staff`.
     pub action: &'static str,
     pub venue_id: Option<u64>,
-    /// The person acted upon, masked.
-    pub masked_iin: Option<String>,
+    /// The person acted upon: [`subject`] for a registered person, a keyed hash of the
+    /// IIN (`iin-hmac:…`) for one the registry does not hold.
+    pub subject: Option<String>,
     pub detail: String,
 }
 
@@ -224,7 +235,7 @@ pub struct AuditRecord {
     pub actor_id: String,
     pub action: String,
     pub venue_id: Option<u64>,
-    pub masked_iin: Option<String>,
+    pub subject: Option<String>,
     pub detail: String,
 }
 
@@ -235,15 +246,54 @@ pub struct BusinessRecord {
     pub name: String,
 }
 
-/// A staff appointment, with the appointee's registry name.
+/// A staff appointment (the appointee may not be in the registry: an appointment by an
+/// unknown IIN is kept like any other, and gives nobody powers until that IIN signs in).
 #[derive(Debug, Clone, PartialEq)]
 pub struct StaffRecord {
     pub id: i64,
     pub venue_id: u64,
     pub iin: String,
-    pub name: String,
-    pub lastname: String,
     pub appointed_at: Timestamp,
+}
+
+/// Guard mode's proof of presence as it is kept: the code only as a keyed hash.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Challenge {
+    pub id: String,
+    pub venue_id: u64,
+    pub entrance: u8,
+    pub staff_id: i64,
+    pub iin: String,
+    pub code_hash: String,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+    pub attempts: i64,
+    /// The visit it recorded, once used (a retry with the same visit id is answered again).
+    pub visit_id: Option<String>,
+}
+
+/// A visitor's dispute of a guard-mode visit, as the health authority reads it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dispute {
+    pub visit_id: String,
+    pub venue_id: u64,
+    pub staff_id: i64,
+    pub entered_at: Timestamp,
+    pub disputed_at: Timestamp,
+}
+
+/// What disputing a visit did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DisputeResult {
+    /// Disputed now (or before): the visit as the diary shows it, and how many contact
+    /// listings its stay had made that were withdrawn.
+    Disputed {
+        visit: Visit,
+        withdrawn: u64,
+    },
+    /// The visitor's own scan: cancel it instead.
+    NotGuard,
+    NotFound,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -389,13 +439,17 @@ pub trait Store: Send + Sync + 'static {
     /// Premises where this IIN is door staff.
     async fn staff_posts(&self, iin: &str) -> StoreResult<Vec<Venue>>;
     async fn staff_of(&self, venue_id: u64) -> StoreResult<Vec<StaffRecord>>;
-    async fn is_staff(&self, venue_id: u64, iin: &str) -> StoreResult<bool>;
-    /// Appoints (or finds the existing appointment of) a citizen, audited in the same
-    /// transaction.
+    /// The appointment that makes this IIN door staff here, while the owner who made it
+    /// still owns the premises' business in the registry.
+    async fn staff_powers(&self, venue_id: u64, iin: &str) -> StoreResult<Option<i64>>;
+    /// Appoints (or finds the existing appointment of) an IIN on behalf of the owner
+    /// `appointed_by` (a `citizens.id`), audited in the same transaction. Re-appointing
+    /// moves an existing appointment to this owner.
     async fn appoint_staff(
         &self,
         venue_id: u64,
         iin: &str,
+        appointed_by: i64,
         now: Timestamp,
         audit: &AuditEntry,
     ) -> StoreResult<StaffRecord>;
@@ -424,6 +478,38 @@ pub trait Store: Send + Sync + 'static {
     async fn audit(&self, entry: &AuditEntry) -> StoreResult<()>;
     /// The newest audit rows first.
     async fn audit_log(&self, limit: i64) -> StoreResult<Vec<AuditRecord>>;
+
+    // ---- guard mode's proof of presence and disputes (door.rs)
+
+    /// The registered phone of an IIN, if any.
+    async fn phone_of(&self, iin: &str) -> StoreResult<Option<String>>;
+    /// Keeps a new challenge (and deletes those long expired).
+    async fn add_challenge(&self, c: &Challenge) -> StoreResult<()>;
+    async fn challenge(&self, id: &str) -> StoreResult<Option<Challenge>>;
+    /// Counts one wrong code; the number of tries so far.
+    async fn challenge_failed(&self, id: &str) -> StoreResult<i64>;
+    /// Records the guard-mode visit and uses up the challenge in one transaction: the
+    /// scan's result, or `None` when the challenge was used meanwhile by another visit.
+    async fn check_in_with_challenge(
+        &self,
+        challenge_id: &str,
+        scan: Scan,
+        now: Timestamp,
+        policy: &Policy,
+    ) -> StoreResult<Option<ScanResult>>;
+    /// The visitor disputes a guard-mode visit of theirs: it leaves tracing and the
+    /// listings its stay made are withdrawn (those that other stays also make are
+    /// listed again), audited in the same transaction.
+    async fn dispute_visit(
+        &self,
+        person: &str,
+        visit_id: &str,
+        now: Timestamp,
+        policy: &Policy,
+        audit: &AuditEntry,
+    ) -> StoreResult<DisputeResult>;
+    /// Disputed visits, the newest first, for the health authority.
+    async fn disputes(&self, limit: i64) -> StoreResult<Vec<Dispute>>;
 }
 
 /// What one retention pass deleted.

@@ -13,11 +13,12 @@ use super::sql::{bad_row, begin_write, to_u64, to_u8, Affected, Sql};
 use super::types::{Scan, ScanResult, StoreResult};
 
 pub(super) const SELECT_VISIT: &str =
-    "SELECT id, venue_id, venue_name, address, category, entrance, \
-     entered_at, exited_at, exit_kind, cancelled FROM visits WHERE id = $1 AND person = $2";
+    "SELECT id, venue_id, venue_name, address, category, entrance, entered_at, exited_at, \
+     exit_kind, cancelled, guard_staff, disputed_at FROM visits WHERE id = $1 AND person = $2";
 
-const SELECT_DIARY: &str = "SELECT id, venue_id, venue_name, address, category, entrance, \
-     entered_at, exited_at, exit_kind, cancelled FROM visits WHERE person = $1 \
+pub(super) const SELECT_DIARY: &str = "SELECT id, venue_id, venue_name, address, category, \
+     entrance, entered_at, exited_at, exit_kind, cancelled, guard_staff, disputed_at \
+     FROM visits WHERE person = $1 \
      ORDER BY entered_at DESC, id DESC LIMIT $2";
 
 // A cancelled visit is still a stay: open until a scan or the auto-close ends it.
@@ -33,8 +34,8 @@ pub(super) const CLOSE: &str =
 
 pub(super) const INSERT_VISIT: &str =
     "INSERT INTO visits (id, person, venue_id, venue_name, address, \
-     category, entrance, entered_at, exited_at, exit_kind, cancelled, infectious) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (id) DO NOTHING";
+     category, entrance, entered_at, exited_at, exit_kind, cancelled, infectious, guard_staff) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (id) DO NOTHING";
 
 // Written first in a scan's transaction so it holds SQLite's write lock, or the person's
 // row lock in PostgreSQL, from the start: one person's scans run one after another.
@@ -75,6 +76,8 @@ where
             Some(k) => Some(ExitKind::parse(&k).ok_or_else(|| bad_row("exit kind"))?),
         },
         cancelled: row.try_get("cancelled")?,
+        by_staff: row.try_get::<Option<i64>, _>("guard_staff")?.is_some(),
+        disputed: row.try_get::<Option<i64>, _>("disputed_at")?.is_some(),
     })
 }
 
@@ -202,6 +205,8 @@ fn new_visit(scan: &Scan, entered: Timestamp, exited: Option<Timestamp>) -> Visi
         exited_at: exited,
         exit_kind: exited.map(|_| ExitKind::Scan),
         cancelled: false,
+        by_staff: scan.guard_staff.is_some(),
+        disputed: false,
     }
 }
 
@@ -410,6 +415,7 @@ where
             .bind(visit.exit_kind.map(|k| k.as_str()))
             .bind(visit.cancelled)
             .bind(infectious)
+            .bind(scan.guard_staff)
             .execute(&mut *self.0)
             .await?;
         Ok(done.rows() == 1)
