@@ -14,7 +14,7 @@ use std::time::Duration;
 use ashyq_core::api::{ImportBatch, RegisterVenueRequest};
 use ashyq_core::venue::{Category, Direction};
 use ashyq_server::apikeys::Scope;
-use ashyq_server::net::TrustedProxies;
+use ashyq_server::net::{ClientIpHeader, TrustedProxies};
 use ashyq_server::poster::{Lang, Size};
 use ashyq_server::serve::ConnLimits;
 use ashyq_server::store::{PgStore, SqliteStore, Store};
@@ -275,10 +275,19 @@ struct Serve {
     /// Guard-mode check-ins a staff member may make at once. Default 10.
     #[arg(long, env = "ASHYQ_GUARD_RATE_LIMIT_BURST")]
     guard_rate_limit_burst: Option<u32>,
-    /// Reverse proxies (addresses or CIDR ranges, comma-separated) whose X-Forwarded-For /
-    /// Forwarded headers name the client. Nobody else's are read.
+    /// Reverse proxies (addresses or CIDR ranges, comma-separated) whose forwarding header
+    /// names the client. Nobody else's is read.
     #[arg(long, env = "ASHYQ_TRUSTED_PROXIES")]
     trusted_proxies: Option<String>,
+    /// The header the trusted proxies write the client into: x-forwarded-for (nginx,
+    /// HAProxy) or forwarded (RFC 7239). Only this one is read, only its entries the
+    /// proxies appended.
+    #[arg(
+        long,
+        env = "ASHYQ_CLIENT_IP_HEADER",
+        default_value = "x-forwarded-for"
+    )]
+    client_ip_header: ClientIpHeader,
     /// Connections open at once; more wait in the listen backlog.
     #[arg(long, env = "ASHYQ_MAX_CONNECTIONS", default_value_t = 4096)]
     max_connections: usize,
@@ -452,6 +461,7 @@ async fn serve(common: Common, s: Serve) -> Result<(), Failure> {
     if let Some(list) = &s.trusted_proxies {
         config.trusted_proxies = TrustedProxies::parse(list)?;
     }
+    config.client_ip_header = s.client_ip_header;
     config.conn_limits = ConnLimits {
         max_connections: s.max_connections.max(1),
         header_timeout: Duration::from_secs(s.header_timeout_seconds.max(1)),

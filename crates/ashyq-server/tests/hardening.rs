@@ -153,7 +153,7 @@ async fn rate_limits_see_the_client_behind_a_trusted_proxy_only() {
         &t,
         "/v1/keys",
         "10.0.0.1",
-        &[("forwarded", "for=203.0.113.2")],
+        &[("x-forwarded-for", "203.0.113.2")],
     )
     .await;
     assert_eq!(
