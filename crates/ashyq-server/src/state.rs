@@ -171,10 +171,9 @@ impl Config {
         }
         if self.api_keys.is_empty() {
             for scope in [Scope::Import, Scope::Ops] {
-                self.api_keys.0.push(
-                    ApiKey::new("dev", scope, dev_secrets::ADMIN_API_KEY)
-                        .expect("unreachable: the dev key is a valid key"),
-                );
+                self.api_keys
+                    .0
+                    .push(ApiKey::dev(scope, dev_secrets::ADMIN_API_KEY));
             }
         }
     }

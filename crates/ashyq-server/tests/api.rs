@@ -242,7 +242,7 @@ async fn outside_dev_mode_dev_proofs_and_unconfigured_hosts_are_refused() {
         .api_keys
         .add_list(
             ashyq_server::apikeys::Scope::Import,
-            "lab:import-secret-0001",
+            "lab:8fb468434b293ad05b965fafe63aac1239601a9fb92529200f8b1fcd844e491a",
         )
         .unwrap();
     let t = setup_with(Backend::Sqlite, config).await.unwrap();
