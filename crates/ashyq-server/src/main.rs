@@ -291,6 +291,10 @@ struct Serve {
     /// Connections open at once; more wait in the listen backlog.
     #[arg(long, env = "ASHYQ_MAX_CONNECTIONS", default_value_t = 4096)]
     max_connections: usize,
+    /// Connections open at once from one peer address (an IPv6 one by its /64); more are
+    /// answered 503 and closed. Trusted proxies are exempt. 0: no cap.
+    #[arg(long, env = "ASHYQ_MAX_CONNECTIONS_PER_IP", default_value_t = 64)]
+    max_connections_per_ip: usize,
     /// Seconds a client has to send a request's headers (also the idle keep-alive time).
     #[arg(long, env = "ASHYQ_HEADER_TIMEOUT_SECONDS", default_value_t = 10)]
     header_timeout_seconds: u64,
@@ -464,6 +468,9 @@ async fn serve(common: Common, s: Serve) -> Result<(), Failure> {
     config.client_ip_header = s.client_ip_header;
     config.conn_limits = ConnLimits {
         max_connections: s.max_connections.max(1),
+        max_per_ip: s.max_connections_per_ip,
+        // The proxy's one address carries every client behind it.
+        uncapped: config.trusted_proxies.clone(),
         header_timeout: Duration::from_secs(s.header_timeout_seconds.max(1)),
     };
     config.request_timeout = Duration::from_secs(s.request_timeout_seconds.max(1));
@@ -536,7 +543,7 @@ async fn serve(common: Common, s: Serve) -> Result<(), Failure> {
     let listener = tokio::net::TcpListener::bind(&s.listen).await?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, origin = %state.config.public_origin, "listening");
-    let limits = state.config.conn_limits;
+    let limits = state.config.conn_limits.clone();
     ashyq_server::serve::serve(listener, app(state), limits, async {
         let _ = tokio::signal::ctrl_c().await;
     })

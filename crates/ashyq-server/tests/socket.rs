@@ -567,6 +567,7 @@ async fn slow_clients_are_cut_off_and_connections_capped() {
     let limits = ConnLimits {
         max_connections: 2,
         header_timeout: Duration::from_millis(700),
+        ..ConnLimits::default()
     };
     serve_with(&t, listener, limits).await;
 
