@@ -57,7 +57,7 @@ result() { # name ok|FAIL detail
 # Not --dev (which refuses PostgreSQL): the load generator signs in through Telegram with
 # this bot token and imports and registers venues with this import key.
 BOT="424242:faults-bot-token"
-KEY="faults-import-key-0001"
+KEY="$(python3 -c "import secrets; print(secrets.token_hex(32))")"
 export ASHYQ_LOADGEN_TELEGRAM_BOT_TOKEN="$BOT" ASHYQ_ADMIN_KEY="$KEY"
 # The servers keep their signing keys in the database, sealed with this key-encryption key
 # (PostgreSQL needs one; a fresh one per run).

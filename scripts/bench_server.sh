@@ -52,7 +52,7 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 # Not --dev (which refuses PostgreSQL): the load generator signs in through Telegram with
 # this bot token and imports and registers with this import key.
 BENCH_BOT="424242:bench-bot-token"
-BENCH_KEY="bench-import-key-0001"
+BENCH_KEY="$(python3 -c "import secrets; print(secrets.token_hex(32))")"
 export ASHYQ_LOADGEN_TELEGRAM_BOT_TOKEN="$BENCH_BOT" ASHYQ_ADMIN_KEY="$BENCH_KEY"
 # The servers keep their signing keys in the database, sealed with this key-encryption key
 # (PostgreSQL needs one; a fresh one per run).

@@ -14,7 +14,7 @@ use std::time::Duration;
 use ashyq_core::api::{ImportBatch, RegisterVenueRequest};
 use ashyq_core::venue::{Category, Direction};
 use ashyq_server::apikeys::Scope;
-use ashyq_server::net::TrustedProxies;
+use ashyq_server::net::{ClientIpHeader, TrustedProxies};
 use ashyq_server::poster::{Lang, Size};
 use ashyq_server::serve::ConnLimits;
 use ashyq_server::store::{PgStore, SqliteStore, Store};
@@ -299,13 +299,26 @@ struct Serve {
     /// The sender the codes come from (a number or an approved sender id).
     #[arg(long, env = "ASHYQ_SMS_FROM", default_value = "Ashyq")]
     sms_from: String,
-    /// Reverse proxies (addresses or CIDR ranges, comma-separated) whose X-Forwarded-For /
-    /// Forwarded headers name the client. Nobody else's are read.
+    /// Reverse proxies (addresses or CIDR ranges, comma-separated) whose forwarding header
+    /// names the client. Nobody else's is read.
     #[arg(long, env = "ASHYQ_TRUSTED_PROXIES")]
     trusted_proxies: Option<String>,
+    /// The header the trusted proxies write the client into: x-forwarded-for (nginx,
+    /// HAProxy) or forwarded (RFC 7239). Only this one is read, only its entries the
+    /// proxies appended.
+    #[arg(
+        long,
+        env = "ASHYQ_CLIENT_IP_HEADER",
+        default_value = "x-forwarded-for"
+    )]
+    client_ip_header: ClientIpHeader,
     /// Connections open at once; more wait in the listen backlog.
     #[arg(long, env = "ASHYQ_MAX_CONNECTIONS", default_value_t = 4096)]
     max_connections: usize,
+    /// Connections open at once from one peer address (an IPv6 one by its /64); more are
+    /// answered 503 and closed. Trusted proxies are exempt. 0: no cap.
+    #[arg(long, env = "ASHYQ_MAX_CONNECTIONS_PER_IP", default_value_t = 64)]
+    max_connections_per_ip: usize,
     /// Seconds a client has to send a request's headers (also the idle keep-alive time).
     #[arg(long, env = "ASHYQ_HEADER_TIMEOUT_SECONDS", default_value_t = 10)]
     header_timeout_seconds: u64,
@@ -493,8 +506,12 @@ async fn serve(common: Common, s: Serve) -> Result<(), Failure> {
     if let Some(list) = &s.trusted_proxies {
         config.trusted_proxies = TrustedProxies::parse(list)?;
     }
+    config.client_ip_header = s.client_ip_header;
     config.conn_limits = ConnLimits {
         max_connections: s.max_connections.max(1),
+        max_per_ip: s.max_connections_per_ip,
+        // The proxy's one address carries every client behind it.
+        uncapped: config.trusted_proxies.clone(),
         header_timeout: Duration::from_secs(s.header_timeout_seconds.max(1)),
     };
     config.request_timeout = Duration::from_secs(s.request_timeout_seconds.max(1));
@@ -567,7 +584,7 @@ async fn serve(common: Common, s: Serve) -> Result<(), Failure> {
     let listener = tokio::net::TcpListener::bind(&s.listen).await?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, origin = %state.config.public_origin, "listening");
-    let limits = state.config.conn_limits;
+    let limits = state.config.conn_limits.clone();
     ashyq_server::serve::serve(listener, app(state), limits, async {
         let _ = tokio::signal::ctrl_c().await;
     })

@@ -44,10 +44,15 @@ pub fn too_many(state: &AppState) -> Response {
     resp
 }
 
-/// The limit per client address (behind a trusted proxy, the address it reports).
+/// The limit per client address (behind a trusted proxy, the address it reports; an IPv6
+/// client by its /64).
 pub async fn rate_limit(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let ip = crate::net::request_client_ip(&req, &state.config.trusted_proxies);
-    if state.limiter.allow(ip) {
+    let ip = crate::net::request_client_ip(
+        &req,
+        &state.config.trusted_proxies,
+        state.config.client_ip_header,
+    );
+    if state.limiter.allow(crate::net::client_key(ip)) {
         next.run(req).await
     } else {
         too_many(&state)

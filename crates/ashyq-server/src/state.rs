@@ -58,8 +58,10 @@ pub struct Config {
     /// Check-ins a minute per person (0: no limit), and the burst.
     pub person_rate_per_minute: u32,
     pub person_rate_burst: u32,
-    /// Whose `X-Forwarded-For` / `Forwarded` headers name the client.
+    /// Whose forwarding header names the client.
     pub trusted_proxies: crate::net::TrustedProxies,
+    /// Which header that is: `X-Forwarded-For` (default) or `Forwarded`.
+    pub client_ip_header: crate::net::ClientIpHeader,
     /// Open connections and header deadline (the accept loop, `serve.rs`).
     pub conn_limits: crate::serve::ConnLimits,
     /// Longest a request may take, body included.
@@ -112,6 +114,7 @@ impl Config {
             person_rate_per_minute: 6,
             person_rate_burst: 20,
             trusted_proxies: crate::net::TrustedProxies::default(),
+            client_ip_header: crate::net::ClientIpHeader::default(),
             conn_limits: crate::serve::ConnLimits::default(),
             request_timeout: std::time::Duration::from_secs(30),
             guard_per_minute: 30,
@@ -189,10 +192,9 @@ impl Config {
         }
         if self.api_keys.is_empty() {
             for scope in [Scope::Import, Scope::Ops] {
-                self.api_keys.0.push(
-                    ApiKey::new("dev", scope, dev_secrets::ADMIN_API_KEY)
-                        .expect("unreachable: the dev key is a valid key"),
-                );
+                self.api_keys
+                    .0
+                    .push(ApiKey::dev(scope, dev_secrets::ADMIN_API_KEY));
             }
         }
     }

@@ -242,7 +242,7 @@ async fn outside_dev_mode_dev_proofs_and_unconfigured_hosts_are_refused() {
         .api_keys
         .add_list(
             ashyq_server::apikeys::Scope::Import,
-            "lab:import-secret-0001",
+            "lab:8fb468434b293ad05b965fafe63aac1239601a9fb92529200f8b1fcd844e491a",
         )
         .unwrap();
     let t = setup_with(Backend::Sqlite, config).await.unwrap();
@@ -944,15 +944,18 @@ async fn rate_limit_answers_429_per_client() {
     );
     let (s, _) = t.call("GET", "/healthz", None, None).await;
     assert_eq!(s, StatusCode::OK, "health checks are not limited");
-    let (s, _) = t.call("GET", "/metrics", None, None).await;
-    assert_eq!(s, StatusCode::UNAUTHORIZED, "metrics need the ops key");
-    let (_, m) = t.call("GET", "/metrics", Some(ADMIN), None).await;
-    let text = m.as_str().unwrap();
+    let (s, _) = t.call("GET", "/metrics", Some(ADMIN), None).await;
+    assert_eq!(
+        s,
+        StatusCode::TOO_MANY_REQUESTS,
+        "metrics are behind the same limit"
+    );
+    let text = t.state.metrics.render();
     assert!(
         text.contains("ashyq_http_requests_total{route=\"/v1/keys\",status=\"429\"}"),
         "{text}"
     );
-    assert!(text.contains("ashyq_rate_limited_total 2"));
+    assert!(text.contains("ashyq_rate_limited_total 3"), "{text}");
 }
 
 // ---------------------------------------------------------------- demo and static

@@ -153,7 +153,7 @@ async fn rate_limits_see_the_client_behind_a_trusted_proxy_only() {
         &t,
         "/v1/keys",
         "10.0.0.1",
-        &[("forwarded", "for=203.0.113.2")],
+        &[("x-forwarded-for", "203.0.113.2")],
     )
     .await;
     assert_eq!(
@@ -276,40 +276,31 @@ async fn responses_carry_no_store_hsts_and_permissions_policy() {
 
 #[tokio::test]
 async fn api_keys_have_scopes() {
+    // Random secrets, as the server requires.
+    const IMPORT: &str = "a7cbfdf4463184bd90fb3439a1daf97a77f7dc906d4d9e82c12c14d0d49a6338";
+    const OPS: &str = "4288bd6e1359f4ac3035800f3bdb0ac3307893c2f5fbf64ee0e028e3855a27ac";
     let mut config = ashyq_server::Config::new("127.0.0.1:8080");
     config.rate_per_minute = 0;
     config
         .api_keys
-        .add_list(Scope::Import, "lab-1:import-secret-0001")
+        .add_list(Scope::Import, &format!("lab-1:{IMPORT}"))
         .unwrap();
     config
         .api_keys
-        .add_list(Scope::Ops, "oncall:ops-secret-000001")
+        .add_list(Scope::Ops, &format!("oncall:{OPS}"))
         .unwrap();
     let t = setup_with(Backend::Sqlite, config).await.unwrap();
     let batch = json!({"batch_id": "scopes-1", "citizens": [{"iin": person(1).iin, "name": "A", "lastname": "B",
         "phone": null, "aitu_id": null, "telegram_id": null, "vk_id": null}]});
     let (s, _) = t
-        .call(
-            "POST",
-            "/v1/import",
-            Some("ops-secret-000001"),
-            Some(batch.clone()),
-        )
+        .call("POST", "/v1/import", Some(OPS), Some(batch.clone()))
         .await;
     assert_eq!(s, StatusCode::UNAUTHORIZED, "an ops key cannot import");
     let (s, v) = t
-        .call(
-            "POST",
-            "/v1/import",
-            Some("import-secret-0001"),
-            Some(batch),
-        )
+        .call("POST", "/v1/import", Some(IMPORT), Some(batch))
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
-    let (s, _) = t
-        .call("GET", "/metrics", Some("import-secret-0001"), None)
-        .await;
+    let (s, _) = t.call("GET", "/metrics", Some(IMPORT), None).await;
     assert_eq!(
         s,
         StatusCode::UNAUTHORIZED,
@@ -318,16 +309,14 @@ async fn api_keys_have_scopes() {
     let (s, _) = t.call("GET", "/metrics", None, None).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
     let (s, v) = t
-        .call("GET", "/metrics", Some("oncall:ops-secret-000001"), None)
+        .call("GET", "/metrics", Some(&format!("oncall:{OPS}")), None)
         .await;
     assert_eq!(
         s,
         StatusCode::UNAUTHORIZED,
         "the id is not part of the secret: {v}"
     );
-    let (s, _) = t
-        .call("GET", "/metrics", Some("ops-secret-000001"), None)
-        .await;
+    let (s, _) = t.call("GET", "/metrics", Some(OPS), None).await;
     assert_eq!(s, StatusCode::OK);
     // The deprecated admin key (dev's) has both scopes.
     let dev = setup_with(Backend::Sqlite, common::config()).await.unwrap();

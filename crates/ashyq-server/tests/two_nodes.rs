@@ -18,8 +18,8 @@ use common::{person, telegram_init_now};
 use serde_json::{json, Value};
 
 const BOT: &str = "424242:two-nodes-bot-token";
-const IMPORT_KEY: &str = "two-nodes-import-key-01";
-const OPS_KEY: &str = "two-nodes-ops-key-000001";
+const IMPORT_KEY: &str = "b867109993cb6e165d679b46ef459a6b74d84ec3546340a439052b4b2652d43b";
+const OPS_KEY: &str = "7bf66b64c8cbc0ba8a31dafde58acc781a5341d9ff536d469ae2a817961b4930";
 const KEK: &str = "74776f206e6f646573206b65792d656e6372797074696f6e206b657921212121";
 
 struct Node {
