@@ -9,22 +9,24 @@ use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool,
 use super::sql::{begin_write, to_u64, Affected, Sql};
 use super::types::{Actor, AuditEntry, ImportResult, StoreResult, ValidRows};
 
-const NEW_BATCH: &str = "INSERT INTO import_batches (batch_id, imported_at, accepted, \
-     rejected, digest) VALUES ($1, $2, 0, 0, $3) ON CONFLICT (batch_id) DO NOTHING";
-const BATCH_COUNTS: &str =
-    "SELECT accepted, rejected, digest FROM import_batches WHERE batch_id = $1";
+// A batch id is its importer's (`key:<id>`, `operator:cli`): integrators cannot collide.
+const NEW_BATCH: &str = "INSERT INTO import_batches (importer, batch_id, imported_at, accepted, \
+     rejected, digest) VALUES ($1, $2, $3, 0, 0, $4) ON CONFLICT (importer, batch_id) DO NOTHING";
+const BATCH_COUNTS: &str = "SELECT accepted, rejected, digest FROM import_batches \
+     WHERE importer = $1 AND batch_id = $2";
 // Taken before a positive is written, as a scan takes it first: a person's scans and the
 // import of their positive run one after the other, so a stay begun meanwhile is either
 // marked by the import or sees the positive itself.
 const LOCK_PERSON: &str = "UPDATE citizens SET updated_at = updated_at WHERE iin = $1";
-const SET_BATCH_COUNTS: &str =
-    "UPDATE import_batches SET accepted = $1, rejected = $2 WHERE batch_id = $3";
+const SET_BATCH_COUNTS: &str = "UPDATE import_batches SET accepted = $1, rejected = $2 \
+     WHERE importer = $3 AND batch_id = $4";
 
 /// A citizen's row and every row that holds one of the given host identities.
-const IDENTITIES: &str = "SELECT iin, phone, aitu_id, telegram_id, vk_id FROM citizens \
+const IDENTITIES: &str =
+    "SELECT iin, phone, aitu_id, telegram_id, vk_id, parent_iin FROM citizens \
      WHERE iin = $1 OR phone = $2 OR aitu_id = $3 OR telegram_id = $4 OR vk_id = $5";
 /// An upsert that never unlinks: an identity or parent left out of a row stays as it was
-/// (a change goes through `relink`, checked before this runs).
+/// (a change goes through `relink` or `change_parent`, checked before this runs).
 const UPSERT_CITIZEN: &str = "INSERT INTO citizens (iin, name, lastname, phone, aitu_id, \
      telegram_id, vk_id, parent_iin, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
      ON CONFLICT (iin) DO UPDATE SET name = excluded.name, lastname = excluded.lastname, \
@@ -126,8 +128,10 @@ where
         policy: &Policy,
         actor: &Actor,
     ) -> StoreResult<ImportResult> {
+        let importer = format!("{}:{}", actor.kind, actor.id);
         let mut tx = begin_write(write).await?;
         let fresh = sqlx::query(NEW_BATCH)
+            .bind(importer.as_str())
             .bind(batch_id)
             .bind(now)
             .bind(digest)
@@ -135,6 +139,7 @@ where
             .await?;
         if fresh.rows() == 0 {
             let row = sqlx::query(BATCH_COUNTS)
+                .bind(importer.as_str())
                 .bind(batch_id)
                 .fetch_one(&mut *tx)
                 .await?;
@@ -327,6 +332,7 @@ where
         sqlx::query(SET_BATCH_COUNTS)
             .bind((total - clashes.len()) as i64)
             .bind((rejected + clashes.len()) as i64)
+            .bind(importer.as_str())
             .bind(batch_id)
             .execute(&mut *tx)
             .await?;

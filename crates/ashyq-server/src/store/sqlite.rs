@@ -274,4 +274,21 @@ impl Store for SqliteStore {
     async fn audit_log(&self, limit: i64) -> StoreResult<Vec<AuditRecord>> {
         Sql::audit_log(&self.read, limit).await
     }
+    async fn claim_for_dev(&self) -> StoreResult<bool> {
+        Sql::claim_for_dev(&self.write).await
+    }
+    async fn is_dev_database(&self) -> StoreResult<bool> {
+        Sql::is_dev_database(&self.read).await
+    }
+    async fn use_host_proof(
+        &self,
+        digest: &str,
+        forget_at: Timestamp,
+        now: Timestamp,
+    ) -> StoreResult<bool> {
+        Sql::use_host_proof(&self.write, digest, forget_at, now).await
+    }
+    async fn forget_host_proofs(&self, now: Timestamp) -> StoreResult<u64> {
+        Sql::forget_host_proofs(&self.write, now).await
+    }
 }
