@@ -390,6 +390,8 @@ async fn serve(common: Common, s: Serve) -> Result<(), Failure> {
             listen: &s.listen,
             database_url: common.database_url.as_deref(),
             secrets_set: secrets_set(&common, &s),
+            trusted_proxies: s.trusted_proxies.as_deref(),
+            public_origin: common.public_origin.as_deref(),
         };
         if let Some(why) = ashyq_server::devmode::refusal(&inputs) {
             return Err(why.into());
@@ -398,6 +400,14 @@ async fn serve(common: Common, s: Serve) -> Result<(), Failure> {
     let mut config = Config::new(&s.listen);
     config.dev = s.dev;
     config.kek = common.kek()?;
+    if !s.dev && config.kek.as_deref().is_some_and(keystore::is_dev_kek) {
+        return Err(
+            "the key-encryption key given is the dev one, which is published: a server \
+             without --dev never uses it. Set ASHYQ_KEY_ENCRYPTION_KEY to a key of your \
+             own (`openssl rand -hex 32`)"
+                .into(),
+        );
+    }
     if let Some(o) = &common.public_origin {
         config.public_origin = o.trim_end_matches('/').to_owned();
     }
