@@ -4,8 +4,8 @@
 //! in constant time and never logged.
 //!
 //! Configured as `ID:SECRET` lists (`ASHYQ_IMPORT_API_KEYS=lab-1:…,lab-2:…`). The old
-//! `ASHYQ_ADMIN_API_KEYS` (bare secrets) still works, deprecated: each such key gets both
-//! scopes, with the id `admin-N`.
+//! `ASHYQ_ADMIN_API_KEYS` (bare secrets with both scopes) is gone: the server refuses to
+//! start with it set, so no key holds both scopes outside `--dev`'s built-in one.
 
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
@@ -94,17 +94,6 @@ impl ApiKeys {
                 )
             })?;
             self.0.push(ApiKey::new(id, scope, secret)?);
-        }
-        Ok(())
-    }
-
-    /// The deprecated admin keys (bare secrets): each gets both scopes, id `admin-N`.
-    pub fn add_admin_list(&mut self, list: &str) -> Result<(), String> {
-        let secrets = list.split(',').map(str::trim).filter(|e| !e.is_empty());
-        for (n, secret) in secrets.enumerate() {
-            let id = format!("admin-{}", n + 1);
-            self.0.push(ApiKey::new(&id, Scope::Import, secret)?);
-            self.0.push(ApiKey::new(&id, Scope::Ops, secret)?);
         }
         Ok(())
     }
@@ -200,16 +189,6 @@ mod tests {
         assert!(bad.add_list(Scope::Ops, "no-id-here-long-enough").is_err());
         assert!(bad.add_list(Scope::Ops, "x:short").is_err());
         assert!(bad.add_list(Scope::Ops, "a b:long-enough-secret").is_err());
-        let mut admin = ApiKeys::default();
-        admin.add_admin_list("old-admin-key-0001").expect("valid");
-        assert_eq!(
-            admin.find(Scope::Import, "old-admin-key-0001"),
-            Some("admin-1")
-        );
-        assert_eq!(
-            admin.find(Scope::Ops, "old-admin-key-0001"),
-            Some("admin-1")
-        );
-        assert!(!format!("{admin:?}").contains("old-admin-key"));
+        assert!(!format!("{keys:?}").contains("secret-0001"));
     }
 }

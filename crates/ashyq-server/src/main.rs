@@ -254,8 +254,14 @@ struct Serve {
     /// `ops` keys, `ID:SECRET,…`: metrics and key operations.
     #[arg(long, env = "ASHYQ_OPS_API_KEYS", hide_env_values = true)]
     ops_api_keys: Option<String>,
-    /// Deprecated: bare secrets that get both scopes (ids admin-1, admin-2, …).
-    #[arg(long, env = "ASHYQ_ADMIN_API_KEYS", hide_env_values = true)]
+    /// Removed: bare secrets that had both scopes. Still read, only to refuse to start
+    /// with a message rather than leave its integrators with 401s nobody explains.
+    #[arg(
+        long,
+        env = "ASHYQ_ADMIN_API_KEYS",
+        hide = true,
+        hide_env_values = true
+    )]
     admin_api_keys: Option<String>,
     /// Requests a minute per client IP on /v1 (0: no limit). Default 600, in --dev 6000.
     #[arg(long, env = "ASHYQ_RATE_LIMIT_PER_MINUTE")]
@@ -372,7 +378,6 @@ fn secrets_set(common: &Common, s: &Serve) -> Vec<&'static str> {
         (set(&s.vk_app_secret), "ASHYQ_VK_APP_SECRET"),
         (set(&s.import_api_keys), "ASHYQ_IMPORT_API_KEYS"),
         (set(&s.ops_api_keys), "ASHYQ_OPS_API_KEYS"),
-        (set(&s.admin_api_keys), "ASHYQ_ADMIN_API_KEYS"),
         (set(&common.key_encryption_key), "ASHYQ_KEY_ENCRYPTION_KEY"),
         (
             set(&common.key_encryption_key_command),
@@ -385,6 +390,18 @@ fn secrets_set(common: &Common, s: &Serve) -> Vec<&'static str> {
 }
 
 async fn serve(common: Common, s: Serve) -> Result<(), Failure> {
+    if s.admin_api_keys
+        .as_deref()
+        .is_some_and(|v| !v.trim().is_empty())
+    {
+        return Err(
+            "ASHYQ_ADMIN_API_KEYS (--admin-api-keys) is gone: a bare secret with both \
+             scopes named no integrator in the audit log. Give each integrator an import \
+             key and each operator an ops key instead (ASHYQ_IMPORT_API_KEYS, \
+             ASHYQ_OPS_API_KEYS: ID:SECRET,…) and unset it"
+                .into(),
+        );
+    }
     if s.dev {
         let inputs = ashyq_server::devmode::DevInputs {
             listen: &s.listen,
@@ -438,13 +455,6 @@ async fn serve(common: Common, s: Serve) -> Result<(), Failure> {
     }
     if let Some(list) = &s.ops_api_keys {
         config.api_keys.add_list(Scope::Ops, list)?;
-    }
-    if let Some(list) = s.admin_api_keys.as_deref().filter(|l| !l.trim().is_empty()) {
-        tracing::warn!(
-            "ASHYQ_ADMIN_API_KEYS is deprecated: each key gets both the import and the ops \
-             scope; set ASHYQ_IMPORT_API_KEYS and ASHYQ_OPS_API_KEYS (ID:SECRET) instead"
-        );
-        config.api_keys.add_admin_list(list)?;
     }
     // Dev runs (the emulator, end-to-end tests) send bursts from one address.
     let (rate, burst) = if s.dev { (6000, 1000) } else { (600, 120) };
