@@ -62,6 +62,7 @@ impl Identity {
 struct Linked {
     iin: String,
     ids: [Option<Identity>; 4],
+    parent_iin: Option<String>,
 }
 
 const INSERT_PCR: &str =
@@ -192,6 +193,7 @@ where
                         r.try_get::<Option<i64>, _>("vk_id")?
                             .map(|v| Identity::Number("vk_id", v)),
                     ],
+                    parent_iin: r.try_get("parent_iin")?,
                 });
             }
             // Every identity that moves: from the other IINs holding it, and/or replacing a
@@ -222,6 +224,35 @@ where
                 };
                 clashes.push((*i, code));
                 continue;
+            }
+            // A child's parent decides who may check the child in and see them as a
+            // dependant: replacing one takes the row's explicit say-so, and is audited.
+            let old_parent = linked
+                .iter()
+                .find(|l| l.iin == c.iin)
+                .and_then(|l| l.parent_iin.clone());
+            let new_parent = match (&old_parent, &c.parent_iin) {
+                (Some(old), Some(new)) if old != new => Some((old.clone(), new.clone())),
+                _ => None,
+            };
+            if new_parent.is_some() && !c.change_parent {
+                clashes.push((*i, "parent_linked"));
+                continue;
+            }
+            if let Some((old, new)) = &new_parent {
+                let entry = AuditEntry {
+                    at: now,
+                    actor: actor.clone(),
+                    action: "change_parent",
+                    venue_id: None,
+                    masked_iin: Some(ashyq_core::id::mask(&c.iin)),
+                    detail: format!(
+                        "parent {} replaced by {}",
+                        ashyq_core::id::mask(old),
+                        ashyq_core::id::mask(new)
+                    ),
+                };
+                Self::audit_in(&mut tx, &entry).await?;
             }
             for (id, holders) in &moves {
                 let col = id.column();

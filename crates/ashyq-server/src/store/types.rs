@@ -207,8 +207,8 @@ impl Actor {
 pub struct AuditEntry {
     pub at: Timestamp,
     pub actor: Actor,
-    /// `relink`, `guard_checkin`, `register_premises`, `reissue_codes`, `appoint_staff`,
-    /// `remove_staff`.
+    /// `relink`, `change_parent`, `guard_checkin`, `register_premises`, `reissue_codes`,
+    /// `appoint_staff`, `remove_staff`.
     pub action: &'static str,
     pub venue_id: Option<u64>,
     /// The person acted upon, masked.
@@ -248,8 +248,9 @@ pub struct StaffRecord {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum ImportResult {
-    /// The rows were written; citizens whose identities would move without `relink` were
-    /// not (row, error code: `identity_taken` or `identity_linked`).
+    /// The rows were written; citizens whose identities would move without `relink`, or
+    /// whose parent would change without `change_parent`, were not (row, error code:
+    /// `identity_taken`, `identity_linked` or `parent_linked`).
     Imported { clashes: Vec<(usize, &'static str)> },
     /// This batch id was imported before with the same digest: nothing was written. Its
     /// earlier counts.
