@@ -102,14 +102,21 @@ fn numbered(dir: &Path, prefix: &str) -> io::Result<Vec<(u32, PathBuf)>> {
     Ok(found)
 }
 
-fn keys_dir(data_dir: &Path) -> io::Result<PathBuf> {
-    let dir = data_dir.join("keys");
+/// Creates `dir` (and missing parents) readable by the owner only (0700): the data dir
+/// holds the database and key files. An existing directory is left as it is.
+pub fn create_private_dir(dir: &Path) -> io::Result<()> {
     if !dir.exists() {
         fs::DirBuilder::new()
             .recursive(true)
             .mode(0o700)
-            .create(&dir)?;
+            .create(dir)?;
     }
+    Ok(())
+}
+
+fn keys_dir(data_dir: &Path) -> io::Result<PathBuf> {
+    let dir = data_dir.join("keys");
+    create_private_dir(&dir)?;
     Ok(dir)
 }
 

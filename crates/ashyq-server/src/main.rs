@@ -327,7 +327,7 @@ fn init_logging() {
 }
 
 async fn open_store(common: &Common, pg_max: u32) -> Result<Arc<dyn Store>, Failure> {
-    std::fs::create_dir_all(&common.data_dir)?;
+    keystore::create_private_dir(&common.data_dir)?;
     Ok(match &common.database_url {
         Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
             Arc::new(PgStore::connect(url, None, pg_max).await?)
