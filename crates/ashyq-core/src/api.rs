@@ -430,6 +430,16 @@ pub struct CitizenRow {
     /// Move host identities that are already linked to another IIN onto this one.
     #[serde(default)]
     pub relink: bool,
+    /// Replace the parent this child already has in the registry with `parent_iin`
+    /// (recorded in the audit log). Without it, a row that would give a child another
+    /// parent is refused (`parent_linked`). Left out of the JSON when false, so batches
+    /// written before it keep their digest.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub change_parent: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// The business registry: who may act for a business (BIN).

@@ -18,9 +18,11 @@ pub const MAX_CLOCK_SKEW: i64 = 60;
 /// that sits in the page's URL; keeping it short-lived bounds what a copy of it is worth.
 pub const DEFAULT_PROOF_MAX_AGE: i64 = crate::HOUR;
 
-/// The longest session an Aitu proof opens. Nothing Aitu signs carries a time, so a
-/// captured GetMe/GetPhone pair opens sessions forever; until a dated proof from Aitu is
-/// confirmed, each replay is worth at most this long (docs/SECURITY.md).
+/// The longest session an Aitu proof opens. Nothing Aitu signs carries a time, so the
+/// bytes of a captured GetMe/GetPhone pair and of the user's own next launch are the
+/// same. The server remembers each pair that opened a session ([`AituIdentity::pair`])
+/// until that session ends and refuses it meanwhile, so a pair opens at most one session
+/// at a time; this bounds how long that is (docs/SECURITY.md, "Host platform").
 pub const AITU_MAX_SESSION: i64 = crate::HOUR;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -177,6 +179,23 @@ pub struct AituIdentity {
     pub id: String,
     /// GetPhone's `phone`, in E.164 form (`+77012345678`).
     pub phone: String,
+    /// SHA-256 of the pair's two signs: the same for every copy of this pair (a sign
+    /// covers its result's content, and only one spelling of it is accepted), so a
+    /// server that keeps it can refuse a replay without keeping the proof.
+    pub pair: [u8; 32],
+}
+
+/// The digest that names one GetMe/GetPhone pair; the signs are fixed-length hex, so
+/// their concatenation is unambiguous.
+fn aitu_pair_digest(me_sign: &str, phone_sign: &str) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::new()
+        .chain_update(b"ashyq aitu proof pair\0")
+        .chain_update(me_sign.as_bytes())
+        .chain_update(b"\0")
+        .chain_update(phone_sign.as_bytes())
+        .finalize()
+        .into()
 }
 
 /// The longest Aitu `id` accepted (the registry stores ids up to this length).
@@ -190,8 +209,9 @@ pub const AITU_ID_MAX: usize = 128;
 ///
 /// Aitu signs the two apart and neither names the other, so nothing here ties them to
 /// one person: the caller must find a registry entry that holds **both** the id and the
-/// phone. Nothing signed carries a time either, so a captured pair replays; open short
-/// sessions with it ([`AITU_MAX_SESSION`]).
+/// phone. Nothing signed carries a time either, so a captured pair replays: the caller
+/// must remember [`AituIdentity::pair`] while the session it opens lasts, refuse it
+/// meanwhile, and keep that session short ([`AITU_MAX_SESSION`]).
 ///
 /// Fails with `Malformed` when a shape is wrong, `BadSignature` when a sign does not match.
 pub fn verify_aitu(me: &Value, phone: &Value, api_key: &str) -> Result<AituIdentity, ProofError> {
@@ -216,9 +236,16 @@ pub fn verify_aitu(me: &Value, phone: &Value, api_key: &str) -> Result<AituIdent
     };
     aitu_signed(me, api_key)?;
     aitu_signed(phone, api_key)?;
+    let sign = |v: &Value| {
+        v.get("sign")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned()
+    };
     Ok(AituIdentity {
         id: id.to_owned(),
         phone: number,
+        pair: aitu_pair_digest(&sign(me), &sign(phone)),
     })
 }
 
@@ -426,11 +453,9 @@ mod tests {
     #[test]
     fn aitu_sign_in_names_the_account_and_the_exact_phone() {
         assert_eq!(
-            verify_aitu(&get_me("u-1"), &get_phone("+7 701 234 56 78"), "key"),
-            Ok(AituIdentity {
-                id: "u-1".into(),
-                phone: "+77012345678".into()
-            })
+            verify_aitu(&get_me("u-1"), &get_phone("+7 701 234 56 78"), "key")
+                .map(|i| (i.id, i.phone)),
+            Ok(("u-1".into(), "+77012345678".into()))
         );
         // A foreign number keeps its country: it can only ever match itself.
         let vn = verify_aitu(&get_me("u-2"), &get_phone("+84 70 123 4567"), "key");
@@ -442,6 +467,33 @@ mod tests {
                 Err(ProofError::Malformed),
                 "{local}"
             );
+        }
+    }
+
+    #[test]
+    fn an_aitu_pair_has_one_digest_however_it_is_spelled() {
+        let pair = |me: &Value, phone: &Value| verify_aitu(me, phone, "key").map(|i| i.pair);
+        let me = get_me("u-1");
+        let phone = get_phone("+77012345678");
+        let first = pair(&me, &phone).expect("valid");
+        assert_eq!(
+            pair(&me, &phone),
+            Ok(first),
+            "the same pair, the same digest"
+        );
+        // Fields the sign skips (empty values) change nothing it covers: the same pair,
+        // so padding a captured GetMe does not make it a new one.
+        let mut padded = me.clone();
+        padded["avatarThumb"] = Value::Null;
+        padded["tags"] = json!([]);
+        assert_eq!(pair(&padded, &phone), Ok(first));
+        // Another account or another phone is another pair.
+        assert_ne!(pair(&get_me("u-2"), &phone), Ok(first));
+        assert_ne!(pair(&me, &get_phone("+77012345679")), Ok(first));
+        // The digest is not the proof: neither sign appears in it.
+        let hex = crate::encoding::hex_encode(&first);
+        for v in [&me, &phone] {
+            assert!(!hex.contains(v["sign"].as_str().expect("signed")));
         }
     }
 

@@ -4,8 +4,8 @@
 //! in constant time and never logged.
 //!
 //! Configured as `ID:SECRET` lists (`ASHYQ_IMPORT_API_KEYS=lab-1:…,lab-2:…`). The old
-//! `ASHYQ_ADMIN_API_KEYS` (bare secrets) still works, deprecated: each such key gets both
-//! scopes, with the id `admin-N`.
+//! `ASHYQ_ADMIN_API_KEYS` (bare secrets with both scopes) is gone: the server refuses to
+//! start with it set, so no key holds both scopes outside `--dev`'s built-in one.
 
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
@@ -177,17 +177,6 @@ impl ApiKeys {
         Ok(())
     }
 
-    /// The deprecated admin keys (bare secrets): each gets both scopes, id `admin-N`.
-    pub fn add_admin_list(&mut self, list: &str) -> Result<(), String> {
-        let secrets = list.split(',').map(str::trim).filter(|e| !e.is_empty());
-        for (n, secret) in secrets.enumerate() {
-            let id = format!("admin-{}", n + 1);
-            self.0.push(ApiKey::new(&id, Scope::Import, secret)?);
-            self.0.push(ApiKey::new(&id, Scope::Ops, secret)?);
-        }
-        Ok(())
-    }
-
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
@@ -278,11 +267,7 @@ mod tests {
         assert!(bad.add_list(Scope::Ops, HEX).is_err(), "no id");
         assert!(bad.add_list(Scope::Ops, "x:short").is_err());
         assert!(bad.add_list(Scope::Ops, &format!("a b:{HEX}")).is_err());
-        let mut admin = ApiKeys::default();
-        admin.add_admin_list(HEX).expect("valid");
-        assert_eq!(admin.find(Scope::Import, HEX), Some("admin-1"));
-        assert_eq!(admin.find(Scope::Ops, HEX), Some("admin-1"));
-        assert!(!format!("{admin:?}").contains(HEX));
+        assert!(!format!("{keys:?}").contains(HEX));
     }
 
     #[test]

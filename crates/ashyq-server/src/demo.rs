@@ -178,6 +178,7 @@ pub async fn seed(state: &AppState) -> AppResult<DemoInfo> {
             vk_id: Some(200_000_000 + c.n),
             parent_iin: None,
             relink: false,
+            change_parent: false,
         };
         match c.status {
             Status::Red => batch.pcr.push(PcrRow {
@@ -232,6 +233,7 @@ pub async fn seed(state: &AppState) -> AppResult<DemoInfo> {
         vk_id: None,
         parent_iin: Some(yellow.clone()),
         relink: false,
+        change_parent: false,
     });
     let other = other_venue.ok_or_else(|| AppError::internal("demo: no second business"))?;
     let mut businesses = Vec::new();

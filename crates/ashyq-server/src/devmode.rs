@@ -1,10 +1,20 @@
 //! `--dev` accepts unsigned identities for any IIN and signs with well-known secrets. It
 //! must never meet production: it refuses to start where it could — a listen address
-//! other people can reach, a PostgreSQL database (production's store), or any real secret
-//! configured (a host secret or an API key), which would also be published to the
-//! emulator at `/dev/api/demo`.
+//! other people can reach, a reverse proxy in front of it (`--trusted-proxies`), an
+//! `https://` public origin (a deployment's), a PostgreSQL database (production's store),
+//! any real secret configured (a host secret or an API key, which would also be published
+//! to the emulator at `/dev/api/demo`), or a data dir that holds what production made.
+//!
+//! How dev recognises its own data ([`claim`]): a `--dev` server that finds an empty
+//! database writes `mode = dev` into it (`server_instance`) before anything else. A
+//! database without that mark but with any data in it is production's, and so is a data
+//! dir with key files in `keys/`: `--dev` never makes them (it seals its keys in its
+//! database with the dev key-encryption key).
 
 use std::net::SocketAddr;
+use std::path::Path;
+
+use crate::store::Store;
 
 /// What `serve --dev` was given that matters for safety.
 #[derive(Debug, Clone, Default)]
@@ -13,6 +23,10 @@ pub struct DevInputs<'a> {
     pub database_url: Option<&'a str>,
     /// The names (flags or environment variables) of every real secret that is set.
     pub secrets_set: Vec<&'static str>,
+    /// `--trusted-proxies` as given (empty or None: not set).
+    pub trusted_proxies: Option<&'a str>,
+    /// `--public-origin` as given.
+    pub public_origin: Option<&'a str>,
 }
 
 fn loopback(listen: &str) -> bool {
@@ -35,6 +49,21 @@ pub fn refusal(i: &DevInputs<'_>) -> Option<String> {
             i.listen
         ));
     }
+    if i.trusted_proxies.is_some_and(|p| !p.trim().is_empty()) {
+        return Some(format!(
+            "{WHY}, so it never runs behind a reverse proxy; --trusted-proxies / \
+             ASHYQ_TRUSTED_PROXIES is set, which only a deployment needs: unset it for --dev"
+        ));
+    }
+    if let Some(origin) = i.public_origin {
+        if origin.trim().to_ascii_lowercase().starts_with("https://") {
+            return Some(format!(
+                "{WHY}, so it never serves a public https:// origin; --public-origin / \
+                 ASHYQ_PUBLIC_ORIGIN is {origin}, a deployment's: use http://127.0.0.1:PORT \
+                 (the default) for --dev"
+            ));
+        }
+    }
     if let Some(url) = i.database_url {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             return Some(format!(
@@ -53,6 +82,35 @@ pub fn refusal(i: &DevInputs<'_>) -> Option<String> {
     None
 }
 
+/// Makes sure the data a `--dev` server is about to use is dev's own: marks an empty
+/// database as dev's, and refuses (saying why) a database that holds data without that
+/// mark, or a data dir with key files. Fails with the message to show.
+pub async fn claim(store: &dyn Store, data_dir: &Path) -> Result<(), String> {
+    const WHY: &str = "--dev accepts unsigned identities for any IIN and well-known secrets";
+    let key_files = crate::keystore::key_files_in(data_dir)
+        .map_err(|e| format!("reading {}: {e}", data_dir.join("keys").display()))?;
+    if key_files {
+        return Err(format!(
+            "{WHY}, so it never runs on production data: {} holds signing key files, which \
+             --dev never makes. Use another --data-dir for --dev",
+            data_dir.join("keys").display()
+        ));
+    }
+    let dev = store
+        .claim_for_dev()
+        .await
+        .map_err(|e| format!("reading the database: {e}"))?;
+    if !dev {
+        return Err(format!(
+            "{WHY}, so it never runs on production data: the database in {} holds data and \
+             was not made by --dev. Use another --data-dir for --dev (or delete this one if \
+             it was an older dev run's)",
+            data_dir.display()
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -60,8 +118,7 @@ mod tests {
     fn inputs(listen: &str) -> DevInputs<'_> {
         DevInputs {
             listen,
-            database_url: None,
-            secrets_set: Vec::new(),
+            ..DevInputs::default()
         }
     }
 
@@ -104,5 +161,34 @@ mod tests {
             why.contains("ASHYQ_TELEGRAM_BOT_TOKEN, ASHYQ_OPS_API_KEYS"),
             "{why}"
         );
+    }
+
+    #[test]
+    fn dev_mode_refuses_a_proxy_and_a_public_https_origin() {
+        let behind = DevInputs {
+            trusted_proxies: Some("10.0.0.1"),
+            ..inputs("127.0.0.1:8080")
+        };
+        assert!(refusal(&behind)
+            .expect("refused")
+            .contains("--trusted-proxies"));
+        let blank = DevInputs {
+            trusted_proxies: Some(" "),
+            ..inputs("127.0.0.1:8080")
+        };
+        assert_eq!(refusal(&blank), None, "an empty list is no proxy");
+        for https in ["https://ashyq.kz", "HTTPS://ashyq.kz/"] {
+            let public = DevInputs {
+                public_origin: Some(https),
+                ..inputs("127.0.0.1:8080")
+            };
+            let why = refusal(&public).expect("refused");
+            assert!(why.contains("https://"), "{https}: {why}");
+        }
+        let local = DevInputs {
+            public_origin: Some("http://127.0.0.1:8080"),
+            ..inputs("127.0.0.1:8080")
+        };
+        assert_eq!(refusal(&local), None);
     }
 }

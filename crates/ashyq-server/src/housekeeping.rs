@@ -5,8 +5,9 @@ use crate::state::AppState;
 use crate::store::Purged;
 
 /// Housekeeping, run at start and every 10 minutes: closes visits whose default stay is
-/// over, traces positives still queued for tracing, and deletes every record that no
-/// status rule can use any more (`ashyq_core::status::Cutoffs`).
+/// over, traces positives still queued for tracing, deletes every record that no status
+/// rule can use any more (`ashyq_core::status::Cutoffs`) and forgets used Aitu proofs
+/// whose session has ended.
 pub async fn run(state: &AppState) {
     let now = state.now();
     let policy = &state.config.policy;
@@ -31,5 +32,9 @@ pub async fn run(state: &AppState) {
         ),
         Ok(_) => {}
         Err(e) => tracing::error!(error = %e, "retention purge failed"),
+    }
+    // Used Aitu proofs whose session has ended: the same pair may open one again.
+    if let Err(e) = state.store.forget_host_proofs(now).await {
+        tracing::error!(error = %e, "forgetting used host proofs failed");
     }
 }

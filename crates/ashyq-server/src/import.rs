@@ -95,12 +95,17 @@ impl Kind for CitizenRow {
         "vk_id",
         "parent_iin",
         "relink",
+        "change_parent",
     ];
     type Csv = CitizenCsv;
     fn from_csv(c: CitizenCsv) -> Result<Self, &'static str> {
         let relink = match c.relink {
             None => false,
             Some(s) => flag(&s).ok_or("relink")?,
+        };
+        let change_parent = match c.change_parent {
+            None => false,
+            Some(s) => flag(&s).ok_or("change_parent")?,
         };
         Ok(CitizenRow {
             iin: c.iin,
@@ -112,6 +117,7 @@ impl Kind for CitizenRow {
             vk_id: c.vk_id,
             parent_iin: c.parent_iin,
             relink,
+            change_parent,
         })
     }
     fn rows(batch: &ImportBatch) -> &[Self] {
@@ -389,9 +395,10 @@ pub fn digest(batch: &ImportBatch, parse_errors: &[RowError]) -> String {
 }
 
 /// Imports a batch and traces the contacts of each of its positive results. A batch id
-/// imported before with other rows is refused (409 `batch_conflict`, nothing written).
-/// `actor` (the import key, or the operator's CLI) is who the audit log names for
-/// re-linked identities.
+/// belongs to its `actor` (the import key, or the operator's CLI): the same id from
+/// another actor is another batch. One this actor imported before with other rows is
+/// refused (409 `batch_conflict`, nothing written). The audit log names `actor` for
+/// re-linked identities and changed parents.
 ///
 /// `parse_errors` are rows that could not even be read (CSV); `lines` maps a CSV batch's
 /// row positions back to its data line numbers, so errors name the line.
@@ -447,12 +454,19 @@ pub async fn run(
         )),
         ImportResult::Imported { clashes } => {
             for (i, code) in &clashes {
-                let message = if *code == "identity_taken" {
-                    "phone, aitu_id, telegram_id or vk_id already belongs to another citizen; \
-                     set relink to move it"
-                } else {
-                    "this citizen already has another phone, aitu_id, telegram_id or vk_id; \
-                     set relink to replace it"
+                let message = match *code {
+                    "identity_taken" => {
+                        "phone, aitu_id, telegram_id or vk_id already belongs to another \
+                         citizen; set relink to move it"
+                    }
+                    "parent_linked" => {
+                        "this child already has another parent_iin in the registry; set \
+                         change_parent to replace it (the change is audited)"
+                    }
+                    _ => {
+                        "this citizen already has another phone, aitu_id, telegram_id or \
+                         vk_id; set relink to replace it"
+                    }
                 };
                 errors.push(row_error("citizens", line(*i), code, message));
             }
@@ -489,6 +503,8 @@ pub struct CitizenCsv {
     parent_iin: Option<String>,
     /// Read by [`flag`]; empty is no.
     relink: Option<String>,
+    /// Read by [`flag`]; empty is no.
+    change_parent: Option<String>,
 }
 
 /// A CSV business: `owner_iins` separated by `;`.

@@ -9,9 +9,11 @@
 //! rereads them every few seconds, so a rotation on one node reaches the others (like
 //! revocations). On first start with a KEK, keys left in `DATA_DIR/keys/` by an older
 //! version are imported once; otherwise new ones are made. `--dev` uses a well-known dev
-//! KEK. A single SQLite node without a KEK keeps the old files (`DATA_DIR/keys/`,
-//! directory 0700, files 0600, 64 hex digits each); PostgreSQL, which several nodes may
-//! share, needs the KEK.
+//! KEK, which is public: it seals only keys a `--dev` server made in its own database —
+//! never imported key files, never a reseal, and it opens nothing outside a dev database
+//! ([`is_dev_kek`]). A single SQLite node without a KEK keeps the old files
+//! (`DATA_DIR/keys/`, directory 0700, files 0600, 64 hex digits each); PostgreSQL, which
+//! several nodes may share, needs the KEK.
 
 use std::fs;
 use std::io::{self, Write};
@@ -100,14 +102,21 @@ fn numbered(dir: &Path, prefix: &str) -> io::Result<Vec<(u32, PathBuf)>> {
     Ok(found)
 }
 
-fn keys_dir(data_dir: &Path) -> io::Result<PathBuf> {
-    let dir = data_dir.join("keys");
+/// Creates `dir` (and missing parents) readable by the owner only (0700): the data dir
+/// holds the database and key files. An existing directory is left as it is.
+pub fn create_private_dir(dir: &Path) -> io::Result<()> {
     if !dir.exists() {
         fs::DirBuilder::new()
             .recursive(true)
             .mode(0o700)
-            .create(&dir)?;
+            .create(dir)?;
     }
+    Ok(())
+}
+
+fn keys_dir(data_dir: &Path) -> io::Result<PathBuf> {
+    let dir = data_dir.join("keys");
+    create_private_dir(&dir)?;
     Ok(dir)
 }
 
@@ -462,6 +471,29 @@ fn file_keys(data_dir: &Path) -> Result<Option<Vec<PlainKey>>, KeyError> {
     Ok((!found.is_empty()).then_some(found))
 }
 
+/// True when `data_dir/keys` holds signing key files (seeds or the session secret).
+pub fn key_files_in(data_dir: &Path) -> io::Result<bool> {
+    let dir = data_dir.join("keys");
+    if !dir.is_dir() {
+        return Ok(false);
+    }
+    Ok(dir.join("session.secret").exists()
+        || !numbered(&dir, "venue-")?.is_empty()
+        || !numbered(&dir, "pass-")?.is_empty())
+}
+
+/// True when `wrap` is the well-known dev key-encryption key (by its public id).
+pub fn is_dev_kek(wrap: &dyn KeyWrap) -> bool {
+    Kek::parse(crate::state::dev_secrets::KEY_ENCRYPTION_KEY).is_ok_and(|dev| dev.id() == wrap.id())
+}
+
+fn dev_kek_refused(what: &str) -> KeyError {
+    KeyError::Refused(format!(
+        "the key-encryption key given is the dev one, which is published: it never seals \
+         {what}. Set ASHYQ_KEY_ENCRYPTION_KEY to a key of your own (`openssl rand -hex 32`)"
+    ))
+}
+
 /// The keys a node signs and verifies with, swapped whole when they change.
 pub struct KeyRing {
     keys: RwLock<Arc<Keys>>,
@@ -532,6 +564,11 @@ impl KeyRing {
         };
         let rows = if rows.is_empty() {
             let (fresh, from_files) = match file_keys(data_dir)? {
+                // Keys made outside dev: sealed with the public dev KEK they would be
+                // anyone's.
+                Some(_) if is_dev_kek(wrap.as_ref()) => {
+                    return Err(dev_kek_refused("the key files of DATA_DIR/keys"))
+                }
                 Some(found) => (found, true),
                 None => {
                     let fresh = ["venue", "pass", SESSION]
@@ -652,13 +689,16 @@ impl KeyRing {
 }
 
 /// Reseals every key in the database with `new` (a new key-encryption key), after opening
-/// each with `old`; all or none. Running nodes keep their keys; restart each with the new
-/// KEK afterwards. Returns how many keys were resealed.
+/// each with `old`; all or none. Refuses the dev KEK as `new`. Running nodes keep their
+/// keys; restart each with the new KEK afterwards. Returns how many keys were resealed.
 pub async fn reseal(
     store: &dyn Store,
     old: &dyn KeyWrap,
     new: &dyn KeyWrap,
 ) -> Result<usize, KeyError> {
+    if is_dev_kek(new) {
+        return Err(dev_kek_refused("keys by a reseal"));
+    }
     let rows = store.signing_keys().await?;
     open_rows(old, &rows)?;
     let mut resealed = Vec::with_capacity(rows.len());

@@ -254,8 +254,14 @@ struct Serve {
     /// `ops` keys, `ID:SECRET,…`: metrics and key operations.
     #[arg(long, env = "ASHYQ_OPS_API_KEYS", hide_env_values = true)]
     ops_api_keys: Option<String>,
-    /// Deprecated: bare secrets that get both scopes (ids admin-1, admin-2, …).
-    #[arg(long, env = "ASHYQ_ADMIN_API_KEYS", hide_env_values = true)]
+    /// Removed: bare secrets that had both scopes. Still read, only to refuse to start
+    /// with a message rather than leave its integrators with 401s nobody explains.
+    #[arg(
+        long,
+        env = "ASHYQ_ADMIN_API_KEYS",
+        hide = true,
+        hide_env_values = true
+    )]
     admin_api_keys: Option<String>,
     /// Requests a minute per client IP on /v1 (0: no limit). Default 600, in --dev 6000.
     #[arg(long, env = "ASHYQ_RATE_LIMIT_PER_MINUTE")]
@@ -358,7 +364,7 @@ fn init_logging() {
 }
 
 async fn open_store(common: &Common, pg_max: u32) -> Result<Arc<dyn Store>, Failure> {
-    std::fs::create_dir_all(&common.data_dir)?;
+    keystore::create_private_dir(&common.data_dir)?;
     Ok(match &common.database_url {
         Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
             Arc::new(PgStore::connect(url, None, pg_max).await?)
@@ -409,7 +415,6 @@ fn secrets_set(common: &Common, s: &Serve) -> Vec<&'static str> {
         (set(&s.vk_app_secret), "ASHYQ_VK_APP_SECRET"),
         (set(&s.import_api_keys), "ASHYQ_IMPORT_API_KEYS"),
         (set(&s.ops_api_keys), "ASHYQ_OPS_API_KEYS"),
-        (set(&s.admin_api_keys), "ASHYQ_ADMIN_API_KEYS"),
         (set(&s.sms_auth_token), "ASHYQ_SMS_AUTH_TOKEN"),
         (set(&common.key_encryption_key), "ASHYQ_KEY_ENCRYPTION_KEY"),
         (
@@ -423,11 +428,25 @@ fn secrets_set(common: &Common, s: &Serve) -> Vec<&'static str> {
 }
 
 async fn serve(common: Common, s: Serve) -> Result<(), Failure> {
+    if s.admin_api_keys
+        .as_deref()
+        .is_some_and(|v| !v.trim().is_empty())
+    {
+        return Err(
+            "ASHYQ_ADMIN_API_KEYS (--admin-api-keys) is gone: a bare secret with both \
+             scopes named no integrator in the audit log. Give each integrator an import \
+             key and each operator an ops key instead (ASHYQ_IMPORT_API_KEYS, \
+             ASHYQ_OPS_API_KEYS: ID:SECRET,…) and unset it"
+                .into(),
+        );
+    }
     if s.dev {
         let inputs = ashyq_server::devmode::DevInputs {
             listen: &s.listen,
             database_url: common.database_url.as_deref(),
             secrets_set: secrets_set(&common, &s),
+            trusted_proxies: s.trusted_proxies.as_deref(),
+            public_origin: common.public_origin.as_deref(),
         };
         if let Some(why) = ashyq_server::devmode::refusal(&inputs) {
             return Err(why.into());
@@ -436,6 +455,14 @@ async fn serve(common: Common, s: Serve) -> Result<(), Failure> {
     let mut config = Config::new(&s.listen);
     config.dev = s.dev;
     config.kek = common.kek()?;
+    if !s.dev && config.kek.as_deref().is_some_and(keystore::is_dev_kek) {
+        return Err(
+            "the key-encryption key given is the dev one, which is published: a server \
+             without --dev never uses it. Set ASHYQ_KEY_ENCRYPTION_KEY to a key of your \
+             own (`openssl rand -hex 32`)"
+                .into(),
+        );
+    }
     if let Some(o) = &common.public_origin {
         config.public_origin = o.trim_end_matches('/').to_owned();
     }
@@ -466,13 +493,6 @@ async fn serve(common: Common, s: Serve) -> Result<(), Failure> {
     }
     if let Some(list) = &s.ops_api_keys {
         config.api_keys.add_list(Scope::Ops, list)?;
-    }
-    if let Some(list) = s.admin_api_keys.as_deref().filter(|l| !l.trim().is_empty()) {
-        tracing::warn!(
-            "ASHYQ_ADMIN_API_KEYS is deprecated: each key gets both the import and the ops \
-             scope; set ASHYQ_IMPORT_API_KEYS and ASHYQ_OPS_API_KEYS (ID:SECRET) instead"
-        );
-        config.api_keys.add_admin_list(list)?;
     }
     // Dev runs (the emulator, end-to-end tests) send bursts from one address.
     let (rate, burst) = if s.dev { (6000, 1000) } else { (600, 120) };

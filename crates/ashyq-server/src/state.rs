@@ -246,13 +246,34 @@ impl std::ops::Deref for AppState {
 
 impl AppState {
     /// Opens the signing keys (see [`KeyRing::open`]: in the database with `config.kek`,
-    /// made on first start, imported from `data_dir/keys` once).
+    /// made on first start, imported from `data_dir/keys` once). In dev, first makes sure
+    /// the data is dev's own ([`crate::devmode::claim`]); outside dev, refuses the dev
+    /// key-encryption key unless the database is a dev server's (the admin commands).
     pub async fn new(
         config: Config,
         store: Arc<dyn Store>,
         data_dir: &Path,
     ) -> Result<AppState, KeyError> {
         let now = Clock::default().now();
+        if config.dev {
+            crate::devmode::claim(store.as_ref(), data_dir)
+                .await
+                .map_err(KeyError::Refused)?;
+        } else if config
+            .kek
+            .as_deref()
+            .is_some_and(crate::keystore::is_dev_kek)
+            && !store.is_dev_database().await?
+        {
+            // The admin commands may open a dev server's data with the dev KEK; nothing
+            // else may: it is published.
+            return Err(KeyError::Refused(
+                "the key-encryption key given is the dev one, which is published: it opens \
+                 only a database a --dev server made. Set ASHYQ_KEY_ENCRYPTION_KEY to this \
+                 database's own key-encryption key"
+                    .into(),
+            ));
+        }
         let keys = KeyRing::open(store.as_ref(), config.kek.clone(), data_dir, now).await?;
         let csp = config.csp();
         Ok(AppState(Arc::new(Shared {

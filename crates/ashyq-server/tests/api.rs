@@ -1098,6 +1098,10 @@ async fn the_app_is_served_with_csp_and_caching() {
     for dev in [true, false] {
         let mut config = common::config();
         config.dev = dev;
+        if !dev {
+            // A server without --dev never uses the published dev key-encryption key.
+            config.kek = None;
+        }
         config.dist = Some(dist.clone());
         config.dev_dir = Some(dev_dir.clone());
         let t = setup_with(Backend::Sqlite, config).await.unwrap();

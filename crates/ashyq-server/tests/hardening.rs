@@ -66,6 +66,10 @@ async fn dev_paths_are_404_on_a_non_dev_server_however_spelled() {
     for dev in [false, true] {
         let mut config = common::config();
         config.dev = dev;
+        if !dev {
+            // A server without --dev never uses the published dev key-encryption key.
+            config.kek = None;
+        }
         config.dist = Some(dist.clone());
         config.dev_dir = Some(dev_dir.clone());
         let t = setup_with(Backend::Sqlite, config).await.unwrap();
@@ -697,16 +701,22 @@ async fn signing_keys_are_shared_sealed_and_refused_without_the_kek(t: T) {
     let err = node(Some(wrong)).await.err().unwrap().to_string();
     assert!(err.contains("does not open"), "{err}");
 
-    // Keys files of an older version, on a database without keys: imported once.
+    // Keys files of an older version, on a database without keys: imported once, sealed
+    // with the deployment's own KEK (never the published dev one, which refuses them).
     let backend = if store.shared() {
         common::Backend::Postgres
     } else {
         common::Backend::Sqlite
     };
+    let production = || {
+        let mut config = ashyq_server::Config::new("127.0.0.1:8080");
+        config.kek = Some(Arc::new(Kek::from_bytes([5; 32])));
+        config
+    };
     let dir = common::temp_dir("import-keys");
     let files = ashyq_server::keystore::load_or_create(&dir).unwrap();
     let fresh = common::store(backend, &dir).await.unwrap();
-    let upgraded = ashyq_server::AppState::new(common::config(), fresh.clone(), &dir)
+    let upgraded = ashyq_server::AppState::new(production(), fresh.clone(), &dir)
         .await
         .unwrap();
     let k = upgraded.keys.current();
@@ -719,7 +729,7 @@ async fn signing_keys_are_shared_sealed_and_refused_without_the_kek(t: T) {
     assert_eq!(fresh.signing_keys().await.unwrap().len(), 3);
     // A later start reads the database, not the files.
     std::fs::remove_dir_all(dir.join("keys")).unwrap();
-    let again = ashyq_server::AppState::new(common::config(), fresh.clone(), &dir)
+    let again = ashyq_server::AppState::new(production(), fresh.clone(), &dir)
         .await
         .unwrap();
     assert_eq!(

@@ -125,6 +125,11 @@ async fn snapshot_pg(pool: &PgPool) -> Vec<String> {
     lines
 }
 
+/// The fixtures are an older `--dev --demo` run's database, and the checks below sign in
+/// with dev identities. A dev server now refuses data it did not mark as its own
+/// (`devmode::claim`); the mark is what that run would have left.
+const AN_OLDER_DEV_RUN: &str = "INSERT INTO server_instance (name, value) VALUES ('mode', 'dev')";
+
 const SQLX_VERSIONS: &str = "SELECT version FROM _sqlx_migrations WHERE success ORDER BY version";
 
 /// Every migration version in a dialect's directory: an upgraded database has them all.
@@ -235,6 +240,10 @@ async fn a_sqlite_database_of_schema_v2_upgrades_in_place() {
     // Opening again finds nothing to adopt or apply.
     SqliteStore::open(&db).await.unwrap();
 
+    sqlx::query(AN_OLDER_DEV_RUN)
+        .execute(&direct)
+        .await
+        .unwrap();
     let state = AppState::new(config(), store, &dir).await.unwrap();
     let t = T {
         app: app(state.clone()),
@@ -282,6 +291,10 @@ async fn a_postgres_schema_of_schema_v2_upgrades_in_place() {
     assert_eq!(versions, all_versions("postgres"));
     PgStore::connect(&url, Some(&schema), 1).await.unwrap();
 
+    sqlx::query(AN_OLDER_DEV_RUN)
+        .execute(&direct)
+        .await
+        .unwrap();
     let dir = temp_dir("upgrade-pg");
     let state = AppState::new(config(), store, &dir).await.unwrap();
     let t = T {

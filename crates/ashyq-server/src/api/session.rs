@@ -53,6 +53,8 @@ pub async fn session(
 ) -> AppResult<Json<SessionResponse>> {
     let now = state.now();
     let hosts = &state.config.hosts;
+    // The Aitu pair's digest: remembered once the session is sure to open.
+    let mut aitu_pair = None;
     let (citizen, host) = match &req.proof {
         HostProof::Aitu { me, phone } => {
             let key = hosts
@@ -61,6 +63,7 @@ pub async fn session(
                 .ok_or_else(|| not_configured("Aitu"))?;
             let aitu =
                 hostproof::verify_aitu(me, phone, key).map_err(|e| proof_error("Aitu", e))?;
+            aitu_pair = Some(aitu.pair);
             let by = Lookup::Aitu {
                 id: aitu.id,
                 phone: aitu.phone,
@@ -113,7 +116,6 @@ pub async fn session(
         state.config.session_ttl
     };
     let expires_at = now + ttl;
-    tracing::info!(host, person = %id::mask(&citizen.iin), "session opened");
     let roles = roles_of(&state, &citizen.iin).await?;
     let dependants = family::dependants(&state, &citizen, now)
         .await?
@@ -124,6 +126,23 @@ pub async fn session(
             masked_iin: id::mask(&c.iin),
         })
         .collect();
+    // Aitu signs no time: a pair is refused until the session it opened has ended, on
+    // every node (the database remembers its digest, never the proof). Not in dev, which
+    // opens a session for any IIN without a proof anyway.
+    if let (Some(pair), false) = (aitu_pair, state.config.dev) {
+        let digest = ashyq_core::encoding::hex_encode(&pair);
+        if !state.store.use_host_proof(&digest, expires_at, now).await? {
+            tracing::warn!(person = %id::mask(&citizen.iin), "replayed Aitu proof refused");
+            return Err(AppError::new(
+                StatusCode::UNAUTHORIZED,
+                "proof_replayed",
+                "Aitu proof: this GetMe/GetPhone pair has already opened a session. Aitu \
+                 signs no time, so the same pair opens another only once that session has \
+                 ended (at most an hour after it was opened)",
+            ));
+        }
+    }
+    tracing::info!(host, person = %id::mask(&citizen.iin), "session opened");
     Ok(Json(SessionResponse {
         token: session::issue(
             &state.keys.current().session_secret,

@@ -7,24 +7,26 @@ use ashyq_core::Timestamp;
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool, Row, Type};
 
 use super::sql::{begin_write, to_u64, Affected, Sql};
-use super::types::{Actor, AuditEntry, ImportResult, StoreResult, ValidRows};
+use super::types::{subject, Actor, AuditEntry, ImportResult, StoreResult, ValidRows};
 
-const NEW_BATCH: &str = "INSERT INTO import_batches (batch_id, imported_at, accepted, \
-     rejected, digest) VALUES ($1, $2, 0, 0, $3) ON CONFLICT (batch_id) DO NOTHING";
-const BATCH_COUNTS: &str =
-    "SELECT accepted, rejected, digest FROM import_batches WHERE batch_id = $1";
+// A batch id is its importer's (`key:<id>`, `operator:cli`): integrators cannot collide.
+const NEW_BATCH: &str = "INSERT INTO import_batches (importer, batch_id, imported_at, accepted, \
+     rejected, digest) VALUES ($1, $2, $3, 0, 0, $4) ON CONFLICT (importer, batch_id) DO NOTHING";
+const BATCH_COUNTS: &str = "SELECT accepted, rejected, digest FROM import_batches \
+     WHERE importer = $1 AND batch_id = $2";
 // Taken before a positive is written, as a scan takes it first: a person's scans and the
 // import of their positive run one after the other, so a stay begun meanwhile is either
 // marked by the import or sees the positive itself.
 const LOCK_PERSON: &str = "UPDATE citizens SET updated_at = updated_at WHERE iin = $1";
-const SET_BATCH_COUNTS: &str =
-    "UPDATE import_batches SET accepted = $1, rejected = $2 WHERE batch_id = $3";
+const SET_BATCH_COUNTS: &str = "UPDATE import_batches SET accepted = $1, rejected = $2 \
+     WHERE importer = $3 AND batch_id = $4";
 
 /// A citizen's row and every row that holds one of the given host identities.
-const IDENTITIES: &str = "SELECT iin, phone, aitu_id, telegram_id, vk_id FROM citizens \
+const IDENTITIES: &str =
+    "SELECT iin, phone, aitu_id, telegram_id, vk_id, parent_iin FROM citizens \
      WHERE iin = $1 OR phone = $2 OR aitu_id = $3 OR telegram_id = $4 OR vk_id = $5";
 /// An upsert that never unlinks: an identity or parent left out of a row stays as it was
-/// (a change goes through `relink`, checked before this runs).
+/// (a change goes through `relink` or `change_parent`, checked before this runs).
 const UPSERT_CITIZEN: &str = "INSERT INTO citizens (iin, name, lastname, phone, aitu_id, \
      telegram_id, vk_id, parent_iin, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
      ON CONFLICT (iin) DO UPDATE SET name = excluded.name, lastname = excluded.lastname, \
@@ -60,6 +62,7 @@ impl Identity {
 struct Linked {
     iin: String,
     ids: [Option<Identity>; 4],
+    parent_iin: Option<String>,
 }
 
 const INSERT_PCR: &str =
@@ -147,8 +150,10 @@ where
         policy: &Policy,
         actor: &Actor,
     ) -> StoreResult<ImportResult> {
+        let importer = format!("{}:{}", actor.kind, actor.id);
         let mut tx = begin_write(write).await?;
         let fresh = sqlx::query(NEW_BATCH)
+            .bind(importer.as_str())
             .bind(batch_id)
             .bind(now)
             .bind(digest)
@@ -156,6 +161,7 @@ where
             .await?;
         if fresh.rows() == 0 {
             let row = sqlx::query(BATCH_COUNTS)
+                .bind(importer.as_str())
                 .bind(batch_id)
                 .fetch_one(&mut *tx)
                 .await?;
@@ -208,6 +214,7 @@ where
                         r.try_get::<Option<i64>, _>("vk_id")?
                             .map(|v| Identity::Number("vk_id", v)),
                     ],
+                    parent_iin: r.try_get("parent_iin")?,
                 });
             }
             // Every identity that moves: from the other IINs holding it, and/or replacing a
@@ -239,6 +246,39 @@ where
                 clashes.push((*i, code));
                 continue;
             }
+            // A child's parent decides who may check the child in and see them as a
+            // dependant: replacing one takes the row's explicit say-so, and is audited.
+            let old_parent = linked
+                .iter()
+                .find(|l| l.iin == c.iin)
+                .and_then(|l| l.parent_iin.clone());
+            let new_parent = match (&old_parent, &c.parent_iin) {
+                (Some(old), Some(new)) if old != new => Some((old.clone(), new.clone())),
+                _ => None,
+            };
+            if new_parent.is_some() && !c.change_parent {
+                clashes.push((*i, "parent_linked"));
+                continue;
+            }
+            if let Some((old, new)) = &new_parent {
+                let name = |id: Option<i64>| {
+                    id.map_or_else(|| "a citizen not in the registry".to_owned(), subject)
+                };
+                let detail = format!(
+                    "parent {} replaced by {}",
+                    name(citizen_id::<DB>(&mut tx, old).await?),
+                    name(citizen_id::<DB>(&mut tx, new).await?)
+                );
+                let entry = AuditEntry {
+                    at: now,
+                    actor: actor.clone(),
+                    action: "change_parent",
+                    venue_id: None,
+                    subject: citizen_id::<DB>(&mut tx, &c.iin).await?.map(subject),
+                    detail,
+                };
+                Self::audit_in(&mut tx, &entry).await?;
+            }
             let mut relinks = Vec::new();
             for (id, holders) in &moves {
                 let col = id.column();
@@ -251,7 +291,7 @@ where
                         .await?;
                     let from = citizen_id::<DB>(&mut tx, other)
                         .await?
-                        .map_or_else(|| "another citizen".to_owned(), super::types::subject);
+                        .map_or_else(|| "another citizen".to_owned(), subject);
                     details.push(format!("{col} moved from {from}"));
                 }
                 if details.is_empty() {
@@ -272,9 +312,7 @@ where
                 .execute(&mut *tx)
                 .await?;
             // Audited once the row exists, so the subject is its row id.
-            let subject = citizen_id::<DB>(&mut tx, &c.iin)
-                .await?
-                .map(super::types::subject);
+            let subject = citizen_id::<DB>(&mut tx, &c.iin).await?.map(subject);
             for detail in relinks {
                 let entry = AuditEntry {
                     at: now,
@@ -357,6 +395,7 @@ where
         sqlx::query(SET_BATCH_COUNTS)
             .bind((total - clashes.len()) as i64)
             .bind((rejected + clashes.len()) as i64)
+            .bind(importer.as_str())
             .bind(batch_id)
             .execute(&mut *tx)
             .await?;

@@ -12,6 +12,7 @@ mod housekeeping;
 mod imports;
 mod migrations;
 mod postgres;
+mod proofs;
 mod retention;
 mod revocation;
 mod signing_keys;

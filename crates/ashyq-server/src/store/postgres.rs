@@ -287,4 +287,21 @@ impl Store for PgStore {
     async fn disputes(&self, limit: i64) -> StoreResult<Vec<Dispute>> {
         Sql::disputes(&self.pool, limit).await
     }
+    async fn claim_for_dev(&self) -> StoreResult<bool> {
+        Sql::claim_for_dev(&self.pool).await
+    }
+    async fn is_dev_database(&self) -> StoreResult<bool> {
+        Sql::is_dev_database(&self.pool).await
+    }
+    async fn use_host_proof(
+        &self,
+        digest: &str,
+        forget_at: Timestamp,
+        now: Timestamp,
+    ) -> StoreResult<bool> {
+        Sql::use_host_proof(&self.pool, digest, forget_at, now).await
+    }
+    async fn forget_host_proofs(&self, now: Timestamp) -> StoreResult<u64> {
+        Sql::forget_host_proofs(&self.pool, now).await
+    }
 }

@@ -47,9 +47,45 @@ const MIGRATION_DIALECT: migrations::Dialect = migrations::Dialect {
     table_count: "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = $1",
 };
 
+/// The database holds health data: its files are the owner's only (0600). SQLite gives
+/// the `-wal` and `-shm` files it makes the database file's mode, so creating the file
+/// first, private, keeps them private too; files an older version left readable by others
+/// are narrowed.
+fn private_files(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(e),
+    }
+    for suffix in ["", "-wal", "-shm"] {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        let file = Path::new(&name);
+        match std::fs::metadata(file) {
+            Ok(m) if m.permissions().mode() & 0o077 != 0 => {
+                std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o600))?;
+                tracing::warn!(file = %file.display(), "database file was not private: now 0600");
+            }
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
 impl SqliteStore {
-    /// Opens (creating when missing) the database file and applies migrations.
+    /// Opens (creating when missing, mode 0600) the database file and applies migrations.
     pub async fn open(path: &Path) -> StoreResult<SqliteStore> {
+        private_files(path).map_err(|e| {
+            StoreError::Unavailable(format!("database file {}: {e}", path.display()))
+        })?;
         let opts = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
@@ -308,5 +344,22 @@ impl Store for SqliteStore {
     }
     async fn disputes(&self, limit: i64) -> StoreResult<Vec<Dispute>> {
         Sql::disputes(&self.read, limit).await
+    }
+    async fn claim_for_dev(&self) -> StoreResult<bool> {
+        Sql::claim_for_dev(&self.write).await
+    }
+    async fn is_dev_database(&self) -> StoreResult<bool> {
+        Sql::is_dev_database(&self.read).await
+    }
+    async fn use_host_proof(
+        &self,
+        digest: &str,
+        forget_at: Timestamp,
+        now: Timestamp,
+    ) -> StoreResult<bool> {
+        Sql::use_host_proof(&self.write, digest, forget_at, now).await
+    }
+    async fn forget_host_proofs(&self, now: Timestamp) -> StoreResult<u64> {
+        Sql::forget_host_proofs(&self.write, now).await
     }
 }

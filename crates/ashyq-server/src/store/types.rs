@@ -217,8 +217,8 @@ pub fn subject(citizen_id: i64) -> String {
 pub struct AuditEntry {
     pub at: Timestamp,
     pub actor: Actor,
-    /// `relink`, `guard_lookup`, `guard_checkin`, `dispute_visit`, `register_premises`,
-    /// `reissue_codes`, `appoint_staff`, `remove_staff`.
+    /// `relink`, `change_parent`, `guard_lookup`, `guard_checkin`, `dispute_visit`,
+    /// `register_premises`, `reissue_codes`, `appoint_staff`, `remove_staff`.
     pub action: &'static str,
     pub venue_id: Option<u64>,
     /// The person acted upon: [`subject`] for a registered person, a keyed hash of the
@@ -298,8 +298,9 @@ pub enum DisputeResult {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum ImportResult {
-    /// The rows were written; citizens whose identities would move without `relink` were
-    /// not (row, error code: `identity_taken` or `identity_linked`).
+    /// The rows were written; citizens whose identities would move without `relink`, or
+    /// whose parent would change without `change_parent`, were not (row, error code:
+    /// `identity_taken`, `identity_linked` or `parent_linked`).
     Imported { clashes: Vec<(usize, &'static str)> },
     /// This batch id was imported before with the same digest: nothing was written. Its
     /// earlier counts.
@@ -364,11 +365,13 @@ pub trait Store: Send + Sync + 'static {
     /// Returns how many.
     async fn auto_close_due(&self, now: Timestamp, policy: &Policy) -> StoreResult<u64>;
 
-    /// Writes a batch in one transaction, unless its id was seen before (then compares
-    /// `digest`, the batch's SHA-256, with the stored one). Its positive PCR results are
-    /// queued for tracing in the same transaction (see `pending_tracing`), and their
-    /// person's stays in the infectious window are marked for the per-stay tracing.
-    /// Identities moved by `relink` are written to the audit log as `actor`'s doing.
+    /// Writes a batch in one transaction, unless `actor` sent its id before (then compares
+    /// `digest`, the batch's SHA-256, with the stored one); batch ids are per actor. Its
+    /// positive PCR results are queued for tracing in the same transaction (see
+    /// `pending_tracing`), and their person's stays in the infectious window are marked
+    /// for the per-stay tracing.
+    /// Identities moved by `relink` and parents replaced by `change_parent` are written to
+    /// the audit log as `actor`'s doing.
     // The batch's parts, as both stores and the tests pass them; a struct for eight
     // arguments would be built at each call only to be taken apart again.
     #[allow(clippy::too_many_arguments)]
@@ -510,6 +513,24 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<DisputeResult>;
     /// Disputed visits, the newest first, for the health authority.
     async fn disputes(&self, limit: i64) -> StoreResult<Vec<Dispute>>;
+
+    // ---- trust boundaries (issue 25)
+
+    /// Marks an empty database as made by a `--dev` server. True when it is one (marked
+    /// now or before); false when it holds data without that mark: production's.
+    async fn claim_for_dev(&self) -> StoreResult<bool>;
+    /// True when a `--dev` server made this database.
+    async fn is_dev_database(&self) -> StoreResult<bool>;
+    /// Remembers a host proof (its digest) as used until `forget_at`. False when it is
+    /// remembered already: a replay.
+    async fn use_host_proof(
+        &self,
+        digest: &str,
+        forget_at: Timestamp,
+        now: Timestamp,
+    ) -> StoreResult<bool>;
+    /// Forgets used proofs whose time is over; how many.
+    async fn forget_host_proofs(&self, now: Timestamp) -> StoreResult<u64>;
 }
 
 /// What one retention pass deleted.

@@ -214,6 +214,7 @@ impl T {
                         vk_id: Some(p.vk_id),
                         parent_iin: None,
                         relink: false,
+                        change_parent: false,
                     }
                 })
                 .collect(),
