@@ -85,6 +85,16 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403"]
 include-path = "/v1/premises/{venue_id}/poster.svg"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "404"]
 
+# Guard mode: the IIN's check digit (400 bad_iin), which entrances a venue has
+# (400 bad_entrance); only its staff (403).
+[[operations]]
+include-path = "/v1/premises/{venue_id}/guard-checkin/challenge"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403"]
+
+[[operations]]
+include-path = "/v1/premises/{venue_id}/guard-checkin"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403"]
+
 # CSV rows and headers (400 bad_csv); a CSV import needs ?batch_id= (400 bad_batch_id); a
 # batch id imported before with other rows (409 batch_conflict: the server's memory).
 [[operations]]

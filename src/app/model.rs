@@ -205,9 +205,8 @@ pub enum Msg {
     Done,
     OpenDiary,
     DiaryDone(Result<VisitList, ApiError>),
-    CancelVisit(String),
-    /// "Not me" on a visit door staff recorded in guard mode.
-    DisputeVisit(String),
+    /// Cancel a visit (false), or dispute one door staff recorded in guard mode (true).
+    CancelVisit(String, bool),
     /// A cancel (false) or a dispute (true) answered.
     CancelDone(String, bool, Result<(), ApiError>),
     SwitchLang,

@@ -213,14 +213,9 @@ impl Model {
                     }
                 }
             }
-            Msg::CancelVisit(id) => {
+            Msg::CancelVisit(id, dispute) => {
                 if matches!(self.screen, Screen::Diary(_)) {
-                    fx.push(Effect::CancelVisit(id, false));
-                }
-            }
-            Msg::DisputeVisit(id) => {
-                if matches!(self.screen, Screen::Diary(_)) {
-                    fx.push(Effect::CancelVisit(id, true));
+                    fx.push(Effect::CancelVisit(id, dispute));
                 }
             }
             Msg::CancelDone(id, dispute, r) => {

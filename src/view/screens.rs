@@ -814,30 +814,28 @@ fn diary(ui: &Ui, m: &Model, d: &DiaryView, main: &Element) {
                     }
                 }
                 append(&row, &ui.text("span", "", &when));
-                if v.by_staff {
-                    // Recorded by door staff in guard mode: the visitor can say it was not
-                    // them (the words are rare ones, loaded with the other rare screens).
+                // A visit door staff recorded in guard mode can be disputed ("this was not
+                // me"; rare words, loaded with the other rare screens); the visitor's own is
+                // cancelled within the cancel window. One button either way.
+                let dispute = v.by_staff;
+                if dispute {
                     let code = if v.disputed { "disputed" } else { "by_staff" };
                     let words = ui.rare("screens", code, l).unwrap_or_default();
                     append(&row, &ui.text("span", "muted", &words));
-                    if !v.disputed {
-                        let label = ui.rare("screens", "dispute", l).unwrap_or_default();
-                        let b = ui.button(&label, "dispute-visit", "btn small", {
-                            let id = v.id.clone();
-                            move || Msg::DisputeVisit(id.clone())
-                        });
-                        append(&row, &b);
-                    }
-                } else if ashyq_core::visit::can_cancel(v.entered_at, v.cancelled, m.now, &policy)
-                    .is_ok()
-                {
-                    append(
-                        &row,
-                        &ui.button(t(l, Key::CancelVisit), "cancel-visit", "btn small", {
-                            let id = v.id.clone();
-                            move || Msg::CancelVisit(id.clone())
-                        }),
-                    );
+                }
+                let label = if dispute {
+                    (!v.disputed).then(|| ui.rare("screens", "dispute", l).unwrap_or_default())
+                } else {
+                    ashyq_core::visit::can_cancel(v.entered_at, v.cancelled, m.now, &policy)
+                        .is_ok()
+                        .then(|| String::from(t(l, Key::CancelVisit)))
+                };
+                if let Some(label) = label {
+                    let id = v.id.clone();
+                    let b = ui.button(&label, "cancel-visit", "btn small", move || {
+                        Msg::CancelVisit(id.clone(), dispute)
+                    });
+                    append(&row, &b);
                 }
                 append(&list, &row);
             }

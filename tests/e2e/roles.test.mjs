@@ -90,6 +90,13 @@ async function checkPass(emu, text) {
   };
 }
 
+/** The dev server's SMS outbox (`--dev` only): what registered phones would have received. */
+async function smsOutbox(origin) {
+  const r = await fetch(`${origin}/dev/api/sms`);
+  assert.equal(r.status, 200);
+  return (await r.json()).messages;
+}
+
 describe('end to end: owners, door staff, guard mode, families', () => {
   let setupError = null;
   let srv;
@@ -248,7 +255,7 @@ describe('end to end: owners, door staff, guard mode, families', () => {
       }
     });
 
-    test(`${host}: guard mode checks the IIN before any request, then records the visit`, async () => {
+    test(`${host}: guard mode checks the IIN before any request, then needs the visitor's SMS code`, async () => {
       const staff = await Emu.open(browser, srv.origin, { host, citizen: who.staff.iin, timeoutMs: TIMEOUT_MS });
       try {
         const sent = [];
@@ -268,18 +275,42 @@ describe('end to end: owners, door staff, guard mode, families', () => {
         assert.deepEqual(sent.filter((s) => s.includes('guard-checkin')), [], 'no request for a bad IIN');
         await staff.shot(`${host}-guard-bad-iin`);
 
+        // Step one: a code goes by SMS to the visitor's registered phone (the dev outbox).
+        const before = (await smsOutbox(srv.origin)).length;
         await staff.app.locator('#guard-iin').fill(visitorIin);
         assert.equal(await check.getAttribute('data-state'), 'valid');
         await staff.app.locator('[data-testid=guard-submit]').click();
+        const codeBox = staff.app.locator('#guard-code');
+        await codeBox.waitFor({ timeout: 10_000 });
+        assert.ok(!(await staff.appText()).includes(visitorIin), 'the IIN is gone once the code is sent');
+        let messages = [];
+        for (let i = 0; i < 50 && messages.length <= before; i++) {
+          messages = await smsOutbox(srv.origin);
+          if (messages.length <= before) await staff.page.waitForTimeout(100);
+        }
+        const sms = messages[messages.length - 1];
+        const code = sms.body.match(/\b(\d{6})\b/)[1];
+        assert.ok(!/RED|YELLOW|BLUE|GREEN/.test(sms.body), 'the SMS names no colour');
+        await staff.shot(`${host}-guard-code`);
+        // A wrong code records nothing and says so.
+        await codeBox.fill(code === '000000' ? '000001' : '000000');
+        await staff.app.locator('[data-testid=guard-submit]').click();
+        const problem = staff.app.locator('#roles [data-testid=error-message]');
+        await problem.waitFor({ timeout: 10_000 });
+        assert.equal(await problem.getAttribute('data-code'), 'presence_not_proven');
+        const atVenue = async () => (await visitsOf(srv.origin, visitorIin)).filter((x) => x.venue_id === venueId && x.by_staff);
+        assert.equal((await atVenue()).length, 0, 'a wrong code records nothing');
+        // The visitor's code: admitted or not and the masked name, never the colour.
+        await codeBox.fill(code);
+        await staff.app.locator('[data-testid=guard-submit]').click();
         const result = staff.app.locator('[data-testid=guard-result]');
         await result.waitFor({ timeout: 10_000 });
-        assert.equal(await result.getAttribute('data-status'), 'RED');
-        assert.equal(await staff.app.locator('#roles [data-testid=admission]').getAttribute('data-admitted'), 'false');
+        assert.equal(await result.getAttribute('data-admitted'), 'false');
+        assert.equal(await result.getAttribute('data-status'), null, 'no colour at the door');
         assert.ok(!(await staff.appText()).includes(visitorIin), 'the full IIN is never shown back');
-        assert.equal(sent.filter((s) => s.includes('guard-checkin')).length, 1);
+        assert.equal(sent.filter((s) => s.includes('guard-checkin')).length, 3);
         await staff.shot(`${host}-guard-result`);
-        const visits = await visitsOf(srv.origin, visitorIin);
-        assert.ok(visits.some((x) => x.venue_id === venueId), 'the visit is recorded at the staff venue');
+        assert.equal((await atVenue()).length, 1, 'the visit is recorded at the staff venue, marked');
       } finally {
         await staff.close();
       }
