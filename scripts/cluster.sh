@@ -82,7 +82,7 @@ cluster_env() {
 autoctl() {
     local envs
     read -r -a envs <<<"$(cluster_env)"
-    (cd "$CLUSTER_DIR" && runuser -u postgres -- env -i "${envs[@]}" pg_autoctl "$@")
+    (cd "$CLUSTER_DIR" && runuser -u postgres -- env -i "${envs[@]}" pg_autoctl "$@") 9>&-
 }
 
 # SQL on one of the cluster's PostgreSQL instances (pg_hba: trust on 127.0.0.1).
@@ -115,7 +115,7 @@ cluster_postmaster_pid() {
     echo "$pid"
 }
 
-# Start `pg_autoctl run` for a component in the background, in a session of its own (so
+# Start `pg_autoctl run` for a component in the background (fails if it does not start), in a session of its own (so
 # the whole node, postmaster included, is one process group that kill-primary can SIGKILL
 # at once). No systemd here: the log goes to log/NAME.log.
 cluster_start() { # name
@@ -129,13 +129,14 @@ cluster_start() { # name
     # The redirections on the whole subshell, and exec: nothing of this script may keep our
     # stdout open, or `./build.sh cluster up | tail` would wait for the cluster to stop.
     (cd "$CLUSTER_DIR" && exec setsid runuser -u postgres -- env -i "${envs[@]}" \
-        pg_autoctl run --pgdata "$(cluster_pgdata "$name")") >>"$CLUSTER_DIR/log/$name.log" 2>&1 </dev/null &
+        pg_autoctl run --pgdata "$(cluster_pgdata "$name")") >>"$CLUSTER_DIR/log/$name.log" 2>&1 </dev/null 9>&- &
     for _ in $(seq 1 100); do
         cluster_supervisor_pid "$name" >/dev/null && return 0
         sleep 0.1
     done
-    tail -n 20 "$CLUSTER_DIR/log/$name.log" >&2
-    die "pg_autoctl run for $name did not start (log: $CLUSTER_DIR/log/$name.log)"
+    tail -n 5 "$CLUSTER_DIR/log/$name.log" >&2
+    warn "pg_autoctl run for $name did not start (log: $CLUSTER_DIR/log/$name.log)"
+    return 1
 }
 
 # cluster_wait_until SECONDS CMD...: poll CMD every 0.5 s until it succeeds.
@@ -280,19 +281,13 @@ cluster_up() {
     chown postgres:postgres "$CLUSTER_DIR" "$CLUSTER_DIR/run"
     chmod 700 "$CLUSTER_DIR/run"
 
-    # The monitor. One that was never fully created (an earlier `up` stopped in the middle)
-    # cannot be trusted, and the nodes registered with it are useless: start from scratch.
-    if [[ -f "$(cluster_cfg monitor)" ]]; then
-        cluster_start monitor
-        if ! cluster_wait_until 30 monitor_sql 'SELECT 1 FROM pgautofailover.formation'; then
-            [[ -z "${CLUSTER_RECREATED:-}" ]] || die "the new monitor does not answer either (log: $CLUSTER_DIR/log/monitor.log)"
-            warn "the monitor in $CLUSTER_DIR does not answer; removing the cluster and creating it again"
-            cluster_down
-            CLUSTER_RECREATED=1 cluster_up
-            return
-        fi
+    # The monitor. One that does not come up (an earlier `up` stopped while creating it)
+    # cannot be trusted, and nodes registered with it are useless: start from scratch.
+    if [[ -f "$(cluster_cfg monitor)" && -f "$(cluster_pgdata monitor)/PG_VERSION" ]] &&
+        cluster_start monitor && cluster_wait_until 30 monitor_sql 'SELECT 1 FROM pgautofailover.formation'; then
+        :
     else
-        if [[ -d "$(cluster_pgdata monitor)" ]] || [[ -d "$(cluster_pgdata node1)" ]]; then
+        if [[ -n "$(find "$CLUSTER_DIR" -mindepth 1 -maxdepth 1 ! -name log ! -name run)" ]]; then
             warn "removing what an interrupted run left in $CLUSTER_DIR"
             cluster_down_processes
             find "$CLUSTER_DIR" -mindepth 1 -maxdepth 1 ! -name log -exec rm -rf {} +
@@ -301,7 +296,7 @@ cluster_up() {
             chmod 700 "$CLUSTER_DIR/run"
         fi
         cluster_create_monitor
-        cluster_start monitor
+        cluster_start monitor || die "the monitor did not start"
         cluster_wait_until 30 monitor_sql 'SELECT 1 FROM pgautofailover.formation' ||
             die "the monitor did not come up (log: $CLUSTER_DIR/log/monitor.log)"
     fi
@@ -316,7 +311,7 @@ cluster_up() {
             ! [[ -f "$(cluster_cfg "$name")" ]]; then
             cluster_create_node "$name"
         fi
-        cluster_start "$name"
+        cluster_start "$name" || die "$name did not start"
         # The first node must be registered as a primary before the second can clone it.
         if [[ "$name" == "${CLUSTER_NODES[0]}" ]]; then
             cluster_wait_until 60 cluster_primary ||
@@ -420,7 +415,7 @@ cluster_rejoin() { # port or name
         # The old primary's pg_autoctl sees a new primary on the monitor, rewinds its data
         # (pg_rewind) and follows it as secondary.
         say "starting $name again; it rejoins as standby"
-        cluster_start "$name"
+        cluster_start "$name" || die "$name did not start"
     fi
     cluster_wait_until 120 cluster_in_sync || {
         cluster_status >&2 || true
@@ -466,10 +461,28 @@ cluster_down() {
 }
 
 # ---------------------------------------------------------------- entry
+# One command that changes the cluster at a time: two `up`s would create the same node
+# twice and each take the other's for debris. The lock file sits beside CLUSTER_DIR (down
+# removes that), on fd 9, which cluster_start closes for the daemons it leaves running.
+cluster_lock() {
+    mkdir -p "$(dirname "$CLUSTER_DIR")"
+    exec 9>"$CLUSTER_DIR.lock"
+    if ! flock -n 9; then
+        say "another ./build.sh cluster command is running; waiting for it"
+        flock -w 600 9 || die "still locked after 10 minutes: $CLUSTER_DIR.lock"
+    fi
+}
+
 cmd_cluster() {
     local sub="${1:-}"
     [[ $# -gt 0 ]] && shift
     [[ $(id -u) -eq 0 ]] || die "./build.sh cluster runs as root (it starts pg_autoctl as the postgres user)"
+    # Ctrl-C stops between steps. (pg_autoctl catches SIGINT itself, and bash then lets the
+    # step it was running finish: a later `up` takes over from wherever this one stopped.)
+    trap 'die "interrupted"' INT TERM
+    case "$sub" in
+    up | kill-primary | rejoin | down) cluster_lock ;;
+    esac
     case "$sub" in
     up) cluster_up ;;
     status) cluster_status ;;
