@@ -2,6 +2,7 @@
 #   ./build.sh cluster up               install, start, print the server nodes' database URL (last line)
 #   ./build.sh cluster status           which node is primary, and each node's state
 #   ./build.sh cluster kill-primary     SIGKILL the primary node (postmaster included); prints its old port
+#                    [--postmaster-only] the postmaster alone: pg_autoctl restarts it, no failover
 #   ./build.sh cluster rejoin PORT|NAME start a killed node again: it comes back as the standby
 #   ./build.sh cluster down             stop everything and remove its data
 # Sourced by build.sh (it uses say, ok, warn, die, have and apt_install from there), not run.
@@ -23,9 +24,9 @@ CLUSTER_USER=ashyq
 CLUSTER_PASSWORD=ashyq
 
 # Failover timeouts. With pg_auto_failover's defaults writes come back about 50 s after a
-# primary dies (unhealthy after 20 s, then a 30 s demote timeout); the issue's target is
-# 30 s. The chain after a node dies: the monitor marks it unhealthy once its health checks
-# fail AND it has not reported for NODE_UNHEALTHY ms; it then waits DEMOTE ms for the old
+# primary dies (unhealthy after 20 s, then a 30 s demote timeout); the target is 30 s
+# (issue 20). The chain after a node dies: the monitor marks it unhealthy once its health
+# checks fail AND it has not reported for NODE_UNHEALTHY ms; it then waits DEMOTE ms for the old
 # primary to demote itself before promoting the standby; the promotion takes about a second.
 # Expected: about 4 + 6 + 1 s. Measured on this kind of machine: docs/operations.md.
 #  - Health checks every second, 2 s to connect (a loaded 2-core box can be slow to accept
