@@ -423,6 +423,11 @@ cmd_fuzz() { # [target|all] [seconds per target]; FUZZ_RUNS=N stops a target aft
     [[ $found -eq 1 ]] || die "no fuzz target named $which (cargo +nightly fuzz list in ${FUZZ_CRATES[*]})"
 }
 
+# ---------------------------------------------------------------- cluster
+# cluster_up, cluster_status, … : PostgreSQL with automatic failover (pg_auto_failover).
+# shellcheck source=scripts/cluster.sh
+source "$ROOT/scripts/cluster.sh"
+
 # ---------------------------------------------------------------- main
 usage() {
     cat <<EOF
@@ -437,6 +442,9 @@ usage: ./build.sh <command> [args]
                     (bench faults [cycles]: kill -9, PostgreSQL restart and disk-full harness)
   bundle            build, then zip dist/ into ashyq-miniapp-<version>.zip for host installers (reproducible)
   verify-bundle ZIP check a bundle: manifest schema, every file's SHA-384, CSP meta, first-load budget, no dev file
+  cluster up|status|kill-primary|rejoin PORT|down
+                    PostgreSQL with automatic failover on 127.0.0.1 (pg_auto_failover: monitor, primary,
+                    synchronous standby); up prints the server nodes' database URL as its last line
   fuzz [target|all] [seconds]   cargo +nightly fuzz run each target of the core and the server\n                    (default: all, 60 s each; FUZZ_RUNS=N stops each after N executions)
 EOF
 }
@@ -453,6 +461,7 @@ main() {
     bundle) cmd_bundle ;;
     verify-bundle) cmd_verify_bundle "$@" ;;
     fuzz) cmd_fuzz "$@" ;;
+    cluster) cmd_cluster "$@" ;;
     help | -h | --help) usage ;;
     *)
         usage >&2
