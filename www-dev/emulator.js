@@ -686,6 +686,27 @@ ui.scanDeny.addEventListener('click', denyScan);
 ui.scanNever.addEventListener('click', neverAnswer);
 ui.logClear.addEventListener('click', () => ui.log.replaceChildren());
 
+// ---------------------------------------------------------------- text messages
+
+// What the dev server's SMS outbox holds (GET /dev/api/sms): guard mode's one-time codes,
+// shown here as the visitor's phone would receive them, so a tester can read one out.
+async function pollSms() {
+  try {
+    const r = await fetch('/dev/api/sms', { cache: 'no-store' });
+    if (!r.ok) return;
+    const { messages } = await r.json();
+    const list = document.getElementById('sms-log');
+    if (!list || list.childElementCount === messages.length) return;
+    list.replaceChildren(...messages.slice().reverse().map((m) => {
+      const li = document.createElement('li');
+      li.textContent = m.to + ': ' + m.body;
+      return li;
+    }));
+  } catch {
+    // The server is down: the app says so; nothing to show here.
+  }
+}
+
 async function start() {
   const q = new URLSearchParams(location.search);
   const h = q.get('host');
@@ -709,6 +730,8 @@ async function start() {
   renderPosters();
   await loadApp();
   document.documentElement.dataset.emulatorReady = '1';
+  void pollSms();
+  setInterval(pollSms, 2000);
 }
 
 void start();

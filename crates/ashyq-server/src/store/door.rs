@@ -198,7 +198,7 @@ where
                 .execute(&mut *tx)
                 .await?;
             let withdrawn =
-                withdraw(&mut SqlxConn::<DB>(&mut *tx), &disputed_stay, now, policy).await?;
+                Self::withdraw(&mut SqlxConn::<DB>(&mut *tx), &disputed_stay, now, policy).await?;
             let mut audit = audit.clone();
             audit.detail = format!("withdrew {withdrawn} contact listings");
             Self::write_audit(&mut tx, &audit).await?;
@@ -232,71 +232,50 @@ where
             })
             .collect()
     }
-}
 
-/// Withdraws the listings the disputed stay made (see the module's comment); how many
-/// listings are gone in the end (those listed again do not count).
-async fn withdraw<DB>(
-    conn: &mut SqlxConn<'_, DB>,
-    disputed: &Stay,
-    now: Timestamp,
-    policy: &Policy,
-) -> StoreResult<u64>
-where
-    DB: Database,
-    DB::QueryResult: Affected,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
-    for<'r> &'r str: ColumnIndex<DB::Row>,
-    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> bool: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
-    for<'q> Option<&'q str>: Encode<'q, DB> + Type<DB>,
-    for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
-    for<'q> String: Decode<'q, DB> + Type<DB>,
-{
-    let entries = visit::entries_overlapping(&disputed.span(), policy);
-    let near = conn
-        .stays_near(disputed.venue_id, entries.from, entries.to, true)
-        .await?;
-    let mut touched: Vec<(Stay, bool)> = Vec::new();
-    for row in near {
-        let stay = Stay {
-            person: row.person,
-            venue_id: row.venue_id,
-            start: row.entered_at,
-            end: visit::stay_end(row.entered_at, row.exited_at, now, policy),
-        };
-        if stay.person != disputed.person && visit::overlaps(&stay, disputed) {
-            touched.push((stay, row.infectious));
+    /// Withdraws the listings the disputed stay made (see the module's comment); how many
+    /// listings are gone in the end (those listed again do not count).
+    async fn withdraw(
+        conn: &mut SqlxConn<'_, DB>,
+        disputed: &Stay,
+        now: Timestamp,
+        policy: &Policy,
+    ) -> StoreResult<u64> {
+        let entries = visit::entries_overlapping(&disputed.span(), policy);
+        let near = conn
+            .stays_near(disputed.venue_id, entries.from, entries.to, true)
+            .await?;
+        let mut touched: Vec<(Stay, bool)> = Vec::new();
+        for row in near {
+            let stay = Stay {
+                person: row.person,
+                venue_id: row.venue_id,
+                start: row.entered_at,
+                end: visit::stay_end(row.entered_at, row.exited_at, now, policy),
+            };
+            if stay.person != disputed.person && visit::overlaps(&stay, disputed) {
+                touched.push((stay, row.infectious));
+            }
         }
+        let mut deleted = Self::delete_listings(conn, disputed).await?;
+        for (stay, _) in &touched {
+            deleted += Self::delete_listings(conn, stay).await?;
+        }
+        let mut relisted = 0;
+        for (stay, infectious) in &touched {
+            relisted += trace_stay(conn, stay, *infectious, now, policy).await?;
+        }
+        Ok(deleted.saturating_sub(relisted))
     }
-    let mut deleted = delete_listings(conn, disputed).await?;
-    for (stay, _) in &touched {
-        deleted += delete_listings(conn, stay).await?;
-    }
-    let mut relisted = 0;
-    for (stay, infectious) in &touched {
-        relisted += trace_stay(conn, stay, *infectious, now, policy).await?;
-    }
-    Ok(deleted.saturating_sub(relisted))
-}
 
-/// Deletes the traced listings of a stay's person that fall inside the stay.
-async fn delete_listings<DB>(conn: &mut SqlxConn<'_, DB>, stay: &Stay) -> StoreResult<u64>
-where
-    DB: Database,
-    DB::QueryResult: Affected,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
-    for<'q> i64: Encode<'q, DB> + Type<DB>,
-    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
-{
-    Ok(sqlx::query(WITHDRAW)
-        .bind(stay.person.as_str())
-        .bind(stay.start)
-        .bind(stay.end)
-        .execute(&mut *conn.0)
-        .await?
-        .rows())
+    /// Deletes the traced listings of a stay's person that fall inside the stay.
+    async fn delete_listings(conn: &mut SqlxConn<'_, DB>, stay: &Stay) -> StoreResult<u64> {
+        Ok(sqlx::query(WITHDRAW)
+            .bind(stay.person.as_str())
+            .bind(stay.start)
+            .bind(stay.end)
+            .execute(&mut *conn.0)
+            .await?
+            .rows())
+    }
 }
