@@ -1109,21 +1109,41 @@ async fn the_door_checks_passes_offline_and_guard_mode_checks_the_iin_first() {
     wait("[data-testid=iin-check][data-state=invalid]").await;
     assert!(!fetch_log().iter().any(|l| l.contains("guard-checkin")));
 
+    // The IIN asks for the visitor's SMS code; the code records the visit; the door sees
+    // admitted and the masked name, never a colour.
+    let challenge = ashyq_core::api::GuardChallenge {
+        challenge_id: String::from("0123456789abcdef0123456789abcdef"),
+        expires_at: now() + 300,
+    };
+    route(
+        "POST /v1/premises/77/guard-checkin/challenge",
+        202,
+        &json(&challenge),
+    );
     let resp = GuardCheckInResponse {
+        admitted: true,
         masked_name: String::from("Әлихан С."),
-        masked_iin: String::from("•••••••••123"),
-        visit: visit("visit-g", Direction::In),
-        status: status(Status::Green),
-        admission: Admission {
-            admitted: true,
-            reason: AdmissionReason::Allowed,
-        },
+        visit_id: String::from("visit-g"),
     };
     route("POST /v1/premises/77/guard-checkin", 200, &json(&resp));
     type_into("#guard-iin", &good_iin());
     click("[data-testid=guard-submit]");
-    let r = wait("[data-testid=guard-result][data-status=GREEN]").await;
+    wait("#guard-code").await;
+    assert!(
+        !q("#roles")
+            .and_then(|e| e.text_content())
+            .unwrap_or_default()
+            .contains(&good_iin()),
+        "the IIN is gone once the code is sent"
+    );
+    type_into("#guard-code", "123456");
+    click("[data-testid=guard-submit]");
+    let r = wait("[data-testid=guard-result][data-admitted=true]").await;
     assert!(r.text_content().unwrap_or_default().contains("Әлихан С."));
+    assert!(
+        r.get_attribute("data-status").is_none(),
+        "no colour at the door"
+    );
     assert!(
         !q("#roles")
             .and_then(|e| e.text_content())
@@ -1131,10 +1151,9 @@ async fn the_door_checks_passes_offline_and_guard_mode_checks_the_iin_first() {
             .contains(&good_iin()),
         "the full IIN is never shown back"
     );
-    let input = q("#guard-iin")
-        .and_then(|e| e.dyn_into::<HtmlInputElement>().ok())
-        .expect("input");
-    assert_eq!(input.value(), "");
+    assert!(fetch_log()
+        .iter()
+        .any(|l| l.contains("guard-checkin") && l.contains("123456")));
     click("[data-testid=roles-close]");
     wait("#app[data-screen=home]:not([hidden])").await;
 }
