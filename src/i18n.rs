@@ -6,50 +6,7 @@ use ashyq_core::status::AdmissionReason;
 use ashyq_core::venue::Category;
 use ashyq_core::Status;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
-    Kk,
-    Ru,
-    En,
-}
-
-impl Lang {
-    pub const ALL: [Lang; 3] = [Lang::Kk, Lang::Ru, Lang::En];
-
-    /// `kk`, `ru`, `en`, or a BCP 47 tag starting with one of them (`ru-RU`).
-    pub fn parse(tag: &str) -> Option<Lang> {
-        let primary = tag.trim().split(['-', '_']).next()?.to_ascii_lowercase();
-        match primary.as_str() {
-            "kk" | "kz" => Some(Lang::Kk),
-            "ru" => Some(Lang::Ru),
-            "en" => Some(Lang::En),
-            _ => None,
-        }
-    }
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::Kk => "kk",
-            Lang::Ru => "ru",
-            Lang::En => "en",
-        }
-    }
-    /// The language the switch button moves to.
-    pub fn next(self) -> Lang {
-        match self {
-            Lang::Kk => Lang::Ru,
-            Lang::Ru => Lang::En,
-            Lang::En => Lang::Kk,
-        }
-    }
-    /// The name shown on the switch button (in that language itself).
-    pub fn name(self) -> &'static str {
-        match self {
-            Lang::Kk => "Қазақша",
-            Lang::Ru => "Русский",
-            Lang::En => "English",
-        }
-    }
-}
+pub use ashyq_core::Lang;
 
 /// Every phrase of the UI.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -12,7 +12,7 @@ use ashyq_core::status::Admission;
 use ashyq_core::venue::{Category, Direction};
 use ashyq_core::{Status, Timestamp};
 
-use crate::i18n::Lang;
+use ashyq_core::Lang;
 
 /// Which screens the app opened this module for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,25 +1,7 @@
 //! The viewfinder's words in Kazakh, Russian and English. The app's error screen words the
 //! scanner's errors (src/i18n.rs); these are only what the viewfinder itself shows.
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
-    Kk,
-    Ru,
-    En,
-}
-
-impl Lang {
-    /// A BCP 47 tag's language (`ru-RU` → Ru); `None` for other languages.
-    pub fn parse(tag: &str) -> Option<Lang> {
-        let primary = tag.split(['-', '_']).next().unwrap_or("");
-        match primary.to_ascii_lowercase().as_str() {
-            "kk" => Some(Lang::Kk),
-            "ru" => Some(Lang::Ru),
-            "en" => Some(Lang::En),
-            _ => None,
-        }
-    }
-}
+pub use ashyq_core::Lang;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Key {

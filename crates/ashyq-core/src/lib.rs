@@ -39,6 +39,7 @@ pub mod encoding;
 pub mod hostproof;
 pub mod id;
 pub mod keys;
+pub mod lang;
 pub mod pass;
 pub mod qr;
 pub mod status;
@@ -46,6 +47,7 @@ pub mod venue;
 pub mod visit;
 
 pub use codec::CodeError;
+pub use lang::Lang;
 pub use status::Status;
 
 /// Seconds since the Unix epoch (UTC). Every time in the protocol is one of these.

@@ -7,13 +7,7 @@
 //! `ASHYQ_ADMIN_API_KEYS` (bare secrets with both scopes) is gone: the server refuses to
 //! start with it set, so no key holds both scopes outside `--dev`'s built-in one.
 
-use axum::extract::FromRequestParts;
-use axum::http::header::AUTHORIZATION;
-use axum::http::request::Parts;
 use subtle::ConstantTimeEq;
-
-use crate::error::AppError;
-use crate::AppState;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
@@ -194,46 +188,15 @@ impl ApiKeys {
     }
 }
 
-fn bearer(parts: &Parts) -> Option<&str> {
-    let value = parts.headers.get(AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
-}
-
-fn key_of(parts: &Parts, state: &AppState, scope: Scope) -> Result<String, AppError> {
-    let token = bearer(parts).ok_or_else(AppError::unauthorized)?;
-    state
-        .config
-        .api_keys
-        .find(scope, token)
-        .map(str::to_owned)
-        .ok_or_else(AppError::unauthorized)
-}
-
-/// A request made with an `import` key; `id` names the key for the audit log.
+/// A request made with an `import` key; `id` names the key for the audit log (the
+/// extractor is in `extract.rs`).
 pub struct ImportKey {
     pub id: String,
-}
-
-impl FromRequestParts<AppState> for ImportKey {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        key_of(parts, state, Scope::Import).map(|id| ImportKey { id })
-    }
 }
 
 /// A request made with an `ops` key; `id` names the key for the audit log.
 pub struct OpsKey {
     pub id: String,
-}
-
-impl FromRequestParts<AppState> for OpsKey {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        key_of(parts, state, Scope::Ops).map(|id| OpsKey { id })
-    }
 }
 
 /// One line in the audit log (target `audit`): who, with which key, did what. Never the

@@ -9,6 +9,7 @@ use axum::http::request::Parts;
 use axum::http::StatusCode;
 use serde::de::DeserializeOwned;
 
+use crate::apikeys::{ImportKey, OpsKey, Scope};
 use crate::error::AppError;
 use crate::session;
 use crate::state::AppState;
@@ -104,5 +105,34 @@ impl FromRequestParts<AppState> for Person {
             .filter(|c| c.session_epoch == claims.epoch)
             .ok_or_else(AppError::unauthorized)?;
         Ok(Person(citizen))
+    }
+}
+
+// ---------------------------------------------------------------- API keys
+
+/// The id of the `scope` key the request's bearer token is, or 401.
+fn key_of(parts: &Parts, state: &AppState, scope: Scope) -> Result<String, AppError> {
+    let token = bearer(parts).ok_or_else(AppError::unauthorized)?;
+    state
+        .config
+        .api_keys
+        .find(scope, token)
+        .map(str::to_owned)
+        .ok_or_else(AppError::unauthorized)
+}
+
+impl FromRequestParts<AppState> for ImportKey {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        key_of(parts, state, Scope::Import).map(|id| ImportKey { id })
+    }
+}
+
+impl FromRequestParts<AppState> for OpsKey {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        key_of(parts, state, Scope::Ops).map(|id| OpsKey { id })
     }
 }

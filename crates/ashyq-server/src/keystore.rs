@@ -484,7 +484,7 @@ pub fn key_files_in(data_dir: &Path) -> io::Result<bool> {
 
 /// True when `wrap` is the well-known dev key-encryption key (by its public id).
 pub fn is_dev_kek(wrap: &dyn KeyWrap) -> bool {
-    Kek::parse(crate::state::dev_secrets::KEY_ENCRYPTION_KEY).is_ok_and(|dev| dev.id() == wrap.id())
+    Kek::parse(crate::dev_secrets::KEY_ENCRYPTION_KEY).is_ok_and(|dev| dev.id() == wrap.id())
 }
 
 fn dev_kek_refused(what: &str) -> KeyError {

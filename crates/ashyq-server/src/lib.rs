@@ -27,6 +27,7 @@ pub mod clock;
 pub mod codes;
 pub mod contacts;
 pub mod demo;
+pub mod dev_secrets;
 pub mod devmode;
 pub mod error;
 pub mod extract;
@@ -50,9 +51,7 @@ pub mod venues;
 pub mod web;
 
 pub use api::{BODY_LIMIT, IMPORT_BODY_LIMIT};
-pub use state::{
-    default_origin, dev_secrets, AppState, Config, HostSecrets, Shared, DEFAULT_FRAME_ANCESTORS,
-};
+pub use state::{default_origin, AppState, Config, HostSecrets, Shared, DEFAULT_FRAME_ANCESTORS};
 
 /// The whole service.
 pub fn app(state: AppState) -> Router {
@@ -123,11 +122,11 @@ pub fn app(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            net::security_headers,
+            middleware::security_headers,
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            net::deadline,
+            middleware::deadline,
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -180,7 +180,7 @@ impl ValueEnum for LangArg {
         &[LangArg(Lang::Kk), LangArg(Lang::Ru), LangArg(Lang::En)]
     }
     fn to_possible_value(&self) -> Option<PossibleValue> {
-        Some(PossibleValue::new(self.0.as_str()))
+        Some(PossibleValue::new(self.0.code()))
     }
 }
 
@@ -559,7 +559,7 @@ async fn serve(common: Common, s: Serve) -> Result<(), Failure> {
     }
     let store = open_store(&common, s.pg_max_connections).await?;
     let state = AppState::new(config, store, &common.data_dir).await?;
-    revocation::refresh(&state).await?;
+    revocation::refresh(state.store.as_ref(), &state.revoked).await?;
     housekeeping::run(&state).await;
     if s.demo {
         let info = demo::seed(&state)
@@ -586,7 +586,7 @@ async fn serve(common: Common, s: Serve) -> Result<(), Failure> {
             let mut tick = tokio::time::interval(revocation::REFRESH);
             loop {
                 tick.tick().await;
-                if let Err(e) = revocation::refresh(&state).await {
+                if let Err(e) = revocation::refresh(state.store.as_ref(), &state.revoked).await {
                     tracing::error!(error = %e, "reading revoked keys failed");
                 }
                 match state.keys.refresh(state.store.as_ref()).await {
@@ -648,9 +648,15 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 .ok_or("a key id is 8 hex digits, as in GET /v1/keys")?;
             let store = open_store(&common, 2).await?;
             let state = AppState::new(admin_config(&common)?, store, &common.data_dir).await?;
-            let (kind, fresh) = revocation::revoke(&state, &id)
-                .await
-                .map_err(|e| format!("{}: {}", e.code, e.message))?;
+            let (kind, fresh) = revocation::revoke(
+                state.store.as_ref(),
+                &state.keys.current(),
+                &state.revoked,
+                &id,
+                state.now(),
+            )
+            .await
+            .map_err(|e| format!("{}: {}", e.code, e.message))?;
             if fresh {
                 println!("revoked {kind} key {id}; running servers refuse it within seconds");
             } else {

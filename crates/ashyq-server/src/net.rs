@@ -6,15 +6,13 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use axum::extract::{ConnectInfo, Request, State};
-use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, STRICT_TRANSPORT_SECURITY};
-use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, Uri};
+use axum::extract::{ConnectInfo, Request};
+use axum::http::{HeaderMap, Uri};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use ipnet::IpNet;
 
 use crate::error::AppError;
-use crate::AppState;
 
 // ---------------------------------------------------------------- paths
 
@@ -97,20 +95,6 @@ pub async fn normalize(mut req: Request, next: Next) -> Response {
         }
     }
     next.run(req).await
-}
-
-/// Ends a request that takes longer than the configured timeout, body included (a
-/// client trickling its body in would otherwise hold a handler), with 408.
-pub async fn deadline(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    match tokio::time::timeout(state.config.request_timeout, next.run(req)).await {
-        Ok(resp) => resp,
-        Err(_) => AppError::new(
-            StatusCode::REQUEST_TIMEOUT,
-            "request_timeout",
-            "the request took too long",
-        )
-        .into_response(),
-    }
 }
 
 // ---------------------------------------------------------------- client address
@@ -309,39 +293,10 @@ pub const PERMISSIONS_POLICY: &str = "camera=(self), microphone=(), geolocation=
 
 pub const HSTS: &str = "max-age=31536000";
 
-/// Adds what every response needs: `Cache-Control: no-store` on API answers (statuses,
-/// passes and tokens must not sit in a shared cache), `Permissions-Policy` on HTML, and
-/// HSTS when the public origin is HTTPS.
-pub async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let api = is_api_path(req.uri().path());
-    let mut resp = next.run(req).await;
-    let h = resp.headers_mut();
-    let json = h
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.starts_with("application/json"));
-    if api || json {
-        h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    }
-    let html = h
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.starts_with("text/html"));
-    if html {
-        h.insert(
-            HeaderName::from_static("permissions-policy"),
-            HeaderValue::from_static(PERMISSIONS_POLICY),
-        );
-    }
-    if state.config.public_origin.starts_with("https://") {
-        h.insert(STRICT_TRANSPORT_SECURITY, HeaderValue::from_static(HSTS));
-    }
-    resp
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::http::HeaderValue;
 
     #[test]
     fn paths_have_one_normal_form() {

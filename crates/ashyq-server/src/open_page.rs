@@ -7,25 +7,14 @@
 //! sign-in works in one (`--dev`). With no host configured it says so. Kazakh, Russian or
 //! English from `?lang=` or `Accept-Language`. No script: the server writes the links.
 
+use ashyq_core::Lang;
 use axum::extract::{Query, State};
 use axum::http::header::{ACCEPT_LANGUAGE, CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use crate::state::AppState;
-
-/// The host links of this deployment (`serve` flags; none by default).
-#[derive(Debug, Clone, Default)]
-pub struct HostLinks {
-    /// Telegram bot username and Mini App short name: `https://t.me/<bot>/<app>`.
-    pub telegram_bot: Option<String>,
-    pub telegram_app: Option<String>,
-    /// The Aitu mini-app link; `{param}` in it is replaced by the start parameter, else the
-    /// parameter is added as the fragment (the app reads `#c1…` from its own URL: the Aitu
-    /// SDK has no start-parameter API).
-    pub aitu_link: Option<String>,
-}
+use crate::state::{AppState, HostLinks};
 
 #[derive(Debug, Deserialize)]
 pub struct OpenQuery {
@@ -35,20 +24,8 @@ pub struct OpenQuery {
     lang: String,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Lang {
-    Kk,
-    Ru,
-    En,
-}
-
 fn pick_lang(q: &str, accept: &str) -> Lang {
-    let of = |tag: &str| match tag.trim().get(..2).map(str::to_ascii_lowercase).as_deref() {
-        Some("kk") => Some(Lang::Kk),
-        Some("ru") => Some(Lang::Ru),
-        Some("en") => Some(Lang::En),
-        _ => None,
-    };
+    let of = Lang::parse;
     of(q)
         .or_else(|| {
             accept

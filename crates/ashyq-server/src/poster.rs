@@ -15,32 +15,7 @@ use ashyq_core::venue::Direction;
 use crate::store::Venue;
 
 /// The poster's language.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
-    Kk,
-    Ru,
-    En,
-}
-
-impl Lang {
-    pub const ALL: [Lang; 3] = [Lang::Kk, Lang::Ru, Lang::En];
-
-    pub fn parse(s: &str) -> Option<Lang> {
-        Some(match s {
-            "kk" => Lang::Kk,
-            "ru" => Lang::Ru,
-            "en" => Lang::En,
-            _ => return None,
-        })
-    }
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Lang::Kk => "kk",
-            Lang::Ru => "ru",
-            Lang::En => "en",
-        }
-    }
-}
+pub use ashyq_core::Lang;
 
 /// The paper: A4 for the door, a table card (A6) for a counter or a table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -365,7 +340,7 @@ pub fn svg(
         ),
         w = g.width,
         h = g.height,
-        lang = lang.as_str(),
+        lang = lang.code(),
         header = g.header,
         colour = colour,
         cx = g.width / 2.0,

@@ -9,10 +9,10 @@ use std::collections::HashSet;
 use std::sync::RwLock;
 
 use ashyq_core::keys::{KeyId, KeySet};
+use ashyq_core::Timestamp;
 
 use crate::keystore::Keys;
-use crate::store::StoreResult;
-use crate::AppState;
+use crate::store::{Store, StoreResult};
 
 /// How often a node rereads the revoked keys.
 pub const REFRESH: std::time::Duration = std::time::Duration::from_secs(5);
@@ -45,10 +45,10 @@ impl Revoked {
     }
 }
 
-/// Rereads the revoked keys from the database.
-pub async fn refresh(state: &AppState) -> StoreResult<()> {
-    let all = state.store.revoked_keys().await?;
-    state.revoked.replace(all);
+/// Rereads the revoked keys from the database into this node's set.
+pub async fn refresh(store: &dyn Store, revoked: &Revoked) -> StoreResult<()> {
+    let all = store.revoked_keys().await?;
+    revoked.replace(all);
     Ok(())
 }
 
@@ -79,15 +79,18 @@ pub fn kind_of(keys: &Keys, id: &KeyId) -> Result<&'static str, RevokeError> {
 /// Revokes a key on this node at once and in the database for the others. Returns its
 /// kind, and whether it was newly revoked.
 pub async fn revoke(
-    state: &AppState,
+    store: &dyn Store,
+    keys: &Keys,
+    revoked: &Revoked,
     id: &KeyId,
+    now: Timestamp,
 ) -> Result<(&'static str, bool), crate::error::AppError> {
     use crate::error::AppError;
-    let kind = kind_of(&state.keys.current(), id).map_err(|e| match e {
+    let kind = kind_of(keys, id).map_err(|e| match e {
         RevokeError::Unknown => AppError::not_found("key_not_found", e.to_string()),
         RevokeError::Current => AppError::conflict("key_current", e.to_string()),
     })?;
-    let fresh = state.store.revoke_key(&id.hex(), kind, state.now()).await?;
-    state.revoked.insert(id.hex());
+    let fresh = store.revoke_key(&id.hex(), kind, now).await?;
+    revoked.insert(id.hex());
     Ok((kind, fresh))
 }

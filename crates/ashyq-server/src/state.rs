@@ -14,18 +14,7 @@ use crate::metrics::Metrics;
 use crate::ratelimit::RateLimiter;
 use crate::store::Store;
 
-/// Well-known secrets used in `--dev` when the real ones are not configured. Public on
-/// purpose: the browser emulator signs its fake host proofs with them.
-pub mod dev_secrets {
-    pub const AITU_API_KEY: &str = "ashyq-dev-aitu-api-key";
-    pub const TELEGRAM_BOT_TOKEN: &str = "123456789:ashyq-dev-telegram-bot-token";
-    pub const VK_APP_SECRET: &str = "ashyq-dev-vk-app-secret";
-    pub const VK_APP_ID: i64 = 51_000_000;
-    pub const ADMIN_API_KEY: &str = "ashyq-dev-admin-key";
-    /// Seals the dev server's signing keys in its database (hex of "ashyq dev key-encryption key!!!").
-    pub const KEY_ENCRYPTION_KEY: &str =
-        "617368797120646576206b65792d656e6372797074696f6e206b657921212121";
-}
+pub use crate::dev_secrets;
 
 /// The secrets that let the server check each host's proofs. None: that host is off.
 #[derive(Debug, Clone, Default)]
@@ -34,6 +23,18 @@ pub struct HostSecrets {
     pub telegram_bot_token: Option<String>,
     pub vk_app_secret: Option<String>,
     pub vk_app_id: Option<i64>,
+}
+
+/// The host links of this deployment (`serve` flags; none by default).
+#[derive(Debug, Clone, Default)]
+pub struct HostLinks {
+    /// Telegram bot username and Mini App short name: `https://t.me/<bot>/<app>`.
+    pub telegram_bot: Option<String>,
+    pub telegram_app: Option<String>,
+    /// The Aitu mini-app link; `{param}` in it is replaced by the start parameter, else the
+    /// parameter is added as the fragment (the app reads `#c1…` from its own URL: the Aitu
+    /// SDK has no start-parameter API).
+    pub aitu_link: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -82,7 +83,7 @@ pub struct Config {
     /// Host origins allowed to frame the app (CSP `frame-ancestors`).
     pub frame_ancestors: Vec<String>,
     /// Where the poster page (`/v/open`) sends a code: the hosts' app links.
-    pub links: crate::open_page::HostLinks,
+    pub links: HostLinks,
     /// Seals the signing keys in the database; None keeps them in files (one SQLite node).
     pub kek: Option<Arc<dyn KeyWrap>>,
 }
@@ -129,7 +130,7 @@ impl Config {
                 .iter()
                 .map(|s| s.to_string())
                 .collect(),
-            links: crate::open_page::HostLinks::default(),
+            links: HostLinks::default(),
             kek: None,
         }
     }

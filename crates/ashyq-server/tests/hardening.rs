@@ -631,7 +631,9 @@ async fn revoked_keys_are_refused_and_unpublished(t: T) {
         .await
         .unwrap();
     assert!(!other.revoked.contains(&first_id));
-    ashyq_server::revocation::refresh(&other).await.unwrap();
+    ashyq_server::revocation::refresh(other.store.as_ref(), &other.revoked)
+        .await
+        .unwrap();
     assert!(other.revoked.contains(&first_id));
 }
 on_both!(revoked_keys_are_refused_and_unpublished);

@@ -787,7 +787,7 @@ async fn long_names_stay_on_the_page_and_the_qr_decodes() {
         for lang in Lang::ALL {
             let path = format!(
                 "/v1/premises/{vid}/poster.svg?lang={}&size={}",
-                lang.as_str(),
+                lang.code(),
                 size.as_str()
             );
             let (s, svg) = t.call("GET", &path, Some(&owner), None).await;

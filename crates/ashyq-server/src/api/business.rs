@@ -193,7 +193,7 @@ pub async fn poster(
         "attachment; filename=\"ashyq-{}-{entrance}-{}-{}-{}.svg\"",
         v.id,
         direction.as_str(),
-        lang.as_str(),
+        lang.code(),
         size.as_str()
     );
     Ok((

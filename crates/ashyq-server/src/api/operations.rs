@@ -39,7 +39,14 @@ pub async fn revoke_key(
 ) -> AppResult<Response> {
     let key_id = KeyId::from_hex(&id)
         .ok_or_else(|| AppError::not_found("key_not_found", "no key has this id"))?;
-    let (kind, fresh) = revocation::revoke(&state, &key_id).await?;
+    let (kind, fresh) = revocation::revoke(
+        state.store.as_ref(),
+        &state.keys.current(),
+        &state.revoked,
+        &key_id,
+        state.now(),
+    )
+    .await?;
     audit(
         Scope::Ops,
         &ops.id,
