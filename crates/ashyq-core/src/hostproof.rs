@@ -140,8 +140,9 @@ pub fn aitu_check_string(result: &Value) -> Option<String> {
     Some(out)
 }
 
-/// THE UNCONFIRMED STEP of Aitu's sign, kept here alone. DESIGN §5 has the check string
-/// from the SDK's sources but no primary source for what Aitu does with it; we take
+/// THE UNCONFIRMED STEP of Aitu's sign, kept here alone. The check string (above) follows
+/// the SDK's sources; there is no primary source for what Aitu does with it (DESIGN §5),
+/// so we take
 /// lowercase hex of HMAC-SHA256 keyed with the app's API key, the most likely form. If
 /// Aitu turns out to do otherwise, this function is the only one to change.
 fn aitu_final_step(check_string: &str, api_key: &str) -> String {
