@@ -50,8 +50,13 @@ fn is_outage(e: &sqlx::Error) -> bool {
                 return matches!(n & 0xff, 5 | 6 | 7 | 10 | 13 | 14);
             }
             // PostgreSQL SQLSTATE: connection exceptions (08), insufficient resources (53),
-            // operator intervention (57: shutdown, crash, cannot connect now).
-            code.starts_with("08") || code.starts_with("53") || code.starts_with("57")
+            // operator intervention (57: shutdown, crash, cannot connect now), and a write
+            // on a node that is no longer the primary (25006 read_only_sql_transaction:
+            // after a failover, until the store has found the new one).
+            code.starts_with("08")
+                || code.starts_with("53")
+                || code.starts_with("57")
+                || code == "25006"
         }
         _ => false,
     }
