@@ -166,3 +166,28 @@ async fn the_store_follows_the_primary_to_another_host() {
     }
     store.ping().await.unwrap();
 }
+
+/// A write refused as read-only (SQLSTATE 25006, which is all digits) is an outage, a 503
+/// the client retries, not a 500; and a host fenced read-only, as pg_auto_failover fences a
+/// standby it is promoting, is not taken for the primary.
+#[tokio::test]
+async fn a_read_only_host_is_unavailable_not_an_error() {
+    let Some(url) = common::pg_url() else { return };
+    let (db, template) = split_url(&url);
+    let sep = if template.contains('?') { "&" } else { "?" };
+    let fenced = format!("{sep}options=-c%20default_transaction_read_only%3Don");
+    // One host, used as it is: the migration's first write is refused.
+    let one = template.replace("{hosts}", &db) + &fenced;
+    let r = PgStore::connect(&one, None, 2).await;
+    assert!(
+        matches!(r, Err(StoreError::Unavailable(_))),
+        "{:?}",
+        r.err()
+    );
+    // Followed: no host takes writes, so there is no primary.
+    let two = template.replace("{hosts}", &format!("{},{db}", closed_port().await)) + &fenced;
+    match PgStore::connect(&two, None, 2).await {
+        Err(StoreError::Unavailable(why)) => assert!(why.contains("read-only"), "{why}"),
+        r => panic!("{:?}", r.err()),
+    }
+}

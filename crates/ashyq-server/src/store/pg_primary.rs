@@ -7,7 +7,8 @@
 //! postgres://ashyq:…@db1:5432,db2:5432/ashyq?target_session_attrs=read-write&connect_timeout=2
 //! ```
 //!
-//! [`Primary`] reads such a URL, finds the host whose `pg_is_in_recovery()` is false and
+//! [`Primary`] reads such a URL, finds the host whose `pg_is_in_recovery()` is false (and
+//! that is not fenced read-only, as a standby being promoted is for a few seconds) and
 //! keeps one pool to it. When a call on that pool fails as an outage (no connection, the
 //! server shutting down, a write refused as read-only: whatever maps to
 //! [`StoreError::Unavailable`]), a background task looks for the primary again, at most
@@ -251,9 +252,9 @@ impl Shared {
         // A host that became a standby since it was found keeps no connection of ours.
         options.after_connect(|conn, _| {
             Box::pin(async move {
-                if in_recovery(conn).await? {
+                if !writable(conn).await? {
                     return Err(sqlx::Error::Io(std::io::Error::other(
-                        "this PostgreSQL host is a standby now",
+                        "this PostgreSQL host takes no writes now",
                     )));
                 }
                 Ok(())
@@ -285,11 +286,11 @@ impl Shared {
         };
         let ask = async {
             let mut conn = pool.acquire().await?;
-            in_recovery(&mut conn).await
+            writable(&mut conn).await
         };
         matches!(
             tokio::time::timeout(self.targets.probe_timeout, ask).await,
-            Ok(Ok(false))
+            Ok(Ok(true))
         )
     }
 
@@ -356,7 +357,7 @@ impl Shared {
             .map(|(i, a)| {
                 let what = match a {
                     Ok(true) => "primary, but no pool".to_owned(),
-                    Ok(false) => "standby".to_owned(),
+                    Ok(false) => "standby or read-only".to_owned(),
                     Err(e) => e.clone(),
                 };
                 format!("{}: {what}", self.host_name(i))
@@ -374,11 +375,12 @@ impl Shared {
     }
 }
 
-/// Whether a host is the primary: `Ok(true)`, a standby: `Ok(false)`, or why not known.
+/// Whether a host is the primary and takes writes: `Ok(true)`; a standby or a fenced
+/// primary: `Ok(false)`; or why not known.
 async fn probe(opts: PgConnectOptions, timeout: Duration) -> Result<bool, String> {
     let ask = async {
         let mut conn = opts.connect().await?;
-        let primary = !in_recovery(&mut conn).await?;
+        let primary = writable(&mut conn).await?;
         let _ = conn.close().await;
         Ok::<bool, sqlx::Error>(primary)
     };
@@ -388,10 +390,15 @@ async fn probe(opts: PgConnectOptions, timeout: Duration) -> Result<bool, String
     }
 }
 
-async fn in_recovery(conn: &mut sqlx::PgConnection) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar("SELECT pg_is_in_recovery()")
-        .fetch_one(conn)
-        .await
+/// Whether a connection's host takes writes: not a standby, and not a promoted standby still
+/// fenced read-only (pg_auto_failover keeps a new primary read-only until the old one must
+/// have stopped; libpq's `read-write` checks `transaction_read_only` for the same reason).
+async fn writable(conn: &mut sqlx::PgConnection) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT NOT pg_is_in_recovery() AND current_setting('transaction_read_only') = 'off'",
+    )
+    .fetch_one(conn)
+    .await
 }
 
 #[cfg(test)]
