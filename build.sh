@@ -279,6 +279,11 @@ test_faults() { # a few cycles; ./build.sh bench faults runs 100
         bash scripts/bench_faults.sh "${FAULT_CYCLES:-3}"
 }
 
+test_drill() { # the short drill; ./build.sh drill runs the full one
+    cargo_facts
+    DRILL_SHORT=1 DRILL_SERVER_BIN="$TARGET_DIR/server/$SERVER_CRATE" bash scripts/drill.sh
+}
+
 cmd_test() {
     run_stage "setup" cmd_setup 1
     if stage_passed setup; then
@@ -303,6 +308,7 @@ cmd_test() {
         if stage_passed "server build (profile server)"; then
             run_stage "API schema (schemathesis, --checks all)" test_api_schema
             run_stage "faults (kill -9, PostgreSQL restart, disk full; 3 cycles)" test_faults
+            run_stage "failover drill, short (pg_auto_failover, two nodes, two kills)" test_drill
         else
             stage_result "API schema and faults (need the server build)" FAIL
         fi
@@ -445,6 +451,8 @@ usage: ./build.sh <command> [args]
   cluster up|status|kill-primary|rejoin PORT|down
                     PostgreSQL with automatic failover on 127.0.0.1 (pg_auto_failover: monitor, primary,
                     synchronous standby); up prints the server nodes' database URL as its last line
+  drill             failover drill: the cluster, two server nodes, check-in load, the primary killed twice
+                    (each way); prints acknowledged, lost, duplicated, seconds without writes (DRILL_SHORT=1: CI's)
   fuzz [target|all] [seconds]   cargo +nightly fuzz run each target of the core and the server\n                    (default: all, 60 s each; FUZZ_RUNS=N stops each after N executions)
 EOF
 }
@@ -462,6 +470,7 @@ main() {
     verify-bundle) cmd_verify_bundle "$@" ;;
     fuzz) cmd_fuzz "$@" ;;
     cluster) cmd_cluster "$@" ;;
+    drill) bash scripts/drill.sh "$@" ;;
     help | -h | --help) usage ;;
     *)
         usage >&2

@@ -8,16 +8,26 @@
 # Sourced by build.sh (it uses say, ok, warn, die, have and apt_install from there), not run.
 #
 # The engine is pg_auto_failover from the distribution: a monitor and two PostgreSQL nodes
-# (node1, node2), synchronous replication, all on 127.0.0.1. How to run the same on three
+# (node1, node2; node3 too with ASHYQ_CLUSTER_NODES=3), synchronous replication, all on
+# 127.0.0.1. How to run the same on three
 # machines, and why the timeouts below: docs/operations.md, "PostgreSQL with automatic
 # failover". Everything lives in $ASHYQ_CLUSTER_DIR (default .data/cluster), owned by the
 # postgres user: pg_autoctl, like pg_ctl, refuses to run as root. Ports: monitor
-# $ASHYQ_CLUSTER_PORT (default 55430), node1 and node2 the next two.
+# $ASHYQ_CLUSTER_PORT (default 55430), node1, node2 (and node3) the next ones.
+#
+# Two nodes: while one is away (and right after a failover, until the old primary has
+# rejoined) the primary runs alone in wait_primary, with synchronous replication off, and
+# what it acknowledges then is on one machine. ASHYQ_CLUSTER_NODES=3 adds a second standby
+# and sets number_sync_standbys 1: a commit waits for one of the two, so losing any one
+# node never leaves an acknowledged write on a single machine (docs/operations.md).
 
 # shellcheck shell=bash
 CLUSTER_DIR="${ASHYQ_CLUSTER_DIR:-$ROOT/.data/cluster}"
 CLUSTER_PORT="${ASHYQ_CLUSTER_PORT:-55430}"
+# node1 node2 [node3]: checked in cmd_cluster, so a wrong value breaks no other command.
+CLUSTER_NODE_COUNT="${ASHYQ_CLUSTER_NODES:-2}"
 CLUSTER_NODES=(node1 node2)
+[[ "$CLUSTER_NODE_COUNT" == 3 ]] && CLUSTER_NODES+=(node3)
 # The role and database the server nodes use (created on the primary, replicated).
 CLUSTER_DB=ashyq
 CLUSTER_USER=ashyq
@@ -53,7 +63,8 @@ cluster_port() { # name
     monitor) echo "$CLUSTER_PORT" ;;
     node1) echo $((CLUSTER_PORT + 1)) ;;
     node2) echo $((CLUSTER_PORT + 2)) ;;
-    *) die "no cluster node named $1 (monitor, node1, node2)" ;;
+    node3) echo $((CLUSTER_PORT + 3)) ;;
+    *) die "no cluster node named $1 (monitor, node1, node2, node3)" ;;
     esac
 }
 cluster_pgdata() { echo "$CLUSTER_DIR/$1"; }
@@ -171,17 +182,17 @@ cluster_primary() {
     return 1
 }
 
-# Healthy and protected: one primary, one secondary, both where the monitor wants them,
-# and the primary replicating synchronously (quorum) to the standby.
+# Healthy and protected: one primary and every other node a secondary, all where the
+# monitor wants them, and the primary replicating synchronously (quorum) to each standby.
 cluster_in_sync() {
-    local nodes
+    local nodes standbys=$((${#CLUSTER_NODES[@]} - 1))
     nodes=$(cluster_nodes) || return 1
     grep -qx '[^|]*|[0-9]*|primary|primary|1' <<<"$nodes" || return 1
-    grep -qx '[^|]*|[0-9]*|secondary|secondary|1' <<<"$nodes" || return 1
+    [[ $(grep -cx '[^|]*|[0-9]*|secondary|secondary|1' <<<"$nodes") -eq $standbys ]] || return 1
     local _ port
     read -r _ port < <(cluster_primary) || return 1
-    [[ -n "$(cluster_sql "$port" postgres postgres \
-        "SELECT 1 FROM pg_stat_replication WHERE sync_state IN ('sync', 'quorum')")" ]]
+    [[ "$(cluster_sql "$port" postgres postgres \
+        "SELECT COUNT(*) FROM pg_stat_replication WHERE sync_state IN ('sync', 'quorum')")" -eq $standbys ]]
 }
 
 cluster_url() {
@@ -325,11 +336,22 @@ cluster_up() {
         cluster_status >&2 || true
         die "the formation did not reach primary + synchronous secondary in 120 s (logs: $CLUSTER_DIR/log/)"
     }
+    if [[ ${#CLUSTER_NODES[@]} -gt 2 ]]; then
+        # Commits wait for one of the two standbys: either can be lost and every
+        # acknowledged write is still on two machines.
+        local nss
+        nss=$(monitor_sql "SELECT number_sync_standbys FROM pgautofailover.formation WHERE formationid = 'default'")
+        if [[ "$nss" != 1 ]]; then
+            autoctl set formation number-sync-standbys --pgdata "$(cluster_pgdata "${CLUSTER_NODES[0]}")" 1 \
+                >>"$CLUSTER_DIR/log/monitor.log" 2>&1 || die "could not set number-sync-standbys 1"
+            cluster_wait_until 60 cluster_in_sync || die "the formation did not settle after number-sync-standbys 1"
+        fi
+    fi
     cluster_create_role
     local pname pport
     read -r pname pport < <(cluster_primary)
     ok "primary $pname on 127.0.0.1:$pport, synchronous standby in sync; role and database $CLUSTER_DB"
-    # The server does not take a multi-host URL yet (docs/operations.md): this one, today.
+    # For libpq clients that want one host (the server takes the multi-host URL below).
     ok "the primary alone: postgres://$CLUSTER_USER:$CLUSTER_PASSWORD@127.0.0.1:$pport/$CLUSTER_DB"
     ok "logs: $CLUSTER_DIR/log/"
     cluster_url
@@ -429,24 +451,32 @@ cluster_rejoin() { # port or name
 }
 
 # ---------------------------------------------------------------- down
+# Every node that has a directory, whatever ASHYQ_CLUSTER_NODES says now.
+cluster_all_nodes() {
+    local n
+    for n in node1 node2 node3; do
+        if [[ " ${CLUSTER_NODES[*]} " == *" $n "* || -d "$(cluster_pgdata "$n")" ]]; then echo "$n"; fi
+    done
+}
 # Stop every component (pg_autoctl stop, all at once), then SIGKILL what is left. Immediate:
 # the data goes next, so a shutdown checkpoint would only be disk work to wait for.
 cluster_down_processes() {
-    local name i running
-    for name in "${CLUSTER_NODES[@]}" monitor; do
+    local name i running nodes
+    read -r -a nodes <<<"$(cluster_all_nodes | tr '\n' ' ')"
+    for name in "${nodes[@]}" monitor; do
         if cluster_supervisor_pid "$name" >/dev/null; then
             autoctl stop --immediate --pgdata "$(cluster_pgdata "$name")" >/dev/null 2>&1 || true
         fi
     done
     for i in $(seq 1 30); do
         running=0
-        for name in "${CLUSTER_NODES[@]}" monitor; do
+        for name in "${nodes[@]}" monitor; do
             cluster_supervisor_pid "$name" >/dev/null && running=1
         done
         [[ $running -eq 1 ]] || break
         sleep 0.5
     done
-    for name in "${CLUSTER_NODES[@]}" monitor; do
+    for name in "${nodes[@]}" monitor; do
         cluster_kill_node "$name" 2>/dev/null || true
     done
 }
@@ -480,6 +510,8 @@ cmd_cluster() {
     local sub="${1:-}"
     [[ $# -gt 0 ]] && shift
     [[ $(id -u) -eq 0 ]] || die "./build.sh cluster runs as root (it starts pg_autoctl as the postgres user)"
+    [[ "$CLUSTER_NODE_COUNT" == 2 || "$CLUSTER_NODE_COUNT" == 3 ]] ||
+        die "ASHYQ_CLUSTER_NODES is 2 (a primary and a standby) or 3 (two standbys), not $CLUSTER_NODE_COUNT"
     # Ctrl-C stops between steps. (pg_autoctl catches SIGINT itself, and bash then lets the
     # step it was running finish: a later `up` takes over from wherever this one stopped.)
     trap 'die "interrupted"' INT TERM

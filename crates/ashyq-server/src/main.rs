@@ -41,7 +41,9 @@ struct Common {
     /// Keys and the SQLite database live here.
     #[arg(long, global = true, env = "ASHYQ_DATA_DIR", default_value = "data")]
     data_dir: PathBuf,
-    /// postgres://… to use PostgreSQL instead of DATA_DIR/ashyq.db.
+    /// postgres://… to use PostgreSQL instead of DATA_DIR/ashyq.db. Several hosts
+    /// (`postgres://u:p@db1:5432,db2:5432/ashyq?target_session_attrs=read-write`): the
+    /// server writes to whichever is primary and follows it across failovers.
     #[arg(long, global = true, env = "ASHYQ_DATABASE_URL")]
     database_url: Option<String>,
     /// Origin written into venue-code URLs (default: http://<listen addr>).

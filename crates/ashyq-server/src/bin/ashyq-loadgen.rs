@@ -13,7 +13,8 @@
 //! identities (a server started with `--dev --demo`, whose demo venues they use too) or,
 //! given `--telegram-bot-token`, with Telegram proofs (any server with that bot token:
 //! `--dev` refuses PostgreSQL). Prints a Markdown row per kind of request: requests, errors, requests/s, p50,
-//! p99 and p99.9 in milliseconds (`mixed` adds a row for all kinds together).
+//! p99 and p99.9 in milliseconds (`mixed` adds a row for all kinds together). SIGTERM
+//! ends the load early, and still writes the report and the logs.
 
 use std::time::{Duration, Instant};
 
@@ -56,6 +57,15 @@ struct Args {
     /// (the fault harness, scripts/bench_faults.sh, checks that none is lost).
     #[arg(long)]
     ack_log: Option<std::path::PathBuf>,
+    /// Write every check-in's outcome to this file, one a line: `start_ms end_ms status
+    /// client_visit_id` (Unix milliseconds; status 0 when no answer came). The failover
+    /// drill (scripts/drill.sh) reads when writes stopped and came back, and which 5xx came.
+    #[arg(long)]
+    events: Option<std::path::PathBuf>,
+    /// Wait this long after a failed request before the connection's next one, as a real
+    /// client backs off (0: at once).
+    #[arg(long, default_value_t = 0)]
+    pause_after_error_ms: u64,
     /// Print the header line too.
     #[arg(long)]
     header: bool,
@@ -359,24 +369,44 @@ async fn main() -> Result<(), Failure> {
         .duration_since(std::time::UNIX_EPOCH)?
         .as_millis();
     let deadline = Instant::now() + Duration::from_secs(args.seconds);
+    // SIGTERM: stop sending, then report as at the deadline (the drill stops its load so).
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let stop_on_term = stop.clone();
+    tokio::spawn(async move {
+        term.recv().await;
+        stop_on_term.store(true, std::sync::atomic::Ordering::Relaxed);
+    });
+    // Unique across processes: the drill runs one load generator per server node.
+    let run = format!("{run}-{}", std::process::id());
+    let unix_ms = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis())
+    };
+    let pause = Duration::from_millis(args.pause_after_error_ms);
     let per_conn = args.max_requests.div_ceil(args.connections.max(1));
     let started = Instant::now();
     let mut tasks = Vec::new();
     for conn_no in 0..args.connections {
         let track_acks = args.ack_log.is_some();
-        let (base, fixture, scenario, conns) = (
+        let track_events = args.events.is_some();
+        let (base, fixture, scenario, conns, stop, run) = (
             base.clone(),
             fixture.clone(),
             args.scenario,
             args.connections,
+            stop.clone(),
+            run.clone(),
         );
         tasks.push(tokio::spawn(async move {
             let mut lat: Vec<(Kind, u64)> = Vec::with_capacity(4096);
             let mut acked: Vec<String> = Vec::new();
+            let mut events: Vec<String> = Vec::new();
             let mut errors: Vec<Kind> = Vec::new();
             let conn = match Conn::open(&base) {
                 Ok(c) => c,
-                Err(_) => return (lat, vec![Kind::Healthz], acked),
+                Err(_) => return (lat, vec![Kind::Healthz], acked, events),
             };
             // Each connection is its own set of people, so no two connections scan for one
             // person at once. Per person: the open visit (id, venue) if any.
@@ -384,7 +414,7 @@ async fn main() -> Result<(), Failure> {
             let mut open: Vec<Option<(String, usize)>> = vec![None; people.len()];
             let mut venue_no = conn_no * 7;
             for i in 0..per_conn {
-                if Instant::now() >= deadline {
+                if Instant::now() >= deadline || stop.load(std::sync::atomic::Ordering::Relaxed) {
                     break;
                 }
                 let planned = match scenario {
@@ -423,11 +453,19 @@ async fn main() -> Result<(), Failure> {
                             "code": code,
                             "client_visit_id": format!("lg{run}-{conn_no}-{i}"),
                         });
+                        let started_ms = unix_ms();
                         let r = conn
                             .request(Method::POST, "/v1/visits", token, Some(&body))
                             .await;
                         if matches!(r, Ok((200, _))) && track_acks {
                             acked.push(format!("lg{run}-{conn_no}-{i}"));
+                        }
+                        if track_events {
+                            let status = r.as_ref().map_or(0, |a| a.0);
+                            events.push(format!(
+                                "{started_ms} {} {status} lg{run}-{conn_no}-{i}",
+                                unix_ms()
+                            ));
                         }
                         r
                     }
@@ -456,9 +494,11 @@ async fn main() -> Result<(), Failure> {
                     Ok(_) => {
                         errors.push(kind);
                         open[slot] = None;
+                        tokio::time::sleep(pause).await;
                     }
                     Err(e) => {
                         errors.push(kind);
+                        tokio::time::sleep(pause).await;
                         // The server is gone: stop rather than count failures until the deadline.
                         if e.downcast_ref::<reqwest::Error>()
                             .is_some_and(reqwest::Error::is_connect)
@@ -468,17 +508,26 @@ async fn main() -> Result<(), Failure> {
                     }
                 }
             }
-            (lat, errors, acked)
+            (lat, errors, acked, events)
         }));
     }
     let mut all: Vec<(Kind, u64)> = Vec::new();
     let mut errors: Vec<Kind> = Vec::new();
     let mut acked: Vec<String> = Vec::new();
+    let mut events: Vec<String> = Vec::new();
     for t in tasks {
-        let (lat, e, a) = t.await?;
+        let (lat, e, a, ev) = t.await?;
         all.extend(lat);
         errors.extend(e);
         acked.extend(a);
+        events.extend(ev);
+    }
+    if let Some(path) = &args.events {
+        let mut text = events.join("\n");
+        if !text.is_empty() {
+            text.push('\n');
+        }
+        std::fs::write(path, text)?;
     }
     if let Some(path) = &args.ack_log {
         let mut text = acked.join("\n");

@@ -11,6 +11,7 @@ mod exposure;
 mod housekeeping;
 mod imports;
 mod migrations;
+mod pg_primary;
 mod postgres;
 mod proofs;
 mod retention;

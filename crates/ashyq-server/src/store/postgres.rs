@@ -1,18 +1,16 @@
 //! PostgreSQL, for several stateless API nodes behind a load balancer: one pool shared by
-//! reads and writes; migrations take an advisory lock.
-
-use std::str::FromStr;
-use std::time::Duration;
+//! reads and writes, to the primary (followed across failovers, `pg_primary.rs`);
+//! migrations take an advisory lock.
 
 use ashyq_core::api::Visit;
 use ashyq_core::status::{Cutoffs, HealthRecords, Policy};
 use ashyq_core::visit::Stay;
 use ashyq_core::Timestamp;
 use async_trait::async_trait;
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{Pool, Postgres};
+use sqlx::Postgres;
 
 use super::migrations;
+use super::pg_primary::Primary;
 use super::sql::Sql;
 use super::types::{
     Actor, AuditEntry, AuditRecord, BusinessRecord, Challenge, Citizen, Dispute, DisputeResult,
@@ -27,19 +25,21 @@ const MIGRATION_DIALECT: migrations::Dialect = migrations::Dialect {
 };
 
 pub struct PgStore {
-    pool: Pool<Postgres>,
+    /// The primary's pool: every call takes it once and does all its work on it
+    /// (`pg_primary.rs`: how a multi-host URL follows the primary across failovers).
+    db: Primary,
 }
 
 impl PgStore {
-    /// Connects and applies migrations. With `schema`, every connection uses that schema
-    /// (created when missing): the tests give each test its own.
+    /// Connects and applies migrations. `url` names one host, or several in libpq's way
+    /// (`h1:5432,h2:5432`, `target_session_attrs=read-write`): then the store writes to
+    /// whichever is primary and follows it. With `schema`, every connection uses that
+    /// schema (created when missing): the tests give each test its own.
     pub async fn connect(
         url: &str,
         schema: Option<&str>,
         max_connections: u32,
     ) -> StoreResult<PgStore> {
-        let mut opts =
-            PgConnectOptions::from_str(url).map_err(|e| StoreError::Unavailable(e.to_string()))?;
         if let Some(schema) = schema {
             if !schema
                 .bytes()
@@ -47,54 +47,57 @@ impl PgStore {
             {
                 return Err(StoreError::Internal("schema names are [A-Za-z0-9_]".into()));
             }
-            let setup = PgPoolOptions::new()
-                .max_connections(1)
-                .connect_with(opts.clone())
-                .await?;
-            sqlx::raw_sql(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))
-                .execute(&setup)
-                .await?;
-            setup.close().await;
-            opts = opts.options([("search_path", schema)]);
         }
-        // A database that is down answers in seconds with a typed 503, not after half a
-        // minute; the pool reconnects by itself when it is back.
-        let pool = PgPoolOptions::new()
-            .max_connections(max_connections)
-            .acquire_timeout(Duration::from_secs(3))
-            .connect_with(opts)
-            .await?;
+        let db = Primary::connect(url, max_connections, |opts| match schema {
+            Some(schema) => opts.options([("search_path", schema)]),
+            None => opts,
+        })
+        .await?;
+        let pool = db.pool()?;
+        if let Some(schema) = schema {
+            sqlx::raw_sql(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))
+                .execute(&pool)
+                .await?;
+        }
         Sql::migrate(&pool, &migrations::POSTGRES, &MIGRATION_DIALECT).await?;
-        Ok(PgStore { pool })
+        Ok(PgStore { db })
     }
 }
 
 #[async_trait]
 impl Store for PgStore {
     async fn ping(&self) -> StoreResult<()> {
-        Sql::ping(&self.pool).await
+        let pool = self.db.pool()?;
+        self.db.watch(Sql::ping(&pool).await)
     }
     async fn find_citizen(&self, by: &Lookup) -> StoreResult<Option<Citizen>> {
-        Sql::find_citizen(&self.pool, by).await
+        let pool = self.db.pool()?;
+        self.db.watch(Sql::find_citizen(&pool, by).await)
     }
     async fn health_records(&self, iin: &str) -> StoreResult<HealthRecords> {
-        Sql::health_records(&self.pool, iin).await
+        let pool = self.db.pool()?;
+        self.db.watch(Sql::health_records(&pool, iin).await)
     }
     async fn add_venue(&self, v: &NewVenue, now: Timestamp) -> StoreResult<Venue> {
-        Sql::add_venue(&self.pool, v, now).await
+        let pool = self.db.pool()?;
+        self.db.watch(Sql::add_venue(&pool, v, now).await)
     }
     async fn venue(&self, id: u64) -> StoreResult<Option<Venue>> {
-        Sql::venue(&self.pool, id).await
+        let pool = self.db.pool()?;
+        self.db.watch(Sql::venue(&pool, id).await)
     }
     async fn venue_for_scan(
         &self,
         id: u64,
         entrance: u8,
     ) -> StoreResult<Option<(Venue, Option<Timestamp>)>> {
-        Sql::venue_for_scan(&self.pool, id, entrance).await
+        let pool = self.db.pool()?;
+        self.db
+            .watch(Sql::venue_for_scan(&pool, id, entrance).await)
     }
     async fn venues(&self) -> StoreResult<Vec<Venue>> {
-        Sql::venues(&self.pool).await
+        let pool = self.db.pool()?;
+        self.db.watch(Sql::venues(&pool).await)
     }
     /// One transaction per scan; the person's row lock orders one person's scans.
     async fn check_in(
@@ -103,12 +106,16 @@ impl Store for PgStore {
         now: Timestamp,
         policy: &Policy,
     ) -> StoreResult<ScanResult> {
-        let mut tx = self.pool.begin().await?;
-        let result = Sql::<Postgres>::check_in_tx(&mut tx, &scan, now, policy).await?;
-        if matches!(result, ScanResult::Recorded { replay: false, .. }) {
-            tx.commit().await?;
-        }
-        Ok(result)
+        let pool = self.db.pool()?;
+        let result = async {
+            let mut tx = pool.begin().await?;
+            let result = Sql::<Postgres>::check_in_tx(&mut tx, &scan, now, policy).await?;
+            if matches!(result, ScanResult::Recorded { replay: false, .. }) {
+                tx.commit().await?;
+            }
+            Ok(result)
+        };
+        self.db.watch(result.await)
     }
     async fn visits(
         &self,
@@ -117,16 +124,22 @@ impl Store for PgStore {
         policy: &Policy,
         limit: i64,
     ) -> StoreResult<Vec<Visit>> {
-        Sql::visits(&self.pool, &self.pool, person, now, policy, limit).await
+        let pool = self.db.pool()?;
+        self.db
+            .watch(Sql::visits(&pool, &pool, person, now, policy, limit).await)
     }
     async fn visit(&self, person: &str, id: &str) -> StoreResult<Option<Visit>> {
-        Sql::visit(&self.pool, person, id).await
+        let pool = self.db.pool()?;
+        self.db.watch(Sql::visit(&pool, person, id).await)
     }
     async fn set_cancelled(&self, person: &str, id: &str) -> StoreResult<()> {
-        Sql::set_cancelled(&self.pool, person, id).await
+        let pool = self.db.pool()?;
+        self.db.watch(Sql::set_cancelled(&pool, person, id).await)
     }
     async fn auto_close_due(&self, now: Timestamp, policy: &Policy) -> StoreResult<u64> {
-        Sql::auto_close_due(&self.pool, &self.pool, now, policy).await
+        let pool = self.db.pool()?;
+        self.db
+            .watch(Sql::auto_close_due(&pool, &pool, now, policy).await)
     }
     async fn import(
         &self,
@@ -138,10 +151,9 @@ impl Store for PgStore {
         policy: &Policy,
         actor: &Actor,
     ) -> StoreResult<ImportResult> {
-        Sql::import(
-            &self.pool, batch_id, digest, rows, rejected, now, policy, actor,
-        )
-        .await
+        let pool = self.db.pool()?;
+        self.db
+            .watch(Sql::import(&pool, batch_id, digest, rows, rejected, now, policy, actor).await)
     }
     async fn stays_of(
         &self,
@@ -150,7 +162,9 @@ impl Store for PgStore {
         now: Timestamp,
         policy: &Policy,
     ) -> StoreResult<Vec<Stay>> {
-        Sql::stays_of(&self.pool, person, from, now, policy).await
+        let pool = self.db.pool()?;
+        self.db
+            .watch(Sql::stays_of(&pool, person, from, now, policy).await)
     }
     async fn stays_at(
         &self,
@@ -160,58 +174,78 @@ impl Store for PgStore {
         now: Timestamp,
         policy: &Policy,
     ) -> StoreResult<Vec<Stay>> {
-        Sql::stays_at(&self.pool, venue_id, from, to, now, policy).await
+        let pool = self.db.pool()?;
+        self.db
+            .watch(Sql::stays_at(&pool, venue_id, from, to, now, policy).await)
     }
     async fn add_contacts(&self, contacts: &[(String, Timestamp)]) -> StoreResult<u64> {
-        Sql::add_contacts(&self.pool, contacts).await
+        let pool = self.db.pool()?;
+        self.db.watch(Sql::add_contacts(&pool, contacts).await)
     }
     async fn pending_tracing(&self) -> StoreResult<Vec<(String, Timestamp)>> {
-        Sql::pending_tracing(&self.pool).await
+        let pool = self.db.pool()?;
+        self.db.watch(Sql::pending_tracing(&pool).await)
     }
     async fn done_tracing(&self, done: &[(String, Timestamp)]) -> StoreResult<()> {
-        Sql::done_tracing(&self.pool, done).await
+        let pool = self.db.pool()?;
+        self.db.watch(Sql::done_tracing(&pool, done).await)
     }
     async fn purge_expired(&self, cutoffs: &Cutoffs) -> StoreResult<Purged> {
-        Sql::purge_expired(&self.pool, cutoffs).await
+        let pool = self.db.pool()?;
+        self.db.watch(Sql::purge_expired(&pool, cutoffs).await)
     }
     async fn revoke_key(&self, key_id: &str, kind: &str, now: Timestamp) -> StoreResult<bool> {
-        Sql::revoke_key(&self.pool, key_id, kind, now).await
+        let pool = self.db.pool()?;
+        self.db
+            .watch(Sql::revoke_key(&pool, key_id, kind, now).await)
     }
     async fn revoked_keys(&self) -> StoreResult<Vec<String>> {
-        Sql::revoked_keys(&self.pool).await
+        let pool = self.db.pool()?;
+        self.db.watch(Sql::revoked_keys(&pool).await)
     }
     async fn signing_keys(&self) -> StoreResult<Vec<SealedKey>> {
-        Sql::signing_keys(&self.pool).await
+        let pool = self.db.pool()?;
+        self.db.watch(Sql::signing_keys(&pool).await)
     }
     async fn add_signing_keys(&self, keys: &[SealedKey]) -> StoreResult<u64> {
-        Sql::add_signing_keys(&self.pool, keys).await
+        let pool = self.db.pool()?;
+        self.db.watch(Sql::add_signing_keys(&pool, keys).await)
     }
     async fn retire_signing_key(&self, kind: &str, seq: i64) -> StoreResult<()> {
-        Sql::retire_signing_key(&self.pool, kind, seq).await
+        let pool = self.db.pool()?;
+        self.db
+            .watch(Sql::retire_signing_key(&pool, kind, seq).await)
     }
     async fn reseal_signing_keys(&self, keys: &[SealedKey]) -> StoreResult<()> {
-        Sql::reseal_signing_keys(&self.pool, keys).await
+        let pool = self.db.pool()?;
+        self.db.watch(Sql::reseal_signing_keys(&pool, keys).await)
     }
     fn shared(&self) -> bool {
         true
     }
     async fn end_sessions(&self, citizen_id: i64) -> StoreResult<()> {
-        Sql::end_sessions(&self.pool, citizen_id).await
+        let pool = self.db.pool()?;
+        self.db.watch(Sql::end_sessions(&pool, citizen_id).await)
     }
     async fn businesses_of(&self, iin: &str) -> StoreResult<Vec<BusinessRecord>> {
-        Sql::businesses_of(&self.pool, iin).await
+        let pool = self.db.pool()?;
+        self.db.watch(Sql::businesses_of(&pool, iin).await)
     }
     async fn venues_of(&self, bin: &str) -> StoreResult<Vec<Venue>> {
-        Sql::venues_of(&self.pool, bin).await
+        let pool = self.db.pool()?;
+        self.db.watch(Sql::venues_of(&pool, bin).await)
     }
     async fn staff_posts(&self, iin: &str) -> StoreResult<Vec<Venue>> {
-        Sql::staff_posts(&self.pool, iin).await
+        let pool = self.db.pool()?;
+        self.db.watch(Sql::staff_posts(&pool, iin).await)
     }
     async fn staff_of(&self, venue_id: u64) -> StoreResult<Vec<StaffRecord>> {
-        Sql::staff_of(&self.pool, venue_id).await
+        let pool = self.db.pool()?;
+        self.db.watch(Sql::staff_of(&pool, venue_id).await)
     }
     async fn staff_powers(&self, venue_id: u64, iin: &str) -> StoreResult<Option<i64>> {
-        Sql::staff_powers(&self.pool, venue_id, iin).await
+        let pool = self.db.pool()?;
+        self.db.watch(Sql::staff_powers(&pool, venue_id, iin).await)
     }
     async fn appoint_staff(
         &self,
@@ -221,7 +255,9 @@ impl Store for PgStore {
         now: Timestamp,
         audit: &AuditEntry,
     ) -> StoreResult<StaffRecord> {
-        Sql::appoint_staff(&self.pool, venue_id, iin, appointed_by, now, audit).await
+        let pool = self.db.pool()?;
+        self.db
+            .watch(Sql::appoint_staff(&pool, venue_id, iin, appointed_by, now, audit).await)
     }
     async fn remove_staff(
         &self,
@@ -229,10 +265,14 @@ impl Store for PgStore {
         staff_id: i64,
         audit: &AuditEntry,
     ) -> StoreResult<bool> {
-        Sql::remove_staff(&self.pool, venue_id, staff_id, audit).await
+        let pool = self.db.pool()?;
+        self.db
+            .watch(Sql::remove_staff(&pool, venue_id, staff_id, audit).await)
     }
     async fn entrance_valid_from(&self, venue_id: u64) -> StoreResult<Vec<(u8, Timestamp)>> {
-        Sql::entrance_valid_from(&self.pool, venue_id).await
+        let pool = self.db.pool()?;
+        self.db
+            .watch(Sql::entrance_valid_from(&pool, venue_id).await)
     }
     async fn reissue_entrance(
         &self,
@@ -242,28 +282,37 @@ impl Store for PgStore {
         now: Timestamp,
         audit: &AuditEntry,
     ) -> StoreResult<Timestamp> {
-        Sql::reissue_entrance(&self.pool, venue_id, entrance, previous, now, audit).await
+        let pool = self.db.pool()?;
+        self.db
+            .watch(Sql::reissue_entrance(&pool, venue_id, entrance, previous, now, audit).await)
     }
     async fn children_of(&self, parent_iin: &str) -> StoreResult<Vec<Citizen>> {
-        Sql::children_of(&self.pool, parent_iin).await
+        let pool = self.db.pool()?;
+        self.db.watch(Sql::children_of(&pool, parent_iin).await)
     }
     async fn audit(&self, entry: &AuditEntry) -> StoreResult<()> {
-        Sql::audit(&self.pool, entry).await
+        let pool = self.db.pool()?;
+        self.db.watch(Sql::audit(&pool, entry).await)
     }
     async fn audit_log(&self, limit: i64) -> StoreResult<Vec<AuditRecord>> {
-        Sql::audit_log(&self.pool, limit).await
+        let pool = self.db.pool()?;
+        self.db.watch(Sql::audit_log(&pool, limit).await)
     }
     async fn phone_of(&self, iin: &str) -> StoreResult<Option<String>> {
-        Sql::phone_of(&self.pool, iin).await
+        let pool = self.db.pool()?;
+        self.db.watch(Sql::phone_of(&pool, iin).await)
     }
     async fn add_challenge(&self, c: &Challenge) -> StoreResult<()> {
-        Sql::add_challenge(&self.pool, c).await
+        let pool = self.db.pool()?;
+        self.db.watch(Sql::add_challenge(&pool, c).await)
     }
     async fn challenge(&self, id: &str) -> StoreResult<Option<Challenge>> {
-        Sql::challenge(&self.pool, id).await
+        let pool = self.db.pool()?;
+        self.db.watch(Sql::challenge(&pool, id).await)
     }
     async fn challenge_failed(&self, id: &str) -> StoreResult<i64> {
-        Sql::challenge_failed(&self.pool, id).await
+        let pool = self.db.pool()?;
+        self.db.watch(Sql::challenge_failed(&pool, id).await)
     }
     async fn check_in_with_challenge(
         &self,
@@ -272,7 +321,9 @@ impl Store for PgStore {
         now: Timestamp,
         policy: &Policy,
     ) -> StoreResult<Option<ScanResult>> {
-        Sql::check_in_with_challenge(&self.pool, challenge_id, scan, now, policy).await
+        let pool = self.db.pool()?;
+        self.db
+            .watch(Sql::check_in_with_challenge(&pool, challenge_id, scan, now, policy).await)
     }
     async fn dispute_visit(
         &self,
@@ -282,16 +333,21 @@ impl Store for PgStore {
         policy: &Policy,
         audit: &AuditEntry,
     ) -> StoreResult<DisputeResult> {
-        Sql::dispute_visit(&self.pool, person, visit_id, now, policy, audit).await
+        let pool = self.db.pool()?;
+        self.db
+            .watch(Sql::dispute_visit(&pool, person, visit_id, now, policy, audit).await)
     }
     async fn disputes(&self, limit: i64) -> StoreResult<Vec<Dispute>> {
-        Sql::disputes(&self.pool, limit).await
+        let pool = self.db.pool()?;
+        self.db.watch(Sql::disputes(&pool, limit).await)
     }
     async fn claim_for_dev(&self) -> StoreResult<bool> {
-        Sql::claim_for_dev(&self.pool).await
+        let pool = self.db.pool()?;
+        self.db.watch(Sql::claim_for_dev(&pool).await)
     }
     async fn is_dev_database(&self) -> StoreResult<bool> {
-        Sql::is_dev_database(&self.pool).await
+        let pool = self.db.pool()?;
+        self.db.watch(Sql::is_dev_database(&pool).await)
     }
     async fn use_host_proof(
         &self,
@@ -299,9 +355,12 @@ impl Store for PgStore {
         forget_at: Timestamp,
         now: Timestamp,
     ) -> StoreResult<bool> {
-        Sql::use_host_proof(&self.pool, digest, forget_at, now).await
+        let pool = self.db.pool()?;
+        self.db
+            .watch(Sql::use_host_proof(&pool, digest, forget_at, now).await)
     }
     async fn forget_host_proofs(&self, now: Timestamp) -> StoreResult<u64> {
-        Sql::forget_host_proofs(&self.pool, now).await
+        let pool = self.db.pool()?;
+        self.db.watch(Sql::forget_host_proofs(&pool, now).await)
     }
 }

@@ -44,14 +44,23 @@ fn is_outage(e: &sqlx::Error) -> bool {
         sqlx::Error::Database(d) => {
             let code = d.code();
             let code = code.as_deref().unwrap_or("");
+            if d.try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+                .is_some()
+            {
+                // PostgreSQL SQLSTATE (many are all digits, so never read as SQLite's):
+                // connection exceptions (08), insufficient resources (53), operator
+                // intervention (57: shutdown, crash, cannot connect now), and a write on a
+                // node that takes none (25006 read_only_sql_transaction: a standby, or a
+                // primary still fenced during a failover).
+                return code.starts_with("08")
+                    || code.starts_with("53")
+                    || code.starts_with("57")
+                    || code == "25006";
+            }
             // SQLite primary result codes (extended codes keep them in the low byte):
             // BUSY 5, LOCKED 6, NOMEM 7, IOERR 10, FULL 13, CANTOPEN 14.
-            if let Ok(n) = code.parse::<i32>() {
-                return matches!(n & 0xff, 5 | 6 | 7 | 10 | 13 | 14);
-            }
-            // PostgreSQL SQLSTATE: connection exceptions (08), insufficient resources (53),
-            // operator intervention (57: shutdown, crash, cannot connect now).
-            code.starts_with("08") || code.starts_with("53") || code.starts_with("57")
+            code.parse::<i32>()
+                .is_ok_and(|n| matches!(n & 0xff, 5 | 6 | 7 | 10 | 13 | 14))
         }
         _ => false,
     }
