@@ -126,7 +126,13 @@ pub struct Cutoffs {
     /// no later than the end of its infectious window (`red_period` after the test); a
     /// contact listed then is YELLOW for `contact_period`.
     pub tracing: Timestamp,
+    /// The audit log (who acted for or upon whom): [`AUDIT_RETENTION`], so that a year's
+    /// disputes and complaints can still be answered; it holds no health data.
+    pub audit: Timestamp,
 }
+
+/// How long the audit log keeps a row: 400 days.
+pub const AUDIT_RETENTION: Timestamp = 400 * crate::DAY;
 
 impl Policy {
     /// The [`Cutoffs`] at `now`.
@@ -140,6 +146,7 @@ impl Policy {
             recoveries: of_use(self.recovery_period),
             visits: now.saturating_sub(self.retention),
             tracing: of_use(self.red_period.saturating_add(self.contact_period)),
+            audit: now.saturating_sub(AUDIT_RETENTION),
         }
     }
 }

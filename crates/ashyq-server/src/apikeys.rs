@@ -199,12 +199,6 @@ pub struct OpsKey {
     pub id: String,
 }
 
-/// One line in the audit log (target `audit`): who, with which key, did what. Never the
-/// secret, never personal data.
-pub fn audit(scope: Scope, key_id: &str, action: &str, detail: &str) {
-    tracing::info!(target: "audit", scope = scope.as_str(), key = key_id, action, detail, "audit");
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -616,3 +616,40 @@ async fn codes_go_out_through_the_sms_gateway() {
         Err(SmsError::Refused(20003))
     );
 }
+
+/// The audit log is the one audit trail, kept like every other record: rows older than
+/// `AUDIT_RETENTION` go with the retention pass, newer ones stay.
+async fn the_audit_log_is_kept_400_days(t: T) {
+    use ashyq_core::status::AUDIT_RETENTION;
+    use ashyq_server::store::{Actor, AuditEntry};
+    let now = t.state.now();
+    for (at, detail) in [(now - AUDIT_RETENTION - DAY, "old"), (now - DAY, "recent")] {
+        let entry = AuditEntry {
+            at,
+            actor: Actor::key("lab"),
+            action: "import",
+            venue_id: None,
+            subject: None,
+            detail: detail.into(),
+        };
+        t.state.store.audit(&entry).await.unwrap();
+    }
+    let purged = t
+        .state
+        .store
+        .purge_expired(&t.state.config.policy.cutoffs(now))
+        .await
+        .unwrap();
+    assert_eq!(purged.audit, 1);
+    let left: Vec<_> = t
+        .state
+        .store
+        .audit_log(10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.detail)
+        .collect();
+    assert_eq!(left, ["recent"]);
+}
+on_both!(the_audit_log_is_kept_400_days);

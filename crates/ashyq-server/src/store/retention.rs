@@ -17,6 +17,7 @@ const CONTACTS: &str = "DELETE FROM contacts WHERE listed_at < $1";
 const VACCINATIONS: &str = "DELETE FROM vaccinations WHERE at < $1";
 const RECOVERIES: &str = "DELETE FROM recoveries WHERE at < $1";
 const TRACING: &str = "DELETE FROM pending_tracing WHERE taken_at < $1";
+const AUDIT: &str = "DELETE FROM audit_log WHERE at < $1";
 
 impl<DB> Sql<DB>
 where
@@ -29,7 +30,7 @@ where
     /// Deletes every record past its cutoff. Returns how many of each group went.
     pub(super) async fn purge_expired(write: &Pool<DB>, c: &Cutoffs) -> StoreResult<Purged> {
         let mut tx = begin_write(write).await?;
-        let mut gone = [0u64; 8];
+        let mut gone = [0u64; 9];
         let steps = [
             (VISITS, c.visits),
             (SCANS, c.visits),
@@ -39,6 +40,7 @@ where
             (VACCINATIONS, c.vaccinations),
             (RECOVERIES, c.recoveries),
             (TRACING, c.tracing),
+            (AUDIT, c.audit),
         ];
         for (n, (sql, cutoff)) in steps.into_iter().enumerate() {
             gone[n] = sqlx::query(sql)
@@ -52,6 +54,7 @@ where
             visits: gone[0],
             health_records: gone[2..7].iter().sum(),
             tracing: gone[7],
+            audit: gone[8],
         })
     }
 }

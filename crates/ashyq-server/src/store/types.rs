@@ -548,4 +548,5 @@ pub struct Purged {
     pub visits: u64,
     pub health_records: u64,
     pub tracing: u64,
+    pub audit: u64,
 }
