@@ -86,10 +86,22 @@ import('/assets/ashyq.js')
 // is opened (the app calls this). Its names contain "lazy", so the build counts it apart
 // from the first load.
 window.ashyqRoles = () =>
-  import('/assets/ashyq_lazy.js').then(async (m) => {
+  Promise.all([import('/assets/ashyq_lazy.js'), stylesheet('/assets/roles_lazy.css')]).then(async ([m]) => {
     await m.default({ module_or_path: '/assets/ashyq_lazy_bg.wasm' });
     return m;
   });
+
+// A lazy module's stylesheet; resolves once it has loaded or failed (the screens still work
+// unstyled rather than not at all).
+function stylesheet(href) {
+  return new Promise((resolve) => {
+    const css = document.createElement('link');
+    css.rel = 'stylesheet';
+    css.href = href;
+    css.onload = css.onerror = resolve;
+    document.head.append(css);
+  });
+}
 
 // The app's own camera scanner, for hosts without one: a module of its own with its
 // stylesheet, fetched only when the camera first opens (the app calls this through
@@ -100,13 +112,7 @@ let camera = null;
 window.ashyqCamera = () => {
   camera ||= Promise.all([
     import('/assets/camera_lazy.js'),
-    new Promise((resolve) => {
-      const css = document.createElement('link');
-      css.rel = 'stylesheet';
-      css.href = '/assets/camera_lazy.css';
-      css.onload = css.onerror = resolve;
-      document.head.append(css);
-    }),
+    stylesheet('/assets/camera_lazy.css'),
   ])
     .then(async ([m]) => {
       await m.default({ module_or_path: '/assets/camera_lazy_bg.wasm' });
