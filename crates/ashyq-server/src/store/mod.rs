@@ -11,6 +11,7 @@ mod exposure;
 mod housekeeping;
 mod imports;
 mod migrations;
+mod pg_writer;
 mod postgres;
 mod proofs;
 mod retention;

@@ -2,6 +2,7 @@
 //! reads and writes; migrations take an advisory lock.
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use ashyq_core::api::Visit;
@@ -13,6 +14,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Pool, Postgres};
 
 use super::migrations;
+use super::pg_writer::PgWriter;
 use super::sql::Sql;
 use super::types::{
     Actor, AuditEntry, AuditRecord, BusinessRecord, Challenge, Citizen, Dispute, DisputeResult,
@@ -28,6 +30,7 @@ const MIGRATION_DIALECT: migrations::Dialect = migrations::Dialect {
 
 pub struct PgStore {
     pool: Pool<Postgres>,
+    writer: PgWriter,
 }
 
 impl PgStore {
@@ -65,7 +68,9 @@ impl PgStore {
             .connect_with(opts)
             .await?;
         Sql::migrate(&pool, &migrations::POSTGRES, &MIGRATION_DIALECT).await?;
-        Ok(PgStore { pool })
+        let current = pool.clone();
+        let writer = PgWriter::spawn(Arc::new(move || current.clone()));
+        Ok(PgStore { pool, writer })
     }
 }
 
@@ -96,19 +101,15 @@ impl Store for PgStore {
     async fn venues(&self) -> StoreResult<Vec<Venue>> {
         Sql::venues(&self.pool).await
     }
-    /// One transaction per scan; the person's row lock orders one person's scans.
+    /// Through the node's check-in writer (`pg_writer.rs`): batched with the scans that
+    /// arrive with it, answered after the batch commits.
     async fn check_in(
         &self,
         scan: Scan,
         now: Timestamp,
         policy: &Policy,
     ) -> StoreResult<ScanResult> {
-        let mut tx = self.pool.begin().await?;
-        let result = Sql::<Postgres>::check_in_tx(&mut tx, &scan, now, policy).await?;
-        if matches!(result, ScanResult::Recorded { replay: false, .. }) {
-            tx.commit().await?;
-        }
-        Ok(result)
+        self.writer.check_in(scan, now, policy).await
     }
     async fn visits(
         &self,
