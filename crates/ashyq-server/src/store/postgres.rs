@@ -85,6 +85,10 @@ impl Store for PgStore {
     async fn health_records(&self, iin: &str) -> StoreResult<HealthRecords> {
         Sql::health_records(&self.pool, iin).await
     }
+    /// One statement, no transaction: the status lookup is one round trip.
+    async fn citizen_status(&self, id: i64) -> StoreResult<Option<(Citizen, HealthRecords)>> {
+        Sql::citizen_status(&self.pool, id).await
+    }
     async fn add_venue(&self, v: &NewVenue, now: Timestamp) -> StoreResult<Venue> {
         Sql::add_venue(&self.pool, v, now).await
     }
