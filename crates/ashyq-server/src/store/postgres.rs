@@ -61,10 +61,16 @@ impl PgStore {
             opts = opts.options([("search_path", schema)]);
         }
         // A database that is down answers in seconds with a typed 503, not after half a
-        // minute; the pool reconnects by itself when it is back.
+        // minute; the pool reconnects by itself when it is back. No ping before each use
+        // of a pooled connection: it was a second round trip in front of every
+        // one-statement read (status lookups +65 % without it, docs/BENCHMARKS.md §3).
+        // sqlx still tests a connection when it comes back to the pool, off the request's
+        // path, and drops a dead one; one that dies while idle fails its next statement,
+        // answered 503.
         let pool = PgPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(3))
+            .test_before_acquire(false)
             .connect_with(opts)
             .await?;
         Sql::migrate(&pool, &migrations::POSTGRES, &MIGRATION_DIALECT).await?;
