@@ -10,7 +10,9 @@
 # PostgreSQL is skipped, loudly, when it does not answer), BENCH_PROFILE (cargo profile,
 # default server), BENCH_CARGO_ARGS (extra cargo build arguments, e.g. --config …),
 # BENCH_BASELINE_SERVER (another ashyq-server binary, e.g. main's, measured first in the
-# same run), BENCH_WRK=0 (skip wrk), BENCH_PEOPLE (1024), BENCH_VENUES (60).
+# same run), BENCH_WRK=0 (skip wrk), BENCH_PEOPLE (1024), BENCH_VENUES (60),
+# BENCH_SQLITE=0 (PostgreSQL only), BENCH_SCENARIOS (default "healthz status checkin
+# mixed"; wrk also measures `keys`, GET /v1/keys, the trivial API endpoint).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -85,7 +87,7 @@ load() { # load LABEL SCENARIO [--header]
 
 wrk_load() { # wrk_load LABEL KIND
     [[ "$WRK_ON" == 1 ]] || return 0
-    if [[ "$2" != healthz && ! -f "$WORK/fixture-$PORT/tokens.txt" ]]; then
+    if [[ "$2" != healthz && "$2" != keys && ! -f "$WORK/fixture-$PORT/tokens.txt" ]]; then
         "$LOADGEN" --url "http://127.0.0.1:$PORT" --people "$PEOPLE" --venues "$VENUES" \
             --fixture-out "$WORK/fixture-$PORT" >/dev/null
     fi
@@ -95,15 +97,12 @@ wrk_load() { # wrk_load LABEL KIND
 }
 
 # scenarios LABEL: every scenario against the running server.
+SCENARIOS="${BENCH_SCENARIOS:-healthz status checkin mixed}"
 scenarios() {
-    load "$1" healthz
-    load "$1" status
-    load "$1" checkin
-    load "$1" mixed
-    wrk_load "$1" healthz
-    wrk_load "$1" status
-    wrk_load "$1" checkin
-    wrk_load "$1" mixed
+    local s
+    for s in $SCENARIOS; do load "$1" "$s"; done
+    wrk_load "$1" keys
+    for s in $SCENARIOS; do wrk_load "$1" "$s"; done
 }
 
 echo "# ashyq-server ($PROFILE profile) on loopback: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')), ${SECONDS_EACH}s per scenario, $CONNS connections, $PEOPLE people, $VENUES venues, $(date -u '+%Y-%m-%d %H:%M UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -111,16 +110,18 @@ echo "| backend | scenario | kind | connections | requests | errors | requests/s
 echo "|---|---|---|---|---|---:|---:|---:|---:|---:|"
 echo "(wrk rows: | backend | wrk kind | requests | errors | requests/s | p50 | p99 | p99.9 |)" >&2
 
-if [[ -n "${BENCH_BASELINE_SERVER:-}" ]]; then
-    SERVER="$BENCH_BASELINE_SERVER"
-    start_server baseline-sqlite
-    scenarios "baseline sqlite"
+if [[ "${BENCH_SQLITE:-1}" == 1 ]]; then
+    if [[ -n "${BENCH_BASELINE_SERVER:-}" ]]; then
+        SERVER="$BENCH_BASELINE_SERVER"
+        start_server baseline-sqlite
+        scenarios "baseline sqlite"
+        stop_server
+        SERVER="$THIS_SERVER"
+    fi
+    start_server sqlite
+    scenarios sqlite
     stop_server
-    SERVER="$THIS_SERVER"
 fi
-start_server sqlite
-scenarios sqlite
-stop_server
 
 if psql "$PG_URL" -qAtc 'select 1' >/dev/null 2>&1; then
     pg_run() { # LABEL

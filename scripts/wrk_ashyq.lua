@@ -1,5 +1,5 @@
 -- wrk script for the Ashyq server (scripts/bench_server.sh): an independent figure beside
--- ashyq-loadgen. Environment: WRK_KIND = healthz | status | checkin | mixed, WRK_FIXTURE = a
+-- ashyq-loadgen. Environment: WRK_KIND = healthz | keys | status | checkin | mixed, WRK_FIXTURE = a
 -- directory written by `ashyq-loadgen --fixture-out` (tokens.txt, entry.txt, exit.txt).
 -- `mixed` cycles status 8, entry 5, exit 4 (a lone exit is a zero-length visit), diary 1
 -- per 18; wrk cannot tell the kinds apart in its latencies, so it reports them together.
@@ -19,7 +19,7 @@ local function lines(name)
 end
 
 local tokens, entry, exit_codes = {}, {}, {}
-if kind ~= "healthz" then
+if kind ~= "healthz" and kind ~= "keys" then
   tokens, entry, exit_codes = lines("tokens.txt"), lines("entry.txt"), lines("exit.txt")
 end
 
@@ -51,6 +51,8 @@ function request()
   local k = kind
   if kind == "mixed" then k = ({ s = "status", c = "checkin", e = "exit", d = "diary" })[MIXED[(n % #MIXED) + 1]] end
   if k == "healthz" then return wrk.format("GET", "/healthz") end
+  -- The trivial API endpoint the status lookup is compared with (public, no database).
+  if k == "keys" then return wrk.format("GET", "/v1/keys") end
   if k == "status" then return wrk.format("GET", "/v1/me/status", auth(who)) end
   if k == "diary" then return wrk.format("GET", "/v1/visits", auth(who)) end
   if k == "exit" then return scan(who, exit_codes[(n % #exit_codes) + 1]) end

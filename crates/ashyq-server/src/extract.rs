@@ -78,6 +78,31 @@ fn bearer(parts: &Parts) -> Option<&str> {
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
+/// A valid session token, not yet checked against the registry (its citizen may have
+/// signed out since): for handlers that read the citizen together with other records.
+pub struct Session(pub session::Claims);
+
+impl Session {
+    /// `citizen` (read by this session's citizen id), when this session is still theirs:
+    /// 401 when there is no such citizen or the token is from before they signed out.
+    pub fn check(&self, citizen: Option<Citizen>) -> Result<Citizen, AppError> {
+        citizen
+            .filter(|c| c.session_epoch == self.0.epoch)
+            .ok_or_else(AppError::unauthorized)
+    }
+}
+
+impl FromRequestParts<AppState> for Session {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let token = bearer(parts).ok_or_else(AppError::unauthorized)?;
+        session::verify(&state.keys.current().session_secret, token, state.now())
+            .map(Session)
+            .ok_or_else(AppError::unauthorized)
+    }
+}
+
 /// The visitor behind a valid session token.
 pub struct Person(pub Citizen);
 
@@ -94,17 +119,12 @@ impl FromRequestParts<AppState> for Person {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let token = bearer(parts).ok_or_else(AppError::unauthorized)?;
-        let claims = session::verify(&state.keys.current().session_secret, token, state.now())
-            .ok_or_else(AppError::unauthorized)?;
+        let session = Session::from_request_parts(parts, state).await?;
         let citizen = state
             .store
-            .find_citizen(&Lookup::Id(claims.citizen_id))
-            .await?
-            // A token from before the person signed out is over.
-            .filter(|c| c.session_epoch == claims.epoch)
-            .ok_or_else(AppError::unauthorized)?;
-        Ok(Person(citizen))
+            .find_citizen(&Lookup::Id(session.0.citizen_id))
+            .await?;
+        Ok(Person(session.check(citizen)?))
     }
 }
 

@@ -6,14 +6,14 @@ use ashyq_core::api::{
     StatusResponse,
 };
 use ashyq_core::hostproof::{self, ProofError};
-use ashyq_core::status;
+use ashyq_core::status::{self, HealthRecords};
 use ashyq_core::{id, Timestamp};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 
 use crate::error::{AppError, AppResult};
-use crate::extract::{ApiJson, Person};
+use crate::extract::{ApiJson, Person, Session};
 use crate::state::AppState;
 use crate::store::{Citizen, Lookup};
 use crate::{family, session};
@@ -195,13 +195,17 @@ pub(super) async fn status_of(
     now: Timestamp,
 ) -> AppResult<StatusResponse> {
     let records = state.store.health_records(iin).await?;
-    let r = status::evaluate(&records, now, &state.config.policy);
-    Ok(StatusResponse {
+    Ok(status_from(state, &records, now))
+}
+
+fn status_from(state: &AppState, records: &HealthRecords, now: Timestamp) -> StatusResponse {
+    let r = status::evaluate(records, now, &state.config.policy);
+    StatusResponse {
         status: r.status,
         since: r.since,
         valid_until: r.valid_until,
         as_of: now,
-    })
+    }
 }
 
 /// `DELETE /v1/session`: signs out on the server. Ends every session of the person issued
@@ -212,10 +216,17 @@ pub async fn end_session(State(state): State<AppState>, person: Person) -> AppRe
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `GET /v1/me/status`.
+/// `GET /v1/me/status`: the citizen and their records in one read.
 pub async fn me_status(
     State(state): State<AppState>,
-    person: Person,
+    session: Session,
 ) -> AppResult<Json<StatusResponse>> {
-    Ok(Json(status_of(&state, person.iin(), state.now()).await?))
+    let found = state.store.citizen_status(session.0.citizen_id).await?;
+    let (citizen, records) = found.unzip();
+    session.check(citizen)?;
+    Ok(Json(status_from(
+        &state,
+        &records.unwrap_or_default(),
+        state.now(),
+    )))
 }

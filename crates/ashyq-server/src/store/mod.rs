@@ -12,6 +12,7 @@ mod housekeeping;
 mod imports;
 mod migrations;
 mod pg_primary;
+mod pg_writer;
 mod postgres;
 mod proofs;
 mod retention;

@@ -122,7 +122,8 @@ impl Targets {
     }
 }
 
-/// The pool of the current primary, or none while no host takes writes.
+/// The pool of the current primary, or none while no host takes writes. Clones share it.
+#[derive(Clone)]
 pub(super) struct Primary {
     shared: Arc<Shared>,
 }
@@ -242,10 +243,15 @@ async fn follow(shared: Weak<Shared>) {
 impl Shared {
     fn pool_options(&self) -> PgPoolOptions {
         // A database that is down answers in seconds with a typed 503, not after half a
-        // minute; the pool reconnects by itself when it is back.
+        // minute; the pool reconnects by itself when it is back. No ping before each use of
+        // a pooled connection: it was a second round trip in front of every one-statement
+        // read (status lookups +65 % without it, docs/BENCHMARKS.md §3). sqlx still tests a
+        // connection when it comes back to the pool; one that died while idle fails its
+        // next statement, answered 503, and that outage starts the search for the primary.
         let options = PgPoolOptions::new()
             .max_connections(self.max_connections)
-            .acquire_timeout(ACQUIRE_TIMEOUT);
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .test_before_acquire(false);
         if !self.targets.follow {
             return options;
         }

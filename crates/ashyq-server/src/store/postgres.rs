@@ -1,16 +1,18 @@
 //! PostgreSQL, for several stateless API nodes behind a load balancer: one pool shared by
-//! reads and writes, to the primary (followed across failovers, `pg_primary.rs`);
-//! migrations take an advisory lock.
+//! reads and writes, to the primary (followed across failovers, `pg_primary.rs`); check-ins
+//! go through the batched writer (`pg_writer.rs`); migrations take an advisory lock.
+
+use std::sync::Arc;
 
 use ashyq_core::api::Visit;
 use ashyq_core::status::{Cutoffs, HealthRecords, Policy};
 use ashyq_core::visit::Stay;
 use ashyq_core::Timestamp;
 use async_trait::async_trait;
-use sqlx::Postgres;
 
 use super::migrations;
 use super::pg_primary::Primary;
+use super::pg_writer::PgWriter;
 use super::sql::Sql;
 use super::types::{
     Actor, AuditEntry, AuditRecord, BusinessRecord, Challenge, Citizen, Dispute, DisputeResult,
@@ -28,6 +30,8 @@ pub struct PgStore {
     /// The primary's pool: every call takes it once and does all its work on it
     /// (`pg_primary.rs`: how a multi-host URL follows the primary across failovers).
     db: Primary,
+    /// Check-ins, gathered into batches on the current primary.
+    writer: PgWriter,
 }
 
 impl PgStore {
@@ -60,7 +64,9 @@ impl PgStore {
                 .await?;
         }
         Sql::migrate(&pool, &migrations::POSTGRES, &MIGRATION_DIALECT).await?;
-        Ok(PgStore { db })
+        let current = db.clone();
+        let writer = PgWriter::spawn(Arc::new(move || current.pool()));
+        Ok(PgStore { db, writer })
     }
 }
 
@@ -77,6 +83,11 @@ impl Store for PgStore {
     async fn health_records(&self, iin: &str) -> StoreResult<HealthRecords> {
         let pool = self.db.pool()?;
         self.db.watch(Sql::health_records(&pool, iin).await)
+    }
+    /// One statement, no transaction: the status lookup is one round trip.
+    async fn citizen_status(&self, id: i64) -> StoreResult<Option<(Citizen, HealthRecords)>> {
+        let pool = self.db.pool()?;
+        self.db.watch(Sql::citizen_status(&pool, id).await)
     }
     async fn add_venue(&self, v: &NewVenue, now: Timestamp) -> StoreResult<Venue> {
         let pool = self.db.pool()?;
@@ -99,23 +110,15 @@ impl Store for PgStore {
         let pool = self.db.pool()?;
         self.db.watch(Sql::venues(&pool).await)
     }
-    /// One transaction per scan; the person's row lock orders one person's scans.
+    /// Through the node's check-in writer (`pg_writer.rs`): batched with the scans that
+    /// arrive with it, answered after the batch commits.
     async fn check_in(
         &self,
         scan: Scan,
         now: Timestamp,
         policy: &Policy,
     ) -> StoreResult<ScanResult> {
-        let pool = self.db.pool()?;
-        let result = async {
-            let mut tx = pool.begin().await?;
-            let result = Sql::<Postgres>::check_in_tx(&mut tx, &scan, now, policy).await?;
-            if matches!(result, ScanResult::Recorded { replay: false, .. }) {
-                tx.commit().await?;
-            }
-            Ok(result)
-        };
-        self.db.watch(result.await)
+        self.db.watch(self.writer.check_in(scan, now, policy).await)
     }
     async fn visits(
         &self,

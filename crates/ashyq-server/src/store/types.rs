@@ -338,6 +338,15 @@ pub trait Store: Send + Sync + 'static {
     async fn ping(&self) -> StoreResult<()>;
     async fn find_citizen(&self, by: &Lookup) -> StoreResult<Option<Citizen>>;
     async fn health_records(&self, iin: &str) -> StoreResult<HealthRecords>;
+    /// The citizen with registry id `id` and their health records (a session's status
+    /// lookup); none when there is no such citizen. A store that can reads both at once.
+    async fn citizen_status(&self, id: i64) -> StoreResult<Option<(Citizen, HealthRecords)>> {
+        let Some(citizen) = self.find_citizen(&Lookup::Id(id)).await? else {
+            return Ok(None);
+        };
+        let records = self.health_records(&citizen.iin).await?;
+        Ok(Some((citizen, records)))
+    }
 
     async fn add_venue(&self, v: &NewVenue, now: Timestamp) -> StoreResult<Venue>;
     async fn venue(&self, id: u64) -> StoreResult<Option<Venue>>;

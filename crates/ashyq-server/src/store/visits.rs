@@ -132,6 +132,23 @@ pub(super) struct Earlier {
     pub(super) code: (Option<i64>, Option<i64>),
 }
 
+/// A `scans` row ([`SELECT_SCAN`]'s columns) as an [`Earlier`].
+pub(super) fn earlier_of<R>(row: &R) -> StoreResult<Earlier>
+where
+    R: Row,
+    for<'r> &'r str: ColumnIndex<R>,
+    for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
+{
+    Ok(Earlier {
+        person: row.try_get("person")?,
+        visit_id: row.try_get("visit_id")?,
+        direction: row.try_get("direction")?,
+        closed_visit_id: row.try_get("closed_visit_id")?,
+        code: (row.try_get("venue_id")?, row.try_get("entrance")?),
+    })
+}
+
 /// A stay found near a changed one (contact tracing), as stored.
 pub(super) struct NearStay {
     pub(super) person: String,
@@ -372,16 +389,7 @@ where
             .bind(client_visit_id)
             .fetch_optional(&mut *self.0)
             .await?;
-        row.map(|row| {
-            Ok(Earlier {
-                person: row.try_get("person")?,
-                visit_id: row.try_get("visit_id")?,
-                direction: row.try_get("direction")?,
-                closed_visit_id: row.try_get("closed_visit_id")?,
-                code: (row.try_get("venue_id")?, row.try_get("entrance")?),
-            })
-        })
-        .transpose()
+        row.as_ref().map(earlier_of).transpose()
     }
 
     async fn visit(&mut self, person: &str, id: &str) -> StoreResult<Option<Visit>> {
@@ -510,16 +518,6 @@ where
     for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
     for<'q> String: Decode<'q, DB> + Type<DB>,
 {
-    /// [`check_in_tx`] on a sqlx connection.
-    pub(super) async fn check_in_tx(
-        conn: &mut DB::Connection,
-        scan: &Scan,
-        now: Timestamp,
-        policy: &Policy,
-    ) -> StoreResult<ScanResult> {
-        check_in_tx(&mut SqlxConn::<DB>(conn), scan, now, policy).await
-    }
-
     async fn open_visit(conn: &mut DB::Connection, person: &str) -> StoreResult<Option<Open>> {
         let row = sqlx::query(SELECT_OPEN)
             .bind(person)
