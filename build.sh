@@ -302,6 +302,7 @@ cmd_test() {
         run_stage "native tests (cargo test --workspace)" test_native
 
         run_stage "test vectors, independent Ed25519 (node crypto)" test_vectors
+        run_stage "no import circles between a crate's files" python3 scripts/check_imports.py
         run_stage "browser tests (wasm-bindgen-test, headless Chromium)" test_browser
         run_stage "build dist/" cmd_build
         run_stage "server build (profile server)" build_server

@@ -10,8 +10,7 @@ Re-exports are followed (`crate::AppState` is `state.rs`'s when lib.rs re-export
 `mod x;` declarations are not imports. Two files that need each other, directly or round a
 longer loop, are a circle: one of them should pass what it needs in, or the shared part
 should move into a file of its own (docs/DESIGN.md, "Where new code goes").
-Exits 1 with each circle listed when there is one. Not yet a stage of `./build.sh test`:
-three circles remain (docs/DESIGN.md, "Known debts"); it becomes one when they are gone.
+Exits 1 with each circle listed when there is one; a stage of `./build.sh test`.
 """
 
 import os

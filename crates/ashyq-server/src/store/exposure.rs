@@ -15,9 +15,9 @@ use ashyq_core::visit::{self, Cases, Stay};
 use ashyq_core::Timestamp;
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Type};
 
+use super::scan_conn::ScanConn;
 use super::sql::{Affected, Sql};
 use super::types::StoreResult;
-use super::visits::ScanConn;
 
 pub(super) const STAYS_NEAR: &str = "SELECT person, venue_id, entered_at, exited_at, infectious \
      FROM visits WHERE venue_id = $1 AND entered_at >= $2 AND entered_at < $3";

@@ -17,6 +17,7 @@ mod postgres;
 mod proofs;
 mod retention;
 mod revocation;
+mod scan_conn;
 mod signing_keys;
 mod sql;
 mod sqlite;
