@@ -147,17 +147,15 @@ pub async fn send_with_retries(
     body: &str,
 ) -> Result<(), SmsError> {
     let mut wait = Duration::from_secs(1);
-    let mut last = None;
-    for _ in 0..3 {
+    loop {
         match sender.send(to, body).await {
-            Ok(()) => return Ok(()),
-            Err(SmsError::Refused(c)) => return Err(SmsError::Refused(c)),
-            Err(e) => last = Some(e),
+            Err(SmsError::Unavailable(_)) if wait <= Duration::from_secs(2) => {
+                tokio::time::sleep(wait).await;
+                wait *= 2;
+            }
+            done => return done,
         }
-        tokio::time::sleep(wait).await;
-        wait *= 2;
     }
-    Err(last.unwrap_or_else(|| SmsError::Unavailable("no try was made".into())))
 }
 
 /// The code's message: who asks (the premises' name) and that only the staff member in

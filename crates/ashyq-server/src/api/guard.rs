@@ -10,6 +10,7 @@ use std::sync::atomic::Ordering;
 use ashyq_core::api::{
     GuardChallenge, GuardChallengeRequest, GuardCheckInRequest, GuardCheckInResponse, Visit,
 };
+use ashyq_core::encoding::hex_encode as hex;
 use ashyq_core::venue::Direction;
 use ashyq_core::{id, status, visit, Timestamp};
 use axum::extract::{Path, State};
@@ -94,10 +95,6 @@ fn keyed(state: &AppState, parts: &[&[u8]]) -> [u8; 32] {
         mac.update(p);
     }
     mac.finalize().into_bytes().into()
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// How the audit log names the person an IIN belongs to: their row id, or for an IIN the

@@ -16,9 +16,10 @@ use ashyq_core::Timestamp;
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool, Row, Type};
 
 use super::exposure::trace_stay;
+use super::scan_conn::ScanConn;
 use super::sql::{begin_write, to_u64, to_u8, Affected, Sql};
 use super::types::{AuditEntry, Challenge, Dispute, DisputeResult, Scan, ScanResult, StoreResult};
-use super::visits::{ScanConn, SqlxConn};
+use super::visits::SqlxConn;
 
 const PHONE_OF: &str = "SELECT phone FROM citizens WHERE iin = $1";
 const ADD_CHALLENGE: &str = "INSERT INTO presence_challenges (id, venue_id, entrance, \

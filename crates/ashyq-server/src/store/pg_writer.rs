@@ -29,10 +29,9 @@ use ashyq_core::Timestamp;
 use sqlx::{Executor, PgConnection, Pool, Postgres, Row};
 use tokio::sync::{mpsc, oneshot};
 
+use super::scan_conn::{earlier_of, open_of, Earlier, NearStay, Open, ScanConn};
 use super::types::{Scan, ScanResult, StoreError, StoreResult};
-use super::visits::{
-    check_in_tx, earlier_of, open_of, Earlier, NearStay, Open, ScanConn, SqlxConn,
-};
+use super::visits::{check_in_tx, SqlxConn};
 
 /// Most scans in one transaction. Each scan that writes gets a subtransaction id (its
 /// savepoint); past 64 in one transaction PostgreSQL's per-backend cache of them

@@ -27,13 +27,11 @@ use super::exposure::{
     insert_contacts_sql, CONTACTS_PER_INSERT, INFECTIOUS_NEAR, POSITIVES_OF, POSITIVE_BETWEEN,
     STAYS_NEAR,
 };
+use super::scan_conn::{Earlier, NearStay, Open, ScanConn};
 use super::sql::to_u64;
 use super::sqlite_read;
 use super::types::{Scan, ScanResult, StoreError, StoreResult};
-use super::visits::{
-    check_in_tx, Earlier, NearStay, Open, ScanConn, CLOSE, INSERT_SCAN, INSERT_VISIT, SELECT_OPEN,
-    SELECT_SCAN,
-};
+use super::visits::{check_in_tx, CLOSE, INSERT_SCAN, INSERT_VISIT, SELECT_OPEN, SELECT_SCAN};
 
 /// Most scans written in one transaction.
 pub(super) const GROUP_MAX: usize = 128;

@@ -11,10 +11,9 @@ use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool,
 use super::exposure::{trace_stay, INFECTIOUS_NEAR, POSITIVES_OF, POSITIVE_BETWEEN, STAYS_NEAR};
 use super::sql::{bad_row, begin_write, to_u64, to_u8, Affected, Sql};
 use super::types::{Scan, ScanResult, StoreResult};
-
-// The scan connection and the rows it reads live apart, so that tracing (`exposure.rs`)
-// and recording (here) both build on it without needing each other both ways.
-pub(super) use super::scan_conn::{earlier_of, open_of, Earlier, NearStay, Open, ScanConn};
+// The scan connection and the rows it reads live apart (`scan_conn.rs`), so that tracing
+// (`exposure.rs`) and recording (here) both build on it without needing each other.
+use super::scan_conn::{earlier_of, open_of, Earlier, NearStay, Open, ScanConn};
 
 pub(super) const SELECT_VISIT: &str =
     "SELECT id, venue_id, venue_name, address, category, entrance, entered_at, exited_at, \
